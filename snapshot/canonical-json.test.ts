@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { canonicalJson, sha256Hex } from "./canonical-json.ts";
+
+describe("canonicalJson", () => {
+  it("sorts keys at every depth and drops undefined properties", () => {
+    const a = canonicalJson({ b: 1, a: { d: [3, { y: 1, x: 2 }], c: undefined } });
+    expect(a).toBe('{"a":{"d":[3,{"x":2,"y":1}]},"b":1}');
+  });
+
+  it("gives the same text for the same content built in another order", () => {
+    expect(canonicalJson({ x: "1", y: [1, 2] })).toBe(canonicalJson({ y: [1, 2], x: "1" }));
+    expect(canonicalJson([1, 2])).not.toBe(canonicalJson([2, 1]));
+  });
+
+  it("escapes strings as JSON does and writes undefined array items as null", () => {
+    expect(canonicalJson({ "k\"": "v\n" })).toBe('{"k\\"":"v\\n"}');
+    expect(canonicalJson([undefined])).toBe("[null]");
+  });
+});
+
+describe("sha256Hex", () => {
+  it("hashes UTF-8 text", async () => {
+    expect(await sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+});
