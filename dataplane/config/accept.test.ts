@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { snapshotContentHash } from "../../snapshot/content-hash.ts";
+import { SnapshotRejectedError, acceptSnapshot } from "./accept.ts";
+
+async function snapshot() {
+  const content = {
+    trustDomain: "cluster.local",
+    resources: [
+      {
+        apiVersion: "networking.istio.io/v1",
+        kind: "ServiceEntry",
+        metadata: { name: "reviews", namespace: "default" },
+        spec: { hosts: ["reviews"] },
+      },
+    ],
+    endpointHealth: {},
+    revokedIdentities: [],
+  };
+  return { version: 3, generatedAt: "2026-11-26T00:00:00Z", ...content, hash: await snapshotContentHash(content) };
+}
+
+describe("acceptSnapshot", () => {
+  it("accepts a well-formed snapshot whose hash matches", async () => {
+    const s = await snapshot();
+    expect((await acceptSnapshot(s)).version).toBe(3);
+  });
+
+  it("refuses a snapshot whose content was changed after hashing", async () => {
+    const s = await snapshot();
+    s.resources[0]!.spec.hosts = ["ratings"];
+    await expect(acceptSnapshot(s)).rejects.toThrow(/hash mismatch/);
+  });
+
+  it("refuses a snapshot that does not match the schema", async () => {
+    const s = { ...(await snapshot()), version: "three" };
+    await expect(acceptSnapshot(s)).rejects.toBeInstanceOf(SnapshotRejectedError);
+  });
+});
