@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import details from "./details/index.js";
-import productpage from "./productpage/index.js";
-import ratings from "./ratings/index.js";
-import reviews from "./reviews/index.js";
-import { PODNAME_HEADER } from "./pod.js";
+import details from "./details/index.ts";
+import productpage from "./productpage/index.ts";
+import ratings from "./ratings/index.ts";
+import reviews from "./reviews/index.ts";
+import { PODNAME_HEADER } from "./pod.ts";
 
 type Handler = { fetch(request: Request, env: any): Promise<Response> };
 

@@ -1,5 +1,5 @@
 // Bookinfo's details service: book facts by product id. Knows nothing of the mesh.
-import { json, podname, productId, type PodEnv } from "../pod.js";
+import { json, podname, productId, type PodEnv } from "../pod.ts";
 
 /** The book facts Bookinfo's details v1 serves for every id. */
 export function bookDetails(id: number) {

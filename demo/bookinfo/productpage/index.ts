@@ -1,12 +1,12 @@
 // Bookinfo's productpage: the web page and API in front of details, reviews and ratings.
 // Knows nothing of the mesh: it calls `http://details:9080/...` like Bookinfo does and
 // passes the user and trace headers on.
-import { forwardHeaders } from "../propagation.js";
-import { PODNAME_HEADER, json, podname } from "../pod.js";
-import { renderProductPage } from "./page.js";
-import { PRODUCTS } from "./products.js";
-import { currentUser, loginCookie, logoutCookie } from "./session.js";
-import { getDetails, getRatings, getReviews, type ProductPageEnv } from "./upstreams.js";
+import { forwardHeaders } from "../propagation.ts";
+import { PODNAME_HEADER, json, podname } from "../pod.ts";
+import { renderProductPage } from "./page.ts";
+import { PRODUCTS } from "./products.ts";
+import { currentUser, loginCookie, logoutCookie } from "./session.ts";
+import { getDetails, getRatings, getReviews, type ProductPageEnv } from "./upstreams.ts";
 
 const API = /^\/api\/v1\/products\/([^/]+)(?:\/(reviews|ratings))?$/;
 

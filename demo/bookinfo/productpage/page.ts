@@ -1,7 +1,7 @@
 // The HTML of Bookinfo's product page: the book, its details, its reviews with stars, and
 // which pods served them.
-import type { Product } from "./products.js";
-import type { Upstream } from "./upstreams.js";
+import type { Product } from "./products.ts";
+import type { Upstream } from "./upstreams.ts";
 
 export interface PageModel {
   pod: string;

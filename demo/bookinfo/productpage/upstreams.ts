@@ -1,6 +1,6 @@
 // productpage's calls to details, reviews and ratings, with Bookinfo's timeouts and its
 // deliberate double try of reviews (the fault-injection task relies on it).
-import { outbound, type PodEnv } from "../pod.js";
+import { outbound, type PodEnv } from "../pod.ts";
 
 export interface ProductPageEnv extends PodEnv {
   DETAILS_SERVICE?: string;

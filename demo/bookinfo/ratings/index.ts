@@ -1,5 +1,5 @@
 // Bookinfo's ratings service: stars per reviewer by product id. Knows nothing of the mesh.
-import { json, podname, productId, type PodEnv } from "../pod.js";
+import { json, podname, productId, type PodEnv } from "../pod.ts";
 
 type Ratings = Record<string, number>;
 

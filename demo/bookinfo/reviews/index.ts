@@ -1,8 +1,8 @@
 // Bookinfo's reviews service. One code base, three versions told apart by their
 // environment, as Bookinfo's images are: v1 shows no ratings, v2 black stars, v3 red
 // stars; v2 and v3 ask the ratings service. Knows nothing of the mesh.
-import { forwardHeaders } from "../propagation.js";
-import { json, outbound, podname, productId, type PodEnv } from "../pod.js";
+import { forwardHeaders } from "../propagation.ts";
+import { json, outbound, podname, productId, type PodEnv } from "../pod.ts";
 
 export interface ReviewsEnv extends PodEnv {
   /** "true" makes this version call ratings (Bookinfo's ENABLE_RATINGS). */

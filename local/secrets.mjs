@@ -1,0 +1,31 @@
+// Secrets the local mesh needs before it starts: taken from the environment when given,
+// else generated once and kept in the state directory (mode 0600), so every run of the
+// same state directory sees the same values.
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * The secret in `stateDir/file`: `given` when set (not stored), else the stored one, else a
+ * freshly generated one that is stored. `source` says which.
+ * @param {string} stateDir
+ * @param {string} file
+ * @param {string | undefined} given
+ * @param {() => string} generate
+ * @returns {Promise<{ value: string, source: "env" | "stored" | "generated", path: string }>}
+ */
+export async function keptSecret(stateDir, file, given, generate) {
+  const path = join(stateDir, file);
+  if (given) return { value: given, source: "env", path };
+  const stored = await readFile(path, "utf8").then((text) => text.trim(), () => "");
+  if (stored) return { value: stored, source: "stored", path };
+  const value = generate();
+  await mkdir(stateDir, { recursive: true });
+  await writeFile(path, `${value}\n`, { mode: 0o600 });
+  return { value, source: "generated", path };
+}
+
+/** A new admin token: prefix for recognisability, 256 random bits. */
+export function newAdminToken() {
+  return `isthmus_${randomBytes(32).toString("base64url")}`;
+}

@@ -1,0 +1,40 @@
+// Which Workers make up the mesh, as wrangler configs relative to the repository root.
+// One list for the local mesh and for deploy; deploy walks it in this order, because a
+// Worker's service bindings must name Workers that already exist.
+
+/** The control-plane Worker (control API + Durable Objects). */
+export const CONTROL_CONFIG = "wrangler.toml";
+
+/** The edge gateway Worker. */
+export const GATEWAY_CONFIG = "workers/gateway/wrangler.toml";
+
+/** Bookinfo, callees before callers. */
+export const SERVICE_CONFIGS = [
+  "demo/bookinfo/details/wrangler.toml",
+  "demo/bookinfo/details/wrangler.sidecar.toml",
+  "demo/bookinfo/ratings/wrangler.toml",
+  "demo/bookinfo/reviews/wrangler.v1.toml",
+  "demo/bookinfo/reviews/wrangler.v2.toml",
+  "demo/bookinfo/reviews/wrangler.v3.toml",
+  "demo/bookinfo/productpage/wrangler.toml",
+];
+
+/** Every Worker config, in deploy order: control plane, services, gateway. */
+export const ALL_CONFIGS = [CONTROL_CONFIG, ...SERVICE_CONFIGS, GATEWAY_CONFIG];
+
+/** The resources the local mesh applies on first start (Istio YAML, applied in order). */
+export const DEFAULT_CONFIG_FILES = [
+  "examples/bookinfo/services.yaml",
+  "examples/bookinfo/destination-rules.yaml",
+  "examples/bookinfo/routes-v1.yaml",
+  "examples/bookinfo/gateway.yaml",
+];
+
+/** Workload identities of the demo: Bookinfo's service accounts, and the gateway's. */
+export const DEMO_IDENTITIES = [
+  { namespace: "istio-system", serviceAccount: "istio-ingressgateway-service-account" },
+  { namespace: "default", serviceAccount: "bookinfo-productpage" },
+  { namespace: "default", serviceAccount: "bookinfo-details" },
+  { namespace: "default", serviceAccount: "bookinfo-reviews" },
+  { namespace: "default", serviceAccount: "bookinfo-ratings" },
+];
