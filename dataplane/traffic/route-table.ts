@@ -1,0 +1,410 @@
+import { canonicalHost } from "../../resources/hosts.ts";
+import type { HTTPMatchRequest, HTTPRoute, VirtualService } from "../../resources/virtual-service.ts";
+import { compileStringMatch } from "./string-match.ts";
+
+/** The gateway context routes are compiled for: `mesh` (sidecars) or gateway names. */
+export const MESH_GATEWAY = "mesh";
+
+/** What route matching looks at in a request. */
+export interface RouteRequest {
+  /** The normalized path (see `normalizePath`), without the query. */
+  path: string;
+  /** The query string without `?`, or parsed parameters. */
+  query?: string | URLSearchParams;
+  method: string;
+  headers: Headers;
+  /** The request's authority (Host), with port if it had one. */
+  authority: string;
+  /** `http` or `https`. */
+  scheme?: string;
+  port?: number;
+  /** The calling workload, as far as the mesh has verified it. */
+  source?: { namespace?: string; labels?: Record<string, string> };
+}
+
+/** The route a request matched. */
+export interface RouteMatch {
+  /** The HTTPRoute as written in the VirtualService. */
+  route: HTTPRoute;
+  /** Its index in the VirtualService's `http` list (`spec.http[index]`). */
+  index: number;
+  /** `route.name`, when set. */
+  name?: string;
+  /** The name of the match block that matched, when set. */
+  matchName?: string;
+  virtualService: { name: string; namespace: string };
+  /** Position in this host's merged route list (first wins). */
+  order: number;
+}
+
+export interface RouteTableOptions {
+  /**
+   * Gateway names this data plane serves: `mesh` for sidecars, or `namespace/name` of each
+   * Gateway resource for a gateway Worker. Default `["mesh"]`.
+   */
+  gateways?: readonly string[];
+  clusterDomain?: string;
+}
+
+/** Counts how much work a match did; the index keeps `examined` far below the route count. */
+export interface MatchStats {
+  examined: number;
+}
+
+interface CompiledBlock {
+  name?: string;
+  test: (request: RouteRequest, query: () => URLSearchParams) => boolean;
+}
+
+interface CompiledRoute {
+  route: HTTPRoute;
+  index: number;
+  virtualService: { name: string; namespace: string };
+  /** `null`: no match blocks, matches every request. */
+  blocks: CompiledBlock[] | null;
+}
+
+interface TrieNode {
+  children: Map<string, TrieNode>;
+  routes: number[];
+}
+
+const newNode = (): TrieNode => ({ children: new Map(), routes: [] });
+
+/**
+ * The routes of one host, indexed: exact paths in maps, prefixes (and regex literal
+ * prefixes) in character tries, so a match examines only routes that could match.
+ */
+export class HostRoutes {
+  private readonly exact = new Map<string, number[]>();
+  private readonly exactIgnoreCase = new Map<string, number[]>();
+  private readonly prefixes = newNode();
+  private readonly prefixesIgnoreCase = newNode();
+
+  constructor(private readonly routes: readonly CompiledRoute[]) {
+    routes.forEach((compiled, order) => {
+      const keys = compiled.blocks === null ? [{ kind: "prefix", value: "", ignoreCase: false } as const] : compiled.route.match!.map(indexKey);
+      for (const key of new Map(keys.map((k) => [`${k.kind}|${k.ignoreCase}|${k.value}`, k])).values()) {
+        if (key.kind === "exact") addTo(key.ignoreCase ? this.exactIgnoreCase : this.exact, key.value, order);
+        else insert(key.ignoreCase ? this.prefixesIgnoreCase : this.prefixes, key.value, order);
+      }
+    });
+  }
+
+  /** Number of routes for this host. */
+  get size(): number {
+    return this.routes.length;
+  }
+
+  /**
+   * The first route (in VirtualService order) whose match blocks accept the request: within
+   * a block every condition must hold, any block may match, a route without blocks matches
+   * everything.
+   */
+  match(request: RouteRequest, stats?: MatchStats): RouteMatch | undefined {
+    const candidates = this.candidates(request.path);
+    let parsed: URLSearchParams | undefined;
+    const query = () =>
+      (parsed ??= typeof request.query === "string" || request.query === undefined ? new URLSearchParams(request.query ?? "") : request.query);
+    for (const order of candidates) {
+      if (stats) stats.examined++;
+      const compiled = this.routes[order]!;
+      if (compiled.blocks === null) return result(compiled, order, undefined);
+      for (const block of compiled.blocks) {
+        if (block.test(request, query)) return result(compiled, order, block.name);
+      }
+    }
+    return undefined;
+  }
+
+  private candidates(path: string): number[] {
+    const lists: number[][] = [];
+    const exact = this.exact.get(path);
+    if (exact) lists.push(exact);
+    const lower = path.toLowerCase();
+    const exactIgnoreCase = this.exactIgnoreCase.get(lower);
+    if (exactIgnoreCase) lists.push(exactIgnoreCase);
+    walk(this.prefixes, path, lists);
+    walk(this.prefixesIgnoreCase, lower, lists);
+    if (lists.length === 1) return lists[0]!;
+    return [...new Set(lists.flat())].sort((a, b) => a - b);
+  }
+}
+
+function result(compiled: CompiledRoute, order: number, matchName: string | undefined): RouteMatch {
+  return {
+    route: compiled.route,
+    index: compiled.index,
+    ...(compiled.route.name !== undefined ? { name: compiled.route.name } : {}),
+    ...(matchName !== undefined ? { matchName } : {}),
+    virtualService: compiled.virtualService,
+    order,
+  };
+}
+
+function addTo<T>(map: Map<string, T[]>, key: string, item: T): void {
+  const list = map.get(key);
+  if (list) list.push(item);
+  else map.set(key, [item]);
+}
+
+function insert(root: TrieNode, prefix: string, order: number): void {
+  let node = root;
+  for (const char of prefix) {
+    let next = node.children.get(char);
+    if (!next) node.children.set(char, (next = newNode()));
+    node = next;
+  }
+  node.routes.push(order);
+}
+
+function walk(root: TrieNode, path: string, lists: number[][]): void {
+  let node: TrieNode | undefined = root;
+  if (node.routes.length) lists.push(node.routes);
+  for (const char of path) {
+    node = node.children.get(char);
+    if (!node) return;
+    if (node.routes.length) lists.push(node.routes);
+  }
+}
+
+type IndexKey = { kind: "exact" | "prefix"; value: string; ignoreCase: boolean };
+
+function indexKey(block: HTTPMatchRequest): IndexKey {
+  const uri = block.uri;
+  const ignoreCase = block.ignoreUriCase === true;
+  const value = (v: string) => (ignoreCase ? v.toLowerCase() : v);
+  if (uri?.exact !== undefined) return { kind: "exact", value: value(uri.exact), ignoreCase };
+  if (uri?.prefix !== undefined) return { kind: "prefix", value: value(uri.prefix), ignoreCase };
+  if (uri?.regex !== undefined) return { kind: "prefix", value: regexLiteralPrefix(uri.regex), ignoreCase: false };
+  return { kind: "prefix", value: "", ignoreCase: false };
+}
+
+/**
+ * The literal text every full match of an RE2 pattern must start with (`/api/v1/products/`
+ * for `/api/v1/products/[0-9]+`), or `""` when there is none (flags, top-level alternation).
+ */
+export function regexLiteralPrefix(pattern: string): string {
+  if (pattern.startsWith("(?") || hasTopLevelAlternation(pattern)) return "";
+  let prefix = "";
+  let i = pattern.startsWith("^") ? 1 : 0;
+  for (; i < pattern.length; i++) {
+    const char = pattern[i]!;
+    let literal: string;
+    let width = 1;
+    if (char === "\\") {
+      const next = pattern[i + 1];
+      if (next === undefined || /[0-9A-Za-z]/.test(next)) break; // \d, \w, \b, \A ...: not a literal
+      literal = next;
+      width = 2;
+    } else if (".[](){}*+?|^$".includes(char)) {
+      break;
+    } else {
+      literal = char;
+    }
+    const after = pattern[i + width];
+    if (after === "*" || after === "?" || after === "{") break; // the literal may be absent or repeated
+    prefix += literal;
+    i += width - 1;
+  }
+  return prefix;
+}
+
+function hasTopLevelAlternation(pattern: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === "\\") i++;
+    else if (inClass) inClass = char !== "]";
+    else if (char === "[") inClass = true;
+    else if (char === "(") depth++;
+    else if (char === ")") depth--;
+    else if (char === "|" && depth === 0) return true;
+  }
+  return false;
+}
+
+function compileBlock(block: HTTPMatchRequest): CompiledBlock {
+  const tests: ((request: RouteRequest, query: () => URLSearchParams) => boolean)[] = [];
+  if (block.uri) {
+    const uri = compileStringMatch(block.uri, { ignoreCase: block.ignoreUriCase === true });
+    tests.push((r) => uri(r.path));
+  }
+  if (block.method) {
+    const method = compileStringMatch(block.method);
+    tests.push((r) => method(r.method));
+  }
+  if (block.scheme) {
+    const scheme = compileStringMatch(block.scheme);
+    tests.push((r) => r.scheme !== undefined && scheme(r.scheme));
+  }
+  if (block.authority) {
+    const authority = compileStringMatch(block.authority);
+    tests.push((r) => authority(r.authority));
+  }
+  if (block.port !== undefined) {
+    const port = block.port;
+    tests.push((r) => r.port === port);
+  }
+  for (const [name, match] of Object.entries(block.headers ?? {})) {
+    const header = name.toLowerCase();
+    const test = compileStringMatch(match);
+    tests.push((r) => {
+      const value = r.headers.get(header);
+      return value !== null && test(value);
+    });
+  }
+  for (const [name, match] of Object.entries(block.withoutHeaders ?? {})) {
+    const header = name.toLowerCase();
+    const test = compileStringMatch(match);
+    tests.push((r) => {
+      const value = r.headers.get(header);
+      return value === null || !test(value);
+    });
+  }
+  for (const [name, match] of Object.entries(block.queryParams ?? {})) {
+    // Istio: `exact: ""` (like `{}`) asks only that the parameter is present.
+    const test = match.exact === "" ? () => true : compileStringMatch(match);
+    tests.push((_r, query) => {
+      const value = query().get(name);
+      return value !== null && test(value);
+    });
+  }
+  if (block.sourceLabels) {
+    const labels = Object.entries(block.sourceLabels);
+    tests.push((r) => labels.every(([key, value]) => r.source?.labels?.[key] === value));
+  }
+  if (block.sourceNamespace !== undefined) {
+    const namespace = block.sourceNamespace;
+    tests.push((r) => r.source?.namespace === namespace);
+  }
+  return {
+    ...(block.name !== undefined ? { name: block.name } : {}),
+    test: (request, query) => tests.every((test) => test(request, query)),
+  };
+}
+
+/** `name` or `ns/name` in a VirtualService's `gateways`, resolved against its namespace. */
+function qualifyGateway(gateway: string, namespace: string): string {
+  return gateway === MESH_GATEWAY || gateway.includes("/") ? gateway : `${namespace}/${gateway}`;
+}
+
+function exportedTo(vs: VirtualService, clientNamespace: string): boolean {
+  const exportTo = vs.spec.exportTo;
+  if (!exportTo || exportTo.length === 0) return true;
+  return exportTo.some((ns) => ns === "*" || ns === clientNamespace || (ns === "." && vs.metadata.namespace === clientNamespace));
+}
+
+interface HostEntry {
+  vs: VirtualService;
+  routes: CompiledRoute[];
+}
+
+/**
+ * All VirtualServices of one snapshot compiled for one gateway context. Build once per
+ * snapshot version; look hosts up per request.
+ */
+export class RouteTable {
+  private readonly exactHosts = new Map<string, HostEntry[]>();
+  /** `*.suffix` patterns, longest suffix first. */
+  private readonly wildcardHosts: { suffix: string; entries: HostEntry[] }[] = [];
+  private readonly cache = new Map<string, HostRoutes | null>();
+  private readonly clusterDomain: string | undefined;
+
+  constructor(virtualServices: readonly VirtualService[], options: RouteTableOptions = {}) {
+    const gateways = new Set(options.gateways ?? [MESH_GATEWAY]);
+    this.clusterDomain = options.clusterDomain;
+    const wildcards = new Map<string, HostEntry[]>();
+    for (const vs of orderVirtualServices(virtualServices)) {
+      const namespace = vs.metadata.namespace ?? "default";
+      const vsGateways = (vs.spec.gateways ?? [MESH_GATEWAY]).map((g) => qualifyGateway(g, namespace));
+      const routes: CompiledRoute[] = [];
+      (vs.spec.http ?? []).forEach((route, index) => {
+        const virtualService = { name: vs.metadata.name, namespace };
+        if (!route.match || route.match.length === 0) {
+          if (vsGateways.some((g) => gateways.has(g))) routes.push({ route, index, virtualService, blocks: null });
+          return;
+        }
+        // A block's own `gateways` replace the VirtualService's for that block.
+        const applicable = route.match.filter((block) =>
+          (block.gateways ? block.gateways.map((g) => qualifyGateway(g, namespace)) : vsGateways).some((g) => gateways.has(g)),
+        );
+        if (applicable.length === 0) return;
+        routes.push({ route: { ...route, match: applicable }, index, virtualService, blocks: applicable.map(compileBlock) });
+      });
+      if (routes.length === 0) continue;
+      const entry: HostEntry = { vs, routes };
+      for (const host of new Set(vs.spec.hosts.map((h) => canonicalHost(h, namespace, this.clusterDomain)))) {
+        if (host.startsWith("*")) addTo(wildcards, host === "*" ? "" : host.slice(1), entry);
+        else addTo(this.exactHosts, host, entry);
+      }
+    }
+    for (const [suffix, entries] of wildcards) this.wildcardHosts.push({ suffix, entries });
+    this.wildcardHosts.sort((a, b) => b.suffix.length - a.suffix.length);
+  }
+
+  /**
+   * The routes for a request host (`reviews`, `reviews.default:9080`, `Bookinfo.Example.com`),
+   * from a client in `clientNamespace` (short names are read in it; `exportTo` is checked
+   * against it). Exact hosts win over `*.suffix` wildcards (longest first), then `*`.
+   * Routes of several VirtualServices for one host are merged, oldest first.
+   */
+  lookup(host: string, clientNamespace = "default"): HostRoutes | undefined {
+    const bare = stripPort(host).toLowerCase().replace(/\.$/, "");
+    const key = `${clientNamespace}\u0000${bare}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const found = this.resolve(bare, clientNamespace);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, found ?? null);
+    return found;
+  }
+
+  /** Looks the request's authority up and matches it; undefined when no route matches. */
+  match(request: RouteRequest, clientNamespace = "default", stats?: MatchStats): RouteMatch | undefined {
+    return this.lookup(request.authority, clientNamespace)?.match(request, stats);
+  }
+
+  private resolve(bare: string, clientNamespace: string): HostRoutes | undefined {
+    const visible = (entries: HostEntry[] | undefined) => entries?.filter((e) => exportedTo(e.vs, clientNamespace)) ?? [];
+    const canonical = canonicalHost(bare, clientNamespace, this.clusterDomain);
+    let entries = visible(this.exactHosts.get(canonical));
+    if (entries.length === 0 && canonical !== bare) entries = visible(this.exactHosts.get(bare));
+    if (entries.length === 0) {
+      for (const { suffix, entries: candidates } of this.wildcardHosts) {
+        if (suffix !== "" && !canonical.endsWith(suffix) && !bare.endsWith(suffix)) continue;
+        entries = visible(candidates);
+        if (entries.length > 0) break;
+      }
+    }
+    if (entries.length === 0) return undefined;
+    return new HostRoutes(entries.flatMap((e) => e.routes));
+  }
+}
+
+/** Compiles a snapshot's VirtualServices into a route table for one gateway context. */
+export function compileRouteTable(virtualServices: readonly VirtualService[], options?: RouteTableOptions): RouteTable {
+  return new RouteTable(virtualServices, options);
+}
+
+/** Istio merges VirtualServices for one host oldest first; ties by namespace/name. */
+function orderVirtualServices(virtualServices: readonly VirtualService[]): VirtualService[] {
+  return [...virtualServices].sort((a, b) => {
+    const ta = a.metadata.creationTimestamp ?? "";
+    const tb = b.metadata.creationTimestamp ?? "";
+    if (ta !== tb) return ta < tb ? -1 : 1;
+    const ka = `${a.metadata.namespace ?? "default"}/${a.metadata.name}`;
+    const kb = `${b.metadata.namespace ?? "default"}/${b.metadata.name}`;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+function stripPort(host: string): string {
+  if (host.startsWith("[")) {
+    const end = host.indexOf("]");
+    return end === -1 ? host : host.slice(0, end + 1);
+  }
+  const colon = host.lastIndexOf(":");
+  return colon === -1 ? host : host.slice(0, colon);
+}
