@@ -27,3 +27,24 @@ export class MalformedDocumentError extends Error {
     this.name = "MalformedDocumentError";
   }
 }
+
+/** Raised by `parseDuration` for text that is not a duration such as `10s`, `0.5s`, `1m30s`, `100ms`. */
+export class InvalidDurationError extends Error {
+  readonly code = "invalid_duration";
+  constructor(readonly input: string) {
+    super(`invalid duration ${JSON.stringify(input)}: expected a number with a unit (h, m, s, ms, us, ns), e.g. "10s" or "100ms"`);
+    this.name = "InvalidDurationError";
+  }
+}
+
+/** Raised by `compileRegex` for a pattern that is not valid, or uses what Envoy's RE2 refuses. */
+export class InvalidRegexError extends Error {
+  readonly code = "invalid_regex";
+  constructor(
+    readonly pattern: string,
+    reason: string,
+  ) {
+    super(`invalid regex ${JSON.stringify(pattern)}: ${reason}`);
+    this.name = "InvalidRegexError";
+  }
+}

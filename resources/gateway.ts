@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { NonEmptyString, PortNumber, unsupported } from "./fields.ts";
+import { Labels } from "./metadata.ts";
+import { resourceOf } from "./resource.ts";
+import { HttpProtocol } from "./service-entry.ts";
+
+const EDGE_TLS = "Cloudflare terminates TLS at the edge; configure certificates on the zone";
+
+const ServerTLSSettings = z.strictObject({
+  httpsRedirect: z.boolean().optional(),
+  mode: z
+    .enum(["SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "PASSTHROUGH", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL"])
+    .refine((m) => m === "SIMPLE" || m === "MUTUAL" || m === "OPTIONAL_MUTUAL", {
+      error: "only SIMPLE, MUTUAL and OPTIONAL_MUTUAL are supported at the edge",
+    })
+    .optional(),
+  credentialName: z.string().optional(),
+  credentialNames: z.array(z.string()).optional(),
+  subjectAltNames: z.array(z.string()).optional(),
+  serverCertificate: unsupported("serverCertificate", EDGE_TLS),
+  privateKey: unsupported("privateKey", EDGE_TLS),
+  caCertificates: unsupported("caCertificates", EDGE_TLS),
+  caCrl: unsupported("caCrl", EDGE_TLS),
+  caCertCredentialName: unsupported("caCertCredentialName", EDGE_TLS),
+  tlsCertificates: unsupported("tlsCertificates", EDGE_TLS),
+  verifyCertificateSpki: unsupported("verifyCertificateSpki", EDGE_TLS),
+  verifyCertificateHash: unsupported("verifyCertificateHash", EDGE_TLS),
+  minProtocolVersion: unsupported("minProtocolVersion", EDGE_TLS),
+  maxProtocolVersion: unsupported("maxProtocolVersion", EDGE_TLS),
+  cipherSuites: unsupported("cipherSuites", EDGE_TLS),
+  insecureSkipVerify: unsupported("insecureSkipVerify", EDGE_TLS),
+});
+
+export const Server = z.strictObject({
+  port: z.strictObject({
+    number: PortNumber,
+    protocol: HttpProtocol,
+    name: z.string().optional(),
+    targetPort: unsupported("targetPort", "deprecated in Istio"),
+  }),
+  hosts: z.array(NonEmptyString).min(1, "must name at least one host"),
+  tls: ServerTLSSettings.optional(),
+  name: z.string().optional(),
+  bind: unsupported("bind", "the gateway Worker has no listener addresses"),
+  defaultEndpoint: unsupported("defaultEndpoint", "the gateway Worker has no listener addresses"),
+});
+
+export const GatewaySpec = z.strictObject({
+  selector: Labels.optional(),
+  servers: z.array(Server).min(1, "must have at least one server"),
+});
+
+export const GatewayResource = resourceOf("Gateway", GatewaySpec);
+/** An Istio Gateway: the hosts and ports the gateway Worker serves. */
+export type Gateway = z.infer<typeof GatewayResource>;

@@ -1,0 +1,34 @@
+export { KINDS, kindByPlural, kindByName, apiVersionsOf, type Kind, type KindInfo, type Resource } from "./kinds.ts";
+export { parseDocuments } from "./parse.ts";
+export { validateResource, formatPath } from "./validate.ts";
+export { InvalidResourceError, MalformedDocumentError, InvalidDurationError, InvalidRegexError, type FieldIssue } from "./errors.ts";
+export { parseDuration } from "./duration.ts";
+export { compileRegex } from "./regex.ts";
+export { regexSafetyProblem } from "./regex-safety.ts";
+export { canonicalHost, meshServiceOf, hostMatches } from "./hosts.ts";
+export { parseEndpointAddress, bindingName, type EndpointTarget } from "./endpoint-address.ts";
+export { ObjectMeta } from "./metadata.ts";
+export {
+  VirtualServiceResource,
+  VirtualServiceSpec,
+  type VirtualService,
+  type HTTPRoute as VirtualServiceRoute,
+  type Headers as HeaderOperations,
+  type HTTPMatchRequest,
+  type HTTPRouteDestination,
+  type Destination,
+  type StickyHash,
+} from "./virtual-service.ts";
+export { DestinationRuleResource, DestinationRuleSpec, type DestinationRule, type Subset, type TrafficPolicy } from "./destination-rule.ts";
+export { ServiceEntryResource, ServiceEntrySpec, type ServiceEntry, type WorkloadEntry } from "./service-entry.ts";
+export { GatewayResource, GatewaySpec, type Gateway } from "./gateway.ts";
+export { PeerAuthenticationResource, PeerAuthenticationSpec, type PeerAuthentication } from "./peer-authentication.ts";
+export {
+  AuthorizationPolicyResource,
+  AuthorizationPolicySpec,
+  type AuthorizationPolicy,
+  type AuthorizationRule,
+} from "./authorization-policy.ts";
+export { RequestAuthenticationResource, RequestAuthenticationSpec, type RequestAuthentication, type JWTRule } from "./request-authentication.ts";
+export { HTTPRouteResource, HTTPRouteSpec, type HTTPRoute } from "./http-route.ts";
+export type { StringMatch } from "./fields.ts";

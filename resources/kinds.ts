@@ -1,0 +1,46 @@
+import type { z } from "zod";
+import { AuthorizationPolicyResource } from "./authorization-policy.ts";
+import { DestinationRuleResource } from "./destination-rule.ts";
+import { GatewayResource } from "./gateway.ts";
+import { HTTPRouteResource } from "./http-route.ts";
+import { PeerAuthenticationResource } from "./peer-authentication.ts";
+import { RequestAuthenticationResource } from "./request-authentication.ts";
+import { ServiceEntryResource } from "./service-entry.ts";
+import { VirtualServiceResource } from "./virtual-service.ts";
+
+const NETWORKING = ["v1", "v1beta1", "v1alpha3"] as const;
+const SECURITY = ["v1", "v1beta1"] as const;
+const GATEWAY_API = ["v1", "v1beta1"] as const;
+
+/** Every kind the mesh accepts, with its REST plural, API group and versions, and its zod schema. */
+export const KINDS = [
+  { kind: "ServiceEntry", plural: "serviceentries", group: "networking.istio.io", versions: NETWORKING, namespaced: true, schema: ServiceEntryResource },
+  { kind: "VirtualService", plural: "virtualservices", group: "networking.istio.io", versions: NETWORKING, namespaced: true, schema: VirtualServiceResource },
+  { kind: "DestinationRule", plural: "destinationrules", group: "networking.istio.io", versions: NETWORKING, namespaced: true, schema: DestinationRuleResource },
+  { kind: "Gateway", plural: "gateways", group: "networking.istio.io", versions: NETWORKING, namespaced: true, schema: GatewayResource },
+  { kind: "PeerAuthentication", plural: "peerauthentications", group: "security.istio.io", versions: SECURITY, namespaced: true, schema: PeerAuthenticationResource },
+  { kind: "AuthorizationPolicy", plural: "authorizationpolicies", group: "security.istio.io", versions: SECURITY, namespaced: true, schema: AuthorizationPolicyResource },
+  { kind: "RequestAuthentication", plural: "requestauthentications", group: "security.istio.io", versions: SECURITY, namespaced: true, schema: RequestAuthenticationResource },
+  { kind: "HTTPRoute", plural: "httproutes", group: "gateway.networking.k8s.io", versions: GATEWAY_API, namespaced: true, schema: HTTPRouteResource },
+] as const;
+
+export type KindInfo = (typeof KINDS)[number];
+/** A kind name: `"VirtualService"`, `"DestinationRule"`, ... */
+export type Kind = KindInfo["kind"];
+/** A validated mesh resource of any kind. */
+export type Resource = z.infer<KindInfo["schema"]>;
+
+/** The kind served at a REST plural (`virtualservices`), or undefined. */
+export function kindByPlural(plural: string): KindInfo | undefined {
+  return KINDS.find((k) => k.plural === plural);
+}
+
+/** The kind with this name (`VirtualService`), or undefined. */
+export function kindByName(kind: string): KindInfo | undefined {
+  return KINDS.find((k) => k.kind === kind);
+}
+
+/** The `apiVersion` strings a kind accepts (`networking.istio.io/v1`, ...). */
+export function apiVersionsOf(info: KindInfo): string[] {
+  return info.versions.map((v) => `${info.group}/${v}`);
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { parseEndpointAddress } from "./endpoint-address.ts";
+import { ExportTo, NonEmptyString, PortNumber, unsupported } from "./fields.ts";
+import { Labels } from "./metadata.ts";
+import { resourceOf } from "./resource.ts";
+
+const HTTP_PROTOCOLS = ["HTTP", "HTTPS", "HTTP2", "GRPC"];
+
+/** A port protocol the mesh can carry; Istio's names, case-insensitive as in Istio. */
+export const HttpProtocol = z.string().refine((p) => HTTP_PROTOCOLS.includes(p.toUpperCase()), {
+  error: `must be one of ${HTTP_PROTOCOLS.join(", ")}: Isthmus carries HTTP only`,
+});
+
+export const ServicePort = z.strictObject({
+  number: PortNumber,
+  protocol: HttpProtocol.optional(),
+  name: z.string().optional(),
+  targetPort: PortNumber.optional(),
+});
+
+export const EndpointAddress = z.string().superRefine((address, ctx) => {
+  const target = parseEndpointAddress(address);
+  if (typeof target === "string") ctx.addIssue({ code: "custom", message: target });
+});
+
+export const WorkloadEntry = z.strictObject({
+  address: EndpointAddress,
+  ports: z.record(z.string(), PortNumber).optional(),
+  labels: Labels.optional(),
+  network: z.string().optional(),
+  locality: z.string().optional(),
+  weight: z.number().int().min(0).max(4294967295).optional(),
+  serviceAccount: z.string().optional(),
+});
+export type WorkloadEntry = z.infer<typeof WorkloadEntry>;
+
+export const ServiceEntrySpec = z.strictObject({
+  hosts: z.array(NonEmptyString).min(1, "must name at least one host"),
+  ports: z.array(ServicePort).optional(),
+  location: z.enum(["MESH_EXTERNAL", "MESH_INTERNAL"]).optional(),
+  resolution: z.enum(["NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"]).optional(),
+  endpoints: z.array(WorkloadEntry).optional(),
+  exportTo: ExportTo.optional(),
+  subjectAltNames: z.array(z.string()).optional(),
+  addresses: unsupported("addresses", "virtual IPs do not exist on Workers; services are reached by host name"),
+  workloadSelector: unsupported("workloadSelector", "list the endpoints, or register them through the registry API"),
+});
+
+export const ServiceEntryResource = resourceOf("ServiceEntry", ServiceEntrySpec);
+/** An Istio ServiceEntry: a registry entry naming a service's hosts and endpoints. */
+export type ServiceEntry = z.infer<typeof ServiceEntryResource>;
