@@ -1,0 +1,34 @@
+import { NAMESPACE_OPTION } from "../command.js";
+import { UsageError } from "../errors.js";
+
+/** @type {import("../command.js").Command} */
+export default {
+  name: "analyze",
+  summary: "Report configuration problems across the stored resources (exit 1 on errors)",
+  usage: "isthmus analyze [-n NS | -A] [-o json]",
+  description: `Like istioctl analyze: dangling hosts and subsets, weights that do not add up,
+shadowed routes, policies that select nothing. Exit 1 when any finding is an error.`,
+  options: {
+    namespace: { ...NAMESPACE_OPTION, default: undefined, description: "only findings in this namespace (default: all)" },
+    "all-namespaces": { type: "boolean", short: "A", description: "findings in every namespace (the default)" },
+    output: { type: "string", short: "o", value: "FORMAT", description: "json for machine-readable findings" },
+  },
+  server: true,
+  async run({ values, out, colour, client }) {
+    if (values.output && values.output !== "json") throw new UsageError(`-o ${values.output}: only json is supported`);
+    const api = await client();
+    const body = await api.json("GET", "/v1/analyze", { query: { namespace: values["all-namespaces"] ? undefined : values.namespace } });
+    /** @type {any[]} */
+    let findings = Array.isArray(body) ? body : (body?.findings ?? []);
+    if (values.namespace && !values["all-namespaces"]) findings = findings.filter((f) => !f.resource?.namespace || f.resource.namespace === values.namespace);
+    if (values.output === "json") out(JSON.stringify(findings, null, 2) + "\n");
+    else if (findings.length === 0) out(`${colour.green("✔")} No validation issues found.\n`);
+    else
+      for (const f of findings) {
+        const level = f.severity === "error" ? colour.red("Error") : colour.yellow("Warning");
+        const where = f.resource ? ` (${f.resource.kind} ${f.resource.namespace ? `${f.resource.namespace}/` : ""}${f.resource.name})` : "";
+        out(`${level} [${f.code}]${where} ${f.path ? `${f.path}: ` : ""}${f.message}\n`);
+      }
+    return findings.some((f) => f.severity === "error") ? 1 : 0;
+  },
+};

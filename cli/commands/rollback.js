@@ -1,0 +1,18 @@
+import { revisionNumber } from "./history.js";
+
+/** @type {import("../command.js").Command} */
+export default {
+  name: "rollback",
+  summary: "Restore the configuration of an earlier revision (as a new revision)",
+  usage: "isthmus rollback REVISION",
+  args: [1, 1],
+  server: true,
+  async run({ args, out, client }) {
+    const revision = revisionNumber(args[0]);
+    const api = await client();
+    const result = await api.json("POST", "/v1/rollback", { json: { revision } });
+    const now = result?.revision ?? result?.version;
+    out(`rolled back to revision ${revision}${now !== undefined ? ` (now revision ${now})` : ""}\n`);
+    return 0;
+  },
+};
