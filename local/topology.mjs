@@ -11,7 +11,7 @@ export const GATEWAY_CONFIG = "workers/gateway/wrangler.toml";
 /** Bookinfo, callees before callers. */
 export const SERVICE_CONFIGS = [
   "demo/bookinfo/details/wrangler.toml",
-  "demo/bookinfo/details/wrangler.sidecar.toml",
+  "workers/sidecar/wrangler.toml",
   "demo/bookinfo/ratings/wrangler.toml",
   "demo/bookinfo/reviews/wrangler.v1.toml",
   "demo/bookinfo/reviews/wrangler.v2.toml",
