@@ -27,6 +27,7 @@ export const tapEventSchema = z.object({
   time: z.string(),
   reporter: z.string(),
   source: z.string(),
+  /** Destination service as `name.namespace`. */
   destination: z.string(),
   destinationVersion: z.string(),
   method: z.string(),
@@ -43,6 +44,10 @@ export const telemetryBatchSchema = z.object({
   /** The reporter's workload name and version as it is configured (not attested). */
   workload: z.string().max(253),
   snapshotVersion: z.number().int().nullable(),
+  /** The snapshot's generatedAt (ISO time) and when this isolate began routing by it
+   * (epoch ms): their difference is the config propagation time to this isolate. */
+  snapshotGeneratedAt: z.string().max(64).nullable(),
+  snapshotAppliedAt: z.number().nullable(),
   /** How long ago the isolate fetched or revalidated its snapshot. */
   snapshotAgeMs: z.number().nonnegative().nullable(),
   /** True while serving last-known-good because the control plane was unreachable. */

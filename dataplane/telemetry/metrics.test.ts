@@ -32,7 +32,7 @@ export function sample(overrides: Partial<RequestSample> = {}): RequestSample {
   };
 }
 
-const facts = { snapshotVersion: 3, snapshotAgeMs: 100, stale: false };
+const facts = { snapshotVersion: 3, snapshotGeneratedAt: "2026-11-26T10:00:00.000Z", snapshotAppliedAt: Date.parse("2026-11-26T10:00:01.500Z"), snapshotAgeMs: 100, stale: false };
 
 describe("istioLabels", () => {
   it("gives every Istio label, unknown for missing facts, never the path", () => {
@@ -102,7 +102,7 @@ describe("MetricsRecorder", () => {
     r.recordRequest(sample({ destination: { serviceName: "ratings", serviceNamespace: "default" } }));
     const tap = r.takeBatch(facts)!.tap;
     expect(tap).toHaveLength(1);
-    expect(tap[0]).toMatchObject({ destination: "reviews", destinationVersion: "v2", responseCode: 200, path: "/reviews/0?access_token=[redacted]&x=1" });
+    expect(tap[0]).toMatchObject({ destination: "reviews.default", destinationVersion: "v2", responseCode: 200, path: "/reviews/0?access_token=[redacted]&x=1" });
   });
 
   it("counts authn failures by reason and authz denials", () => {

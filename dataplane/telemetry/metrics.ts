@@ -28,7 +28,15 @@ export const DEFAULT_FLUSH_POLICY: FlushPolicy = {
 };
 
 /** Facts about the isolate's config that ride along with each batch. */
-export type SnapshotFacts = { snapshotVersion: number | null; snapshotAgeMs: number | null; stale: boolean };
+export type SnapshotFacts = {
+  snapshotVersion: number | null;
+  snapshotGeneratedAt: string | null;
+  /** Epoch ms when this isolate began routing by that snapshot. */
+  snapshotAppliedAt: number | null;
+  /** Milliseconds since the isolate fetched (or revalidated) the snapshot it routes by. */
+  snapshotAgeMs: number | null;
+  stale: boolean;
+};
 
 export type MetricsRecorderOptions = {
   /** The reporting workload, e.g. "reviews-v2" or "istio-ingressgateway". */
@@ -162,12 +170,13 @@ export class MetricsRecorder {
   private recordTap(sample: RequestSample): void {
     if (this.tapped.size === 0 || this.tapEvents.length >= this.policy.maxTapEvents) return;
     const d = sample.destination;
-    if (!this.tapped.has(`${d.serviceName}.${d.serviceNamespace}`)) return;
+    const destination = `${d.serviceName}.${d.serviceNamespace}`;
+    if (!this.tapped.has(destination)) return;
     this.tapEvents.push({
       time: new Date(this.now()).toISOString(),
       reporter: sample.reporter,
       source: sample.source.workload ?? "unknown",
-      destination: d.serviceName ?? "unknown",
+      destination,
       destinationVersion: d.version ?? "unknown",
       method: sample.method ?? "",
       path: redactPath(sample.path ?? "").slice(0, 2048),
