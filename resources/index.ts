@@ -1,6 +1,7 @@
 export { KINDS, kindByPlural, kindByName, apiVersionsOf, type Kind, type KindInfo, type Resource } from "./kinds.ts";
 export { parseDocuments } from "./parse.ts";
 export { validateResource, formatPath } from "./validate.ts";
+export { analyze, type Finding, type FindingCode } from "./analyze.ts";
 export { InvalidResourceError, MalformedDocumentError, InvalidDurationError, InvalidRegexError, type FieldIssue } from "./errors.ts";
 export { parseDuration } from "./duration.ts";
 export { compileRegex } from "./regex.ts";

@@ -8,23 +8,22 @@ import { MalformedDocumentError } from "./errors.ts";
  */
 export function parseDocuments(text: string): unknown[] {
   const trimmed = text.trimStart();
-  const values = trimmed.startsWith("{") || trimmed.startsWith("[") ? [parseJson(text)] : parseYaml(text);
+  const json = trimmed.startsWith("{") || trimmed.startsWith("[");
+  const values = json ? parseJson(text) : parseYaml(text, "YAML");
   return values.flatMap(flatten);
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string): unknown[] {
   try {
-    return JSON.parse(text);
-  } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const line = position ? text.slice(0, Number(position[1])).split("\n").length : undefined;
-    const where = line === undefined ? "" : ` (line ${line})`;
-    throw new MalformedDocumentError(`malformed JSON${where}: ${message}`, [{ path: line === undefined ? "" : `line ${line}`, message }]);
+    return [JSON.parse(text)];
+  } catch {
+    // JSON is YAML: the YAML parser finds the line of the error (and accepts what JSON
+    // refuses only for style, such as a trailing comma).
+    return parseYaml(text, "JSON");
   }
 }
 
-function parseYaml(text: string): unknown[] {
+function parseYaml(text: string, format: "YAML" | "JSON"): unknown[] {
   const documents = parseAllDocuments(text, { uniqueKeys: true });
   const values: unknown[] = [];
   for (const document of Array.isArray(documents) ? documents : [documents]) {
@@ -32,7 +31,7 @@ function parseYaml(text: string): unknown[] {
     if (error) {
       const line = error.linePos?.[0].line;
       const reason = error.message.split("\n")[0];
-      throw new MalformedDocumentError(`malformed YAML${line ? ` (line ${line})` : ""}: ${reason}`, [
+      throw new MalformedDocumentError(`malformed ${format}${line ? ` (line ${line})` : ""}: ${reason}`, [
         { path: line ? `line ${line}` : "", message: reason },
       ]);
     }
