@@ -1,4 +1,6 @@
+import { canonicalHost } from "../resources/hosts.ts";
 import { snapshotContentHash } from "./content-hash.ts";
+import { resourceContent } from "./resource-content.ts";
 import type { Snapshot, SnapshotContent, SnapshotResource } from "./schema.ts";
 
 /** An endpoint the registry knows (registered over the API and kept alive by heartbeats). */
@@ -32,7 +34,7 @@ export const REGISTRY_LABEL = "isthmus.dev/registry";
  * `namespace/service/address`.
  */
 export async function compileSnapshot(input: CompileInput): Promise<Snapshot> {
-  const resources = input.resources.map(contentOf);
+  const resources = input.resources.map(resourceContent);
   mergeRegistry(resources, input.endpoints);
   resources.sort(byKindNamespaceName);
   const endpointHealth: SnapshotContent["endpointHealth"] = {};
@@ -56,14 +58,6 @@ export async function compileSnapshot(input: CompileInput): Promise<Snapshot> {
   };
 }
 
-function contentOf(resource: SnapshotResource): SnapshotResource {
-  const { name, namespace, labels, annotations } = resource.metadata;
-  const metadata: SnapshotResource["metadata"] = { name, namespace };
-  if (labels && Object.keys(labels).length > 0) metadata.labels = { ...labels };
-  if (annotations && Object.keys(annotations).length > 0) metadata.annotations = { ...annotations };
-  return { apiVersion: resource.apiVersion, kind: resource.kind, metadata, spec: structuredClone(resource.spec) };
-}
-
 function byKindNamespaceName(a: SnapshotResource, b: SnapshotResource): number {
   return (
     compare(a.kind, b.kind) || compare(a.metadata.namespace, b.metadata.namespace) || compare(a.metadata.name, b.metadata.name)
@@ -72,16 +66,6 @@ function byKindNamespaceName(a: SnapshotResource, b: SnapshotResource): number {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** True when a ServiceEntry host in `namespace` names `service` (short, `svc.ns` or FQDN). */
-function hostNamesService(host: string, namespace: string, service: string): boolean {
-  return (
-    host === service ||
-    host === `${service}.${namespace}` ||
-    host === `${service}.${namespace}.svc` ||
-    host === `${service}.${namespace}.svc.cluster.local`
-  );
 }
 
 function mergeRegistry(resources: SnapshotResource[], endpoints: readonly RegisteredEndpoint[]): void {
@@ -97,7 +81,7 @@ function mergeRegistry(resources: SnapshotResource[], endpoints: readonly Regist
         resource.kind === "ServiceEntry" &&
         resource.metadata.namespace === namespace &&
         Array.isArray(resource.spec.hosts) &&
-        resource.spec.hosts.some((host) => typeof host === "string" && hostNamesService(host, namespace, service)),
+        resource.spec.hosts.some((host) => typeof host === "string" && canonicalHost(host, namespace) === canonicalHost(service, namespace)),
     ) ?? resources[resources.push(registryServiceEntry(resources, namespace, service)) - 1]!;
     const listed = Array.isArray(entry.spec.endpoints) ? (entry.spec.endpoints as Array<{ address?: unknown }>) : [];
     const known = new Set(listed.map((endpoint) => endpoint.address));

@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import { InvalidResourceError, MalformedDocumentError } from "../resources/errors.ts";
+import { caOperations, caRoutes } from "./ca/index.ts";
+import type { ControlEnv } from "./env.ts";
+import { ApiError, InvalidResourceApiError, MalformedRequestError, NotFoundError } from "./errors.ts";
+import { openApiDocument } from "./openapi/document.ts";
+import type { Operation } from "./openapi/operation.ts";
+import { mount, type Route } from "./route.ts";
+import { analyzeRoutes } from "./routes/analyze.ts";
+import { applyRoutes } from "./routes/apply.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { registryRoutes } from "./routes/registry.ts";
+import { resourceRoutes } from "./routes/resources.ts";
+import { revisionRoutes } from "./routes/revisions.ts";
+import { snapshotRoutes } from "./routes/snapshot.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+import { telemetryOperations, telemetryRoutes } from "./telemetry/index.ts";
+
+const routes: Route[] = [
+  ...healthRoutes,
+  ...applyRoutes,
+  ...resourceRoutes,
+  ...analyzeRoutes,
+  ...revisionRoutes,
+  ...snapshotRoutes,
+  ...registryRoutes,
+  ...tokenRoutes,
+];
+
+const openApiRoute: Operation = {
+  method: "get",
+  path: "/openapi.json",
+  summary: "This document: OpenAPI 3.1 of every control API route.",
+  tag: "meta",
+  responses: { 200: { description: "OpenAPI document", contentType: "application/json" } },
+};
+
+/** Every operation the control API serves, for /openapi.json. */
+export const operations: Operation[] = [...routes, openApiRoute, ...caOperations, ...telemetryOperations];
+
+/** The control API: REST resources, history, snapshot, registry, tokens, CA and telemetry routes. */
+export const app = new Hono<ControlEnv>();
+
+for (const route of routes) mount(app, route);
+app.route("/", caRoutes);
+app.route("/", telemetryRoutes);
+
+let document: ReturnType<typeof openApiDocument> | undefined;
+app.get("/openapi.json", (c) => c.json((document ??= openApiDocument(operations, { title: "Isthmus control API", version: "1" }))));
+
+app.notFound((c) => c.json(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`).toJSON(), 404));
+
+app.onError((error, c) => {
+  const known = asApiError(error);
+  if (known) return c.json(known.toJSON(), known.status);
+  console.error("control API error", error);
+  return c.json({ error: { code: "internal", message: "internal error", details: [] } }, 500);
+});
+
+function asApiError(error: Error): ApiError | null {
+  if (error instanceof ApiError) return error;
+  // The resource library's own errors, should one escape a handler unwrapped.
+  if (error instanceof InvalidResourceError) return new InvalidResourceApiError(error.message, error.details);
+  if (error instanceof MalformedDocumentError) return new MalformedRequestError(error.message, error.details);
+  return null;
+}

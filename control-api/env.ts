@@ -1,0 +1,26 @@
+import type { MeshControl } from "../durable-objects/mesh-control.ts";
+import type { Principal } from "./auth.ts";
+
+/** Bindings and variables of the control-plane Worker (wrangler.toml). */
+export interface Env {
+  MESH_CONTROL: DurableObjectNamespace<MeshControl>;
+  CA?: DurableObjectNamespace;
+  TELEMETRY?: DurableObjectNamespace;
+  /** The first admin token (a secret, or `.dev.vars` locally). */
+  ISTHMUS_ADMIN_TOKEN?: string;
+  /** Trust domain of the mesh; default `cluster.local`. */
+  ISTHMUS_TRUST_DOMAIN?: string;
+  ISTHMUS_CA_WRAPPING_KEY?: string;
+  /** Extra readiness checks for `/readyz`, comma-separated; see control-api/readiness.ts. */
+  ISTHMUS_READY_CHECKS?: string;
+  /** Metric labels to drop, comma-separated (telemetry). */
+  ISTHMUS_DROP_LABELS?: string;
+}
+
+/** Hono typing of the control API: `c.env` and what middleware leaves in `c.var`. */
+export type ControlEnv = { Bindings: Env; Variables: { principal: Principal } };
+
+/** The one MeshControl instance of the mesh. */
+export function meshControl(env: Env): DurableObjectStub<MeshControl> {
+  return env.MESH_CONTROL.get(env.MESH_CONTROL.idFromName("mesh"));
+}

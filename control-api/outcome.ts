@@ -1,0 +1,16 @@
+import type { Outcome } from "../durable-objects/mesh-control/outcome.ts";
+import { ConflictError, InvalidResourceApiError, NotFoundError } from "./errors.ts";
+
+/** The value of a MeshControl outcome, or the ApiError its refusal maps to. */
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  const { code, message, details } = outcome.failure;
+  switch (code) {
+    case "conflict":
+      throw new ConflictError(message, details);
+    case "not_found":
+      throw new NotFoundError(message);
+    case "invalid":
+      throw new InvalidResourceApiError(message, details);
+  }
+}

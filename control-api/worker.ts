@@ -1,0 +1,44 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { Snapshot } from "../snapshot/schema.ts";
+import { app } from "./app.ts";
+import { peerJwtSvid, peerTrustBundle, peerX509Svid } from "./ca/peer.ts";
+import { meshControl, type Env } from "./env.ts";
+
+export { MeshControl } from "../durable-objects/mesh-control.ts";
+export { CertificateAuthority } from "../durable-objects/certificate-authority.ts";
+export { Telemetry } from "../durable-objects/telemetry.ts";
+
+/** Who a data-plane Worker is: the props of the service binding it reaches MeshPeer through. */
+export interface MeshPeerProps {
+  namespace: string;
+  serviceAccount: string;
+}
+
+/**
+ * The control plane as data-plane Workers see it over Workers RPC (a service binding with
+ * `entrypoint = "MeshPeer"` and props naming the workload). No bearer token: the binding
+ * itself is the credential.
+ */
+export class MeshPeer extends WorkerEntrypoint<Env, MeshPeerProps> {
+  /** The snapshot when newer than `sinceVersion`, else null. */
+  async snapshot(sinceVersion?: number | null): Promise<Snapshot | null> {
+    return meshControl(this.env).snapshot(sinceVersion ?? null);
+  }
+
+  /** A JWT-SVID for this workload (attested by the binding props); audience = the callee's SPIFFE ID. */
+  async jwtSvid(audience: string | string[], options?: { ttlSeconds?: number; publicKey?: JsonWebKey }) {
+    return peerJwtSvid(this.env, this.ctx.props, audience, options);
+  }
+
+  /** An X509-SVID chain (PEM, leaf first) for this workload's PKCS#10 CSR. */
+  async x509Svid(csrPem: string) {
+    return peerX509Svid(this.env, this.ctx.props, csrPem);
+  }
+
+  /** The SPIFFE trust bundle (parse with identity/trust-bundle.ts). */
+  async trustBundle() {
+    return peerTrustBundle(this.env);
+  }
+}
+
+export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

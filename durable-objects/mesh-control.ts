@@ -1,0 +1,384 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../control-api/env.ts";
+import type { Role } from "../control-api/roles.ts";
+import { analyze, type Finding, type Resource } from "../resources/index.ts";
+import { compileSnapshot } from "../snapshot/compile.ts";
+import type { Snapshot } from "../snapshot/schema.ts";
+import { diffStates, latestRevision, listRevisions, readRevision, recordRevision, stateAt, type ChangeAction, type DiffEntry, type RevisionDetail, type RevisionSummary } from "./mesh-control/history.ts";
+import { matchesLabels, type LabelRequirement } from "./mesh-control/label-selector.ts";
+import { refusal, success, type Outcome } from "./mesh-control/outcome.ts";
+import * as registry from "./mesh-control/registry.ts";
+import { contentJson, deleteResource, keyOf, keyString, listResources, readResource, writeResource, type ResourceKey, type StoredRow } from "./mesh-control/resource-store.ts";
+import { migrate } from "./mesh-control/storage-schema.ts";
+import * as tokens from "./mesh-control/tokens.ts";
+
+export type { EndpointRecord, EndpointRegistration } from "./mesh-control/registry.ts";
+export type { TokenRecord } from "./mesh-control/tokens.ts";
+export type { DiffEntry, RevisionDetail, RevisionSummary } from "./mesh-control/history.ts";
+export type { ResourceKey } from "./mesh-control/resource-store.ts";
+
+/** What apply did (or, in a dry run, would do) to one resource. */
+export interface AppliedResource extends ResourceKey {
+  action: "created" | "configured" | "unchanged";
+  /** The stored resourceVersion after the apply; null for a dry-run create. */
+  resourceVersion: string | null;
+}
+
+export interface ApplyResult {
+  dryRun: boolean;
+  /** The revision the apply made; null when nothing changed or in a dry run. */
+  revision: number | null;
+  resources: AppliedResource[];
+  /** Cross-resource findings over the configuration as it stands after the apply. */
+  findings: Finding[];
+}
+
+export interface RollbackResult {
+  target: number;
+  revision: number | null;
+  changes: Array<ResourceKey & { action: ChangeAction }>;
+}
+
+/** One resource change inside a revision, before it is written. */
+interface PlannedChange {
+  key: ResourceKey;
+  before: StoredRow | null;
+  after: Resource | null;
+}
+
+/**
+ * The mesh's configuration store (one instance, named "mesh"): resources with revisions,
+ * the registry of endpoints, API tokens, and the compiled snapshot the data plane pulls.
+ * Every write is one SQLite transaction; the snapshot version moves with every change
+ * that alters what the data plane sees.
+ */
+export class MeshControl extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private version: number;
+  private cached: Snapshot | null = null;
+  private compiling: { version: number; promise: Promise<Snapshot> } | null = null;
+  /** When the next healthy endpoint's TTL lapses, and the alarm set for it. */
+  private lapseAt: number | null;
+  private alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    migrate(this.sql);
+    this.version = Number(this.readMeta("snapshot_version") ?? "1");
+    this.lapseAt = registry.nextLapse(this.sql);
+  }
+
+  /** Creates or updates resources, all or nothing; refuses with `conflict` on a stale resourceVersion. */
+  apply(resources: Resource[], options: { dryRun?: boolean; actor: string }): Outcome<ApplyResult> {
+    const seen = new Map<string, number>();
+    const plan = resources.map((resource, index) => {
+      const key = keyOf(resource);
+      const existing = readResource(this.sql, key);
+      const action: AppliedResource["action"] = !existing ? "created" : existing.content === contentJson(resource) ? "unchanged" : "configured";
+      return { index, key, resource, existing, action };
+    });
+    for (const { index, key } of plan) {
+      const first = seen.get(keyString(key));
+      if (first !== undefined) {
+        return refusal("invalid", `documents ${first} and ${index} are the same resource`, [
+          { path: `documents[${index}].metadata.name`, message: `${keyString(key)} already given by documents[${first}]` },
+        ]);
+      }
+      seen.set(keyString(key), index);
+    }
+    const conflicts = plan.flatMap(({ index, key, resource, existing }) => {
+      const expected = resource.metadata.resourceVersion;
+      const current = existing?.resource.metadata.resourceVersion;
+      if (expected === undefined || expected === current) return [];
+      const message = current === undefined
+        ? `is ${expected} but ${keyString(key)} does not exist`
+        : `is ${expected} but ${keyString(key)} is at ${current}`;
+      return [{ path: `documents[${index}].metadata.resourceVersion`, message }];
+    });
+    if (conflicts.length > 0) return refusal("conflict", "the resource was changed since it was read", conflicts);
+
+    const after = new Map(listResources(this.sql).map((row) => [keyString(keyOf(row.resource)), row.resource]));
+    for (const { key, resource } of plan) after.set(keyString(key), resource);
+    const findings = analyze([...after.values()]);
+
+    const changed = plan.filter((entry) => entry.action !== "unchanged");
+    let revision: number | null = null;
+    if (!options.dryRun && changed.length > 0) {
+      revision = this.commit("apply", options.actor, describe("apply", changed.map((entry) => entry.key)),
+        changed.map(({ key, existing, resource }) => ({ key, before: existing, after: resource })));
+    }
+    return success({
+      dryRun: options.dryRun === true,
+      revision,
+      findings,
+      resources: plan.map(({ key, action, existing }) => ({
+        ...key,
+        action,
+        resourceVersion: action !== "unchanged" && revision !== null ? String(revision) : (existing?.resource.metadata.resourceVersion ?? null),
+      })),
+    });
+  }
+
+  resource(key: ResourceKey): Resource | null {
+    return readResource(this.sql, key)?.resource ?? null;
+  }
+
+  /** Resources of a kind and/or namespace (all when unset) whose labels meet `selector`. */
+  resources(filter: { kind?: string; namespace?: string; selector?: LabelRequirement[] }): Resource[] {
+    return listResources(this.sql, filter)
+      .map((row) => row.resource)
+      .filter((resource) => matchesLabels(resource.metadata.labels, filter.selector ?? []));
+  }
+
+  /** Deletes a resource, optionally only at `resourceVersion`. */
+  remove(key: ResourceKey, options: { resourceVersion?: string; actor: string; dryRun?: boolean }): Outcome<{ revision: number | null; resource: Resource }> {
+    const existing = readResource(this.sql, key);
+    if (!existing) return refusal("not_found", `${keyString(key)} does not exist`);
+    const current = existing.resource.metadata.resourceVersion;
+    if (options.resourceVersion !== undefined && options.resourceVersion !== current) {
+      return refusal("conflict", "the resource was changed since it was read", [
+        { path: "metadata.resourceVersion", message: `is ${options.resourceVersion} but ${keyString(key)} is at ${current}` },
+      ]);
+    }
+    const revision = options.dryRun ? null : this.commit("delete", options.actor, describe("delete", [key]), [{ key, before: existing, after: null }]);
+    return success({ revision, resource: existing.resource });
+  }
+
+  /** Cross-resource findings over everything stored. */
+  findings(): Finding[] {
+    return analyze(listResources(this.sql).map((row) => row.resource));
+  }
+
+  revisions(options: { limit: number; before?: number }): RevisionSummary[] {
+    return listRevisions(this.sql, options);
+  }
+
+  revision(number: number): RevisionDetail | null {
+    return readRevision(this.sql, number);
+  }
+
+  /** Resource-level changes from revision `from` to `to` (default: the latest); 0 is the empty start. */
+  diff(from: number, to?: number): Outcome<{ from: number; to: number; changes: DiffEntry[] }> {
+    const latest = latestRevision(this.sql);
+    const target = to ?? latest;
+    for (const [name, value] of [["from", from], ["to", target]] as const) {
+      if (!Number.isInteger(value) || value < 0 || value > latest) {
+        return refusal("not_found", `revision ${value} does not exist (latest is ${latest})`, [{ path: name, message: "no such revision" }]);
+      }
+    }
+    return success({ from, to: target, changes: diffStates(stateAt(this.sql, from), stateAt(this.sql, target)) });
+  }
+
+  /** Restores every resource to its content after revision `target`, as a new revision. */
+  rollback(target: number, actor: string): Outcome<RollbackResult> {
+    const latest = latestRevision(this.sql);
+    if (!Number.isInteger(target) || target < 1 || target > latest) {
+      return refusal("not_found", `revision ${target} does not exist (latest is ${latest})`, [{ path: "revision", message: "no such revision" }]);
+    }
+    const wanted = stateAt(this.sql, target);
+    const current = new Map(listResources(this.sql).map((row) => [keyString(keyOf(row.resource)), row]));
+    const changes: PlannedChange[] = [];
+    for (const [key, content] of wanted) {
+      const row = current.get(key) ?? null;
+      if (row?.content === content) continue;
+      const resource = JSON.parse(content) as Resource;
+      changes.push({ key: keyOf(resource), before: row, after: resource });
+    }
+    for (const [key, row] of current) {
+      if (!wanted.has(key)) changes.push({ key: keyOf(row.resource), before: row, after: null });
+    }
+    const revision = changes.length === 0 ? null : this.commit("rollback", actor, `rollback to revision ${target}`, changes);
+    return success({
+      target,
+      revision,
+      changes: changes.map(({ key, before, after }) => ({ ...key, action: changeAction(before, after) })),
+    });
+  }
+
+  /** The snapshot when newer than `since` (any when unset), else null without compiling anything. */
+  async snapshot(since?: number | null): Promise<Snapshot | null> {
+    await this.markLapsedEndpoints();
+    if (since !== undefined && since !== null && since >= this.version) return null;
+    return this.currentSnapshot();
+  }
+
+  /** The current snapshot version, cheaply. */
+  snapshotVersion(): number {
+    return this.version;
+  }
+
+  async registerEndpoint(input: registry.EndpointRegistration): Promise<registry.EndpointRecord> {
+    const { record } = this.registryWrite(() => registry.registerEndpoint(this.sql, input, Date.now()));
+    await this.scheduleLapse();
+    return record;
+  }
+
+  async heartbeat(id: string): Promise<Outcome<registry.EndpointRecord>> {
+    const result = this.registryWrite(() => registry.heartbeat(this.sql, id, Date.now()) ?? { record: null, changed: false });
+    if (!result.record) return refusal("not_found", `endpoint ${id} is not registered`);
+    await this.scheduleLapse();
+    return success(result.record);
+  }
+
+  async deregister(id: string): Promise<Outcome<registry.EndpointRecord>> {
+    const { record } = this.registryWrite(() => {
+      const removed = registry.deregister(this.sql, id);
+      return { record: removed, changed: removed !== null };
+    });
+    if (!record) return refusal("not_found", `endpoint ${id} is not registered`);
+    await this.scheduleLapse();
+    return success(record);
+  }
+
+  async endpoints(filter: { namespace?: string; service?: string } = {}): Promise<registry.EndpointRecord[]> {
+    await this.markLapsedEndpoints();
+    return registry.listEndpoints(this.sql, filter);
+  }
+
+  /** Replaces the SPIFFE IDs the data plane must refuse (set by the CA); answers the snapshot version. */
+  setRevokedIdentities(ids: string[]): number {
+    const value = JSON.stringify([...new Set(ids)].sort());
+    if (value !== (this.readMeta("revoked_identities") ?? "[]")) {
+      this.ctx.storage.transactionSync(() => {
+        this.writeMeta("revoked_identities", value);
+        this.bumpVersion();
+      });
+    }
+    return this.version;
+  }
+
+  storeToken(record: tokens.TokenRecord, hash: string): void {
+    tokens.storeToken(this.sql, record, hash);
+  }
+
+  /** The token whose secret hashes to `hash`, or null. */
+  authenticate(hash: string): { id: string; name: string; role: Role } | null {
+    const token = tokens.tokenByHash(this.sql, hash);
+    return token ? { id: token.id, name: token.name, role: token.role } : null;
+  }
+
+  tokens(): tokens.TokenRecord[] {
+    return tokens.listTokens(this.sql);
+  }
+
+  revokeToken(id: string): boolean {
+    return tokens.revokeToken(this.sql, id);
+  }
+
+  /** Liveness facts for /readyz. */
+  status(): { revision: number; snapshotVersion: number } {
+    return { revision: latestRevision(this.sql), snapshotVersion: this.version };
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    await this.markLapsedEndpoints(true);
+  }
+
+  private commit(operation: RevisionSummary["operation"], actor: string, message: string, changes: PlannedChange[]): number {
+    return this.ctx.storage.transactionSync(() => {
+      const number = latestRevision(this.sql) + 1;
+      const now = new Date().toISOString();
+      recordRevision(
+        this.sql,
+        { number, createdAt: now, actor, operation, message },
+        changes.map(({ key, before, after }) => ({
+          ...key,
+          action: changeAction(before, after),
+          before: before?.content ?? null,
+          after: after ? contentJson(after) : null,
+        })),
+      );
+      for (const { key, before, after } of changes) {
+        if (after) writeResource(this.sql, after, number, now, before);
+        else deleteResource(this.sql, key);
+      }
+      this.bumpVersion();
+      return number;
+    });
+  }
+
+  private registryWrite<T extends { changed: boolean }>(write: () => T): T {
+    return this.ctx.storage.transactionSync(() => {
+      const result = write();
+      if (result.changed) this.bumpVersion();
+      return result;
+    });
+  }
+
+  /** Inside a transaction: the data plane must see a new snapshot. */
+  private bumpVersion(): void {
+    this.writeMeta("snapshot_version", String(this.version + 1));
+    this.version += 1;
+  }
+
+  private currentSnapshot(): Promise<Snapshot> {
+    const version = this.version;
+    if (this.cached?.version === version) return Promise.resolve(this.cached);
+    if (this.compiling?.version === version) return this.compiling.promise;
+    const stored = this.sql.exec<{ body: string }>(`SELECT body FROM snapshots WHERE version = ?`, version).toArray()[0];
+    if (stored) {
+      this.cached = JSON.parse(stored.body) as Snapshot;
+      return Promise.resolve(this.cached);
+    }
+    // Read everything now, in this synchronous turn, so the snapshot is exactly `version`.
+    const promise = compileSnapshot({
+      version,
+      generatedAt: new Date().toISOString(),
+      trustDomain: this.env.ISTHMUS_TRUST_DOMAIN || "cluster.local",
+      resources: listResources(this.sql).map((row) => row.resource as never),
+      endpoints: registry.listEndpoints(this.sql),
+      revokedIdentities: JSON.parse(this.readMeta("revoked_identities") ?? "[]") as string[],
+    }).then((snapshot) => {
+      if (this.version === version) {
+        this.ctx.storage.transactionSync(() => {
+          this.sql.exec(`DELETE FROM snapshots`);
+          this.sql.exec(`INSERT INTO snapshots (version, body) VALUES (?, ?)`, version, JSON.stringify(snapshot));
+        });
+        this.cached = snapshot;
+      }
+      return snapshot;
+    });
+    this.compiling = { version, promise };
+    void promise.finally(() => {
+      if (this.compiling?.promise === promise) this.compiling = null;
+    });
+    return promise;
+  }
+
+  /** Marks endpoints silent past their TTL unhealthy (a new snapshot version) and re-arms the alarm. */
+  private async markLapsedEndpoints(force = false): Promise<void> {
+    const now = Date.now();
+    if (!force && (this.lapseAt === null || now < this.lapseAt)) return;
+    this.ctx.storage.transactionSync(() => {
+      if (registry.markLapsed(this.sql, now) > 0) this.bumpVersion();
+    });
+    await this.scheduleLapse();
+  }
+
+  private async scheduleLapse(): Promise<void> {
+    this.lapseAt = registry.nextLapse(this.sql);
+    if (this.lapseAt === this.alarmAt) return;
+    if (this.lapseAt === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(this.lapseAt);
+    this.alarmAt = this.lapseAt;
+  }
+
+  private readMeta(key: string): string | null {
+    return this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0]?.value ?? null;
+  }
+
+  private writeMeta(key: string, value: string): void {
+    this.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value);
+  }
+}
+
+function changeAction(before: StoredRow | null, after: Resource | null): ChangeAction {
+  return !before ? "created" : after ? "configured" : "deleted";
+}
+
+function describe(operation: string, keys: ResourceKey[]): string {
+  const names = keys.slice(0, 3).map(keyString).join(", ");
+  return keys.length > 3 ? `${operation} ${names} and ${keys.length - 3} more` : `${operation} ${names}`;
+}
