@@ -1,0 +1,16 @@
+// Join tokens: bearer secrets an admin hands to a workload, exchanged for SVIDs. Only their
+// SHA-256 is stored, so a database read does not yield usable tokens.
+import { base64urlEncode } from "../base64url";
+
+const PREFIX = "isthmus-jt.";
+
+/** A new random join token (256 bits). */
+export function newJoinToken(): string {
+  return PREFIX + base64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** The stored form of a token: hex SHA-256. */
+export async function hashJoinToken(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
