@@ -3,6 +3,8 @@ import type { Snapshot } from "../snapshot/schema.ts";
 import { app } from "./app.ts";
 import { peerJwtSvid, peerTrustBundle, peerX509Svid } from "./ca/peer.ts";
 import { meshControl, type Env } from "./env.ts";
+import type { TelemetryReply } from "../dataplane/telemetry/batch.ts";
+import { receiveTelemetry } from "./telemetry/receive.ts";
 
 export { MeshControl } from "../durable-objects/mesh-control.ts";
 export { CertificateAuthority } from "../durable-objects/certificate-authority.ts";
@@ -23,6 +25,11 @@ export class MeshPeer extends WorkerEntrypoint<Env, MeshPeerProps> {
   /** The snapshot when newer than `sinceVersion`, else null. */
   async snapshot(sinceVersion?: number | null): Promise<Snapshot | null> {
     return meshControl(this.env).snapshot(sinceVersion ?? null);
+  }
+
+  /** Stores a telemetry batch from the data plane, attested by the binding's props; answers the services to tap. */
+  async reportTelemetry(batch: unknown): Promise<TelemetryReply> {
+    return receiveTelemetry(this.env, this.ctx.props, batch);
   }
 
   /** A JWT-SVID for this workload (attested by the binding props); audience = the callee's SPIFFE ID. */

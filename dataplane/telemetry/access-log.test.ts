@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { accessLogLine, writeAccessLog } from "./access-log";
+import { accessLogLine, writeAccessLog } from "./access-log.ts";
 
 const JWT = "eyJhbGciOiJFUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzcGlmZmU6Ly9jbHVzdGVyLmxvY2FsL25zL2RlZmF1bHQvc2EveCJ9.MEUCIQDxyz";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emptyHistogram, histogramCount, histogramQuantile, ISTIO_BUCKETS, mergeHistogram, observe } from "./histogram";
+import { emptyHistogram, histogramCount, histogramQuantile, ISTIO_BUCKETS, mergeHistogram, observe } from "./histogram.ts";
 
 describe("histogram", () => {
   it("puts a value equal to a bound into that bound's bucket (le is inclusive)", () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { histogramCount } from "./histogram";
-import { istioLabels, ISTIO_LABELS, parseDropLabels, type RequestSample } from "./labels";
-import { MetricsRecorder } from "./metrics";
-import { flushTelemetry } from "./report";
-import type { TelemetryBatch } from "./batch";
+import { histogramCount } from "./histogram.ts";
+import { istioLabels, ISTIO_LABELS, parseDropLabels, type RequestSample } from "./labels.ts";
+import { MetricsRecorder } from "./metrics.ts";
+import { flushTelemetry } from "./report.ts";
+import type { TelemetryBatch } from "./batch.ts";
 
 export function sample(overrides: Partial<RequestSample> = {}): RequestSample {
   return {

@@ -1,10 +1,10 @@
 // In-isolate aggregation of Istio's standard metrics. The data plane records every request
 // here (no I/O); a flush, due on a size or time bound, hands back one batch that the caller
 // ships in waitUntil. Nothing is written to storage per request.
-import { emptyHistogram, mergeHistogram, observe } from "./histogram";
-import { dropLabels, istioLabels, seriesKey, type RequestSample } from "./labels";
-import { redactPath } from "./redact";
-import type { MeshCounter, SeriesAggregate, TapEvent, TelemetryBatch } from "./batch";
+import { emptyHistogram, mergeHistogram, observe } from "./histogram.ts";
+import { dropLabels, istioLabels, seriesKey, type RequestSample } from "./labels.ts";
+import { redactPath } from "./redact.ts";
+import type { MeshCounter, SeriesAggregate, TapEvent, TelemetryBatch } from "./batch.ts";
 
 export type FlushPolicy = {
   /** Flush when this many requests were recorded since the last flush. */

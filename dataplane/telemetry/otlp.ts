@@ -1,7 +1,7 @@
 // OTLP/HTTP JSON trace export (POST <endpoint>/v1/traces), batched: spans collect in the
 // isolate and one flush in waitUntil sends them. Export failures are logged, never thrown.
 import { SpanStatusCode, type AttributeValue, type Attributes } from "@opentelemetry/api";
-import type { FinishedSpan } from "./tracer";
+import type { FinishedSpan } from "./tracer.ts";
 
 export type OtlpExporterOptions = {
   /** Collector base URL (`ISTHMUS_OTLP_ENDPOINT`), e.g. http://127.0.0.1:4318; a URL ending

@@ -1,7 +1,7 @@
 // Ships due metrics batches to the control plane over the MeshPeer RPC, off the request
 // path. A failed shipment is merged back for the next flush; it never fails a request.
-import type { TelemetryBatch, TelemetryReply } from "./batch";
-import type { MetricsRecorder, SnapshotFacts } from "./metrics";
+import type { TelemetryBatch, TelemetryReply } from "./batch.ts";
+import type { MetricsRecorder, SnapshotFacts } from "./metrics.ts";
 
 /** The part of the control plane's MeshPeer entrypoint that telemetry uses. */
 export type TelemetryPeer = { reportTelemetry(batch: TelemetryBatch): Promise<TelemetryReply> };

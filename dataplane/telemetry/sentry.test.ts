@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureError } from "./sentry";
+import { captureError } from "./sentry.ts";
 
 // A local Sentry ingest endpoint: records each envelope POSTed to /api/<project>/envelope/.
 let server: Server;

@@ -3,7 +3,7 @@
 // headers and no cookies are attached, and every string is cleared of JWTs and secret-keyed
 // values (authorization, tokens, join tokens).
 import { Toucan } from "toucan-js";
-import { redactValue, SECRET_KEY_PATTERN } from "./redact";
+import { redactValue, SECRET_KEY_PATTERN } from "./redact.ts";
 
 export type SentryEnv = { SENTRY_DSN?: string; SENTRY_ENVIRONMENT?: string; SENTRY_RELEASE?: string };
 

@@ -1,6 +1,6 @@
 import { TraceFlags } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
-import { extractTraceContext, injectTraceContext, parseB3Single, parseTraceparent, W3CTraceState } from "./trace-context";
+import { extractTraceContext, injectTraceContext, parseB3Single, parseTraceparent, W3CTraceState } from "./trace-context.ts";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN = "00f067aa0ba902b7";

@@ -1,9 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { annotationPercent, TRACE_SAMPLING_ANNOTATION } from "./sampling";
-import { endHop, Tracing } from "./trace";
-import { extractTraceContext, injectTraceContext } from "./trace-context";
+import { annotationPercent, TRACE_SAMPLING_ANNOTATION } from "./sampling.ts";
+import { endHop, Tracing } from "./trace.ts";
+import { extractTraceContext, injectTraceContext } from "./trace-context.ts";
 
 // A local OTLP/HTTP receiver: records every POST body to /v1/traces.
 let server: Server;

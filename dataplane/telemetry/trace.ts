@@ -2,11 +2,11 @@
 // span (server span on inbound, client span on outbound) with the route decision's facts;
 // retries are child spans of the hop; spans go out over OTLP/HTTP in waitUntil.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Span } from "@opentelemetry/api";
-import { OtlpExporter } from "./otlp";
-import { redactPath } from "./redact";
-import { DEFAULT_TRACE_SAMPLING, parsePercent, shouldSample } from "./sampling";
-import type { IncomingTrace } from "./trace-context";
-import { MeshTracer, SAMPLING_PERCENT_ATTRIBUTE } from "./tracer";
+import { OtlpExporter } from "./otlp.ts";
+import { redactPath } from "./redact.ts";
+import { DEFAULT_TRACE_SAMPLING, parsePercent, shouldSample } from "./sampling.ts";
+import type { IncomingTrace } from "./trace-context.ts";
+import { MeshTracer, SAMPLING_PERCENT_ATTRIBUTE } from "./tracer.ts";
 
 export type TracingEnv = {
   /** OTLP/HTTP collector base URL; without it spans are not recorded (context still propagates). */

@@ -19,7 +19,7 @@ import {
   type TimeInput,
   type Tracer,
 } from "@opentelemetry/api";
-import { shouldSample } from "./sampling";
+import { shouldSample } from "./sampling.ts";
 
 /** An ended span as the exporter sees it. */
 export type FinishedSpan = {
