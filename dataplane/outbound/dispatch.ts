@@ -1,5 +1,9 @@
 import { UpstreamConnectFailureError } from "../traffic/mesh-error.ts";
 
+// Captured before any sidecar intercepts the global fetch: an origin endpoint must never
+// loop back into the mesh, even when its host is also a mesh host.
+const originFetch: typeof fetch = globalThis.fetch.bind(globalThis);
+
 /** Something with a `fetch`, as a service binding or a dispatch-namespace entry is. */
 export interface Fetcher {
   fetch(request: Request): Promise<Response>;
@@ -65,7 +69,7 @@ function fetcherFor(address: string, env: Record<string, unknown>): Target {
       const origin = new URL(address);
       const base = origin.pathname.replace(/\/$/, "");
       return {
-        fetch: (request) => fetch(request),
+        fetch: (request) => originFetch(request),
         rewrite: (request) => {
           const from = new URL(request.url);
           const to = new URL(origin.origin);

@@ -1,0 +1,176 @@
+import type { Snapshot, SnapshotResource } from "../../snapshot/schema.ts";
+import { canonicalHost, meshServiceOf } from "../../resources/hosts.ts";
+import type { DestinationRule, TrafficPolicy } from "../../resources/destination-rule.ts";
+import type { Gateway } from "../../resources/gateway.ts";
+import type { VirtualService } from "../../resources/virtual-service.ts";
+import { subsetEndpoints } from "../traffic/load-balancer.ts";
+import { compileRouteTable, type RouteTable } from "../traffic/route-table.ts";
+
+/** One registered endpoint of a mesh service (a ServiceEntry endpoint). */
+export interface MeshEndpoint {
+  /** `worker://NAME`, `http(s)://origin`, or `dispatch://NS/SCRIPT`. */
+  address: string;
+  labels: Record<string, string>;
+  weight: number;
+  /** `namespace/service/address`: the key of its health record and outlier state. */
+  key: string;
+  healthy: boolean;
+}
+
+/** A service in the registry, named by its qualified host. */
+export interface MeshService {
+  host: string;
+  name: string;
+  namespace: string;
+  ports: { number: number; name?: string }[];
+  endpoints: MeshEndpoint[];
+}
+
+/** Endpoints and policy of one destination subset. */
+export interface SubsetView {
+  /** `host|subset`, the key of its load balancer and outlier state. */
+  key: string;
+  endpoints: MeshEndpoint[];
+  policy: TrafficPolicy;
+}
+
+/** A DestinationRule's view of one host. */
+export interface DestinationPolicy {
+  rule: { name: string; namespace: string };
+  spec: DestinationRule["spec"];
+}
+
+/**
+ * The indexes a request needs, derived once per snapshot version: registry by host, route
+ * tables per scope and host, destination rules per host, gateways. Other layers (policies,
+ * identity) derive their own indexes through `derive`, also once per version.
+ */
+export interface CompiledMesh {
+  readonly snapshot: Snapshot;
+  readonly version: number;
+  /** The service a URL host names, seen from a workload in `namespace`. */
+  service(host: string, namespace: string): MeshService | undefined;
+  /**
+   * The route table for a gateway context: `["mesh"]` for sidecars, the `ns/name` keys of
+   * the Gateway resources a gateway Worker serves. Built once per version and context.
+   */
+  routeTable(gateways: readonly string[]): RouteTable;
+  /** The DestinationRule for a qualified host, if any. */
+  destinationRule(host: string): DestinationPolicy | undefined;
+  /**
+   * A destination subset: its endpoints (healthy, matching the subset's labels) and its
+   * traffic policy (the subset's fields override the rule's, as in Istio). No subset name:
+   * the whole service. Undefined when the subset is not defined by a DestinationRule.
+   */
+  subset(service: MeshService, subset?: string): SubsetView | undefined;
+  /** Gateway resources (`ns/name` keys) whose selector matches the labels. */
+  gatewaysSelecting(labels: Record<string, string>): readonly { key: string; spec: Gateway["spec"] }[];
+  /** Resources of one kind, as in the snapshot. */
+  ofKind(kind: string): readonly SnapshotResource[];
+  /** A value derived from this snapshot by `build`, computed once per version and key. */
+  derive<T>(key: string, build: (snapshot: Snapshot) => T): T;
+}
+
+/** Builds the indexes of a snapshot. Pure: the same snapshot gives the same indexes. */
+export function compileMesh(snapshot: Snapshot): CompiledMesh {
+  const byKind = new Map<string, SnapshotResource[]>();
+  for (const resource of snapshot.resources) {
+    const list = byKind.get(resource.kind) ?? [];
+    list.push(resource);
+    byKind.set(resource.kind, list);
+  }
+  const ofKind = (kind: string) => byKind.get(kind) ?? [];
+
+  const services = indexServices(ofKind("ServiceEntry"), snapshot);
+  const virtualServices = ofKind("VirtualService") as unknown as VirtualService[];
+  const rules = indexDestinationRules(ofKind("DestinationRule"));
+  const gateways = ofKind("Gateway").map((gateway) => ({
+    key: `${gateway.metadata.namespace}/${gateway.metadata.name}`,
+    spec: gateway.spec as Gateway["spec"],
+  }));
+  const derived = new Map<string, unknown>();
+  const subsets = new Map<string, SubsetView | undefined>();
+
+  return {
+    snapshot,
+    version: snapshot.version,
+    service: (host, namespace) => services.get(canonicalHost(host, namespace)),
+    routeTable(gateways) {
+      const key = `routes:${[...gateways].sort().join(",")}`;
+      let table = derived.get(key) as RouteTable | undefined;
+      if (!table) derived.set(key, (table = compileRouteTable(virtualServices, { gateways })));
+      return table;
+    },
+    destinationRule: (host) => rules.get(host),
+    subset(service, name) {
+      const key = `${service.host}|${name ?? ""}`;
+      if (!subsets.has(key)) subsets.set(key, subsetView(service, name, rules.get(service.host)));
+      return subsets.get(key);
+    },
+    gatewaysSelecting: (labels) =>
+      gateways.filter(({ spec }) => {
+        const selector = spec.selector ?? {};
+        return Object.entries(selector).every(([k, v]) => labels[k] === v);
+      }),
+    ofKind,
+    derive<T>(key: string, build: (s: Snapshot) => T): T {
+      if (!derived.has(key)) derived.set(key, build(snapshot));
+      return derived.get(key) as T;
+    },
+  };
+}
+
+function indexServices(entries: readonly SnapshotResource[], snapshot: Snapshot): Map<string, MeshService> {
+  const services = new Map<string, MeshService>();
+  for (const entry of entries) {
+    const spec = entry.spec as Record<string, any>;
+    const namespace = entry.metadata.namespace;
+    for (const written of (spec.hosts ?? []) as string[]) {
+      const host = canonicalHost(written, namespace);
+      const mesh = meshServiceOf(host);
+      const named = mesh ? { name: mesh.service, namespace: mesh.namespace } : { name: host, namespace };
+      const endpoints: MeshEndpoint[] = ((spec.endpoints ?? []) as Record<string, any>[]).map((endpoint) => {
+        const key = `${named.namespace}/${named.name}/${endpoint.address}`;
+        return {
+          address: String(endpoint.address),
+          labels: (endpoint.labels ?? {}) as Record<string, string>,
+          weight: typeof endpoint.weight === "number" && endpoint.weight > 0 ? endpoint.weight : 1,
+          key,
+          healthy: snapshot.endpointHealth[key]?.healthy ?? true,
+        };
+      });
+      const existing = services.get(host);
+      if (existing) existing.endpoints.push(...endpoints);
+      else services.set(host, { host, ...named, ports: (spec.ports ?? []) as MeshService["ports"], endpoints });
+    }
+  }
+  return services;
+}
+
+function subsetView(service: MeshService, name: string | undefined, rule: DestinationPolicy | undefined): SubsetView | undefined {
+  const base = (rule?.spec.trafficPolicy ?? {}) as TrafficPolicy;
+  const healthy = service.endpoints.filter((endpoint) => endpoint.healthy);
+  const key = `${service.host}|${name ?? ""}`;
+  if (name === undefined) return { key, endpoints: healthy, policy: base };
+  const subset = rule?.spec.subsets?.find((s) => s.name === name);
+  if (!subset) return undefined;
+  return {
+    key,
+    endpoints: subsetEndpoints(healthy, subset.labels),
+    policy: { ...base, ...subset.trafficPolicy },
+  };
+}
+
+function indexDestinationRules(rules: readonly SnapshotResource[]): Map<string, DestinationPolicy> {
+  const index = new Map<string, DestinationPolicy>();
+  for (const rule of rules) {
+    const spec = rule.spec as DestinationRule["spec"];
+    const host = canonicalHost(spec.host, rule.metadata.namespace);
+    const policy = { rule: { name: rule.metadata.name, namespace: rule.metadata.namespace }, spec };
+    const current = index.get(host);
+    // A rule in the service's own namespace wins over one elsewhere (Istio's lookup order).
+    const own = meshServiceOf(host)?.namespace === rule.metadata.namespace;
+    if (!current || own) index.set(host, policy);
+  }
+  return index;
+}

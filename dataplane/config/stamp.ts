@@ -1,0 +1,13 @@
+/** Response header carrying the snapshot version a request was routed by. */
+export const SNAPSHOT_HEADER = "x-isthmus-snapshot";
+/** Response header present (`1`) when the data plane served last-known-good config. */
+export const STALE_HEADER = "x-isthmus-stale";
+
+/** The response with the snapshot headers set (copied when its headers are immutable). */
+export function stampSnapshot(response: Response, version: number, stale: boolean): Response {
+  const out = new Response(response.body, response);
+  out.headers.set(SNAPSHOT_HEADER, String(version));
+  if (stale) out.headers.set(STALE_HEADER, "1");
+  else out.headers.delete(STALE_HEADER);
+  return out;
+}

@@ -1,0 +1,27 @@
+import { NoSnapshotError } from "./config/cache.ts";
+import { meshConfigCache, type ConfigEnv } from "./config/runtime.ts";
+import type { ConfigView } from "./config/cache.ts";
+import type { CompiledMesh } from "./config/compiled.ts";
+import type { Snapshot } from "../snapshot/schema.ts";
+import { MeshError } from "./traffic/mesh-error.ts";
+
+/** The config of one request, or the mesh's 503 when the isolate has none at all. */
+export async function requestConfig(
+  env: ConfigEnv,
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  refreshMs?: number,
+): Promise<ConfigView<Snapshot, CompiledMesh> | Response> {
+  try {
+    return await meshConfigCache(env, refreshMs).current((promise) => ctx.waitUntil(promise));
+  } catch (error) {
+    if (error instanceof NoSnapshotError) return new MeshUnconfiguredError(error.message).toResponse();
+    throw error;
+  }
+}
+
+/** The data plane has no snapshot yet and cannot get one (503). */
+export class MeshUnconfiguredError extends MeshError {
+  constructor(message: string) {
+    super("no_snapshot", 503, [], message);
+  }
+}

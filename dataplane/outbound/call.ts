@@ -1,0 +1,46 @@
+import type { CompiledMesh, MeshEndpoint, MeshService } from "../config/compiled.ts";
+import type { Headers as HeaderOperations } from "../../resources/virtual-service.ts";
+import type { RouteMatch } from "../traffic/route-table.ts";
+import type { Handler, Layer } from "../layer.ts";
+import type { ResponseFlag } from "../traffic/response-flags.ts";
+import type { Workload } from "../workload.ts";
+
+/** Where a request goes after destination choice: a service and optionally a subset. */
+export interface Destination {
+  service: MeshService;
+  subset?: string;
+  port?: number;
+  /** Header operations of the chosen route destination (`route[].headers`). */
+  headers?: HeaderOperations;
+}
+
+/**
+ * The state of one outbound request as it passes the outbound layers. Earlier layers fill
+ * the fields later ones read (route -> destination -> endpoint).
+ */
+export interface OutboundCall {
+  readonly mesh: CompiledMesh;
+  readonly env: Record<string, unknown>;
+  readonly waitUntil: (promise: Promise<unknown>) => void;
+  /** The calling workload (a service, or the gateway). */
+  readonly source: Workload;
+  /** Gateway context: `["mesh"]` for sidecars, the served Gateway keys (`ns/name`) at the edge. */
+  scopes: readonly string[];
+  /** Flags recorded for telemetry and access logs. */
+  readonly flags: ResponseFlag[];
+  /** The host as the caller named it (URL hostname, lower-cased). */
+  host?: string;
+  /** The service the host names, when it is a mesh service. */
+  service?: MeshService;
+  /** The matched route; undefined means the service's default route. */
+  route?: RouteMatch;
+  destination?: Destination;
+  endpoint?: MeshEndpoint;
+  /** Attempts made so far (1 after the first try). */
+  attempts: number;
+  /** Set on mirrored copies: their responses are discarded and they are never mirrored again. */
+  shadow?: boolean;
+}
+
+export type OutboundLayer = Layer<OutboundCall>;
+export type OutboundHandler = Handler<OutboundCall>;

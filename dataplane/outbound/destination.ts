@@ -1,0 +1,60 @@
+import type { StickyHash } from "../../resources/virtual-service.ts";
+import { NoHealthyUpstreamError } from "../traffic/mesh-error.ts";
+import { SplitterCache, effectiveWeights, pickSticky } from "../traffic/weighted-split.ts";
+import { hashKeyOf } from "../traffic/hash-key.ts";
+import type { OutboundLayer } from "./call.ts";
+
+// Module scope: smooth weighted round-robin state lives as long as the isolate.
+const splitters = new SplitterCache();
+
+/**
+ * Destination choice: picks one of the route's weighted destinations (smooth weighted
+ * round-robin, accurate to about one request), or — when the route has `stickyHash`, or
+ * the first destination's DestinationRule hashes consistently, and the request carries the
+ * key — the destination by weighted rendezvous hash of the key, so a user stays put while
+ * weights hold across users. A service without routes goes to itself.
+ */
+export const chooseDestination: OutboundLayer = (request, call, next) => {
+  const route = call.route?.route;
+  if (!route?.route) {
+    call.destination = { service: call.service! };
+    return next(request, call);
+  }
+  const destinations = route.route;
+  const namespace = call.route!.virtualService.namespace;
+  let index = 0;
+  if (destinations.length > 1) {
+    const weights = effectiveWeights(destinations.map((d) => d.weight));
+    const source = route.stickyHash ?? consistentHashOf(call, destinations[0]!.destination.host, namespace);
+    const key = source && hashKeyOf(request, source, sourceIpOf(request));
+    index =
+      key === undefined
+        ? splitters.pick(`${namespace}/${call.route!.virtualService.name}#${call.route!.index}`, weights)
+        : pickSticky(
+            key,
+            destinations.map((d, i) => ({ id: `${d.destination.host}|${d.destination.subset ?? ""}`, weight: weights[i]! })),
+          );
+  }
+  const chosen = destinations[index];
+  if (!chosen) throw new NoHealthyUpstreamError(call.host ?? "unknown");
+  const service = call.mesh.service(chosen.destination.host, namespace);
+  if (!service) throw new NoHealthyUpstreamError(chosen.destination.host);
+  call.destination = {
+    service,
+    subset: chosen.destination.subset,
+    port: chosen.destination.port?.number,
+    headers: chosen.headers,
+  };
+  return next(request, call);
+};
+
+/** The client address at the edge (Cloudflare sets CF-Connecting-IP), for `useSourceIp`. */
+export function sourceIpOf(request: Request): string | undefined {
+  return request.headers.get("cf-connecting-ip") ?? undefined;
+}
+
+function consistentHashOf(call: Parameters<OutboundLayer>[1], host: string, namespace: string): StickyHash | undefined {
+  const service = call.mesh.service(host, namespace);
+  if (!service) return undefined;
+  return call.mesh.destinationRule(service.host)?.spec.trafficPolicy?.loadBalancer?.consistentHash as StickyHash | undefined;
+}

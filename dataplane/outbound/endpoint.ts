@@ -1,0 +1,66 @@
+import type { MeshEndpoint, SubsetView } from "../config/compiled.ts";
+import { hashKeyOf } from "../traffic/hash-key.ts";
+import { LoadBalancer } from "../traffic/load-balancer.ts";
+import { NoHealthyUpstreamError, UpstreamConnectFailureError, UpstreamTimeoutError } from "../traffic/mesh-error.ts";
+import { OutlierDetector, type UpstreamOutcome } from "../traffic/outlier-detection.ts";
+import type { OutboundLayer } from "./call.ts";
+import { sourceIpOf } from "./destination.ts";
+
+interface SubsetState {
+  signature: string;
+  balancer: LoadBalancer<MeshEndpoint>;
+  outliers?: OutlierDetector;
+}
+
+// Module scope: round-robin positions, in-flight counts and ejections outlive requests,
+// and are rebuilt only when the subset's policy changes.
+const subsets = new Map<string, SubsetState>();
+
+function stateOf(view: SubsetView): SubsetState {
+  const { loadBalancer, outlierDetection } = view.policy;
+  const signature = JSON.stringify([loadBalancer, outlierDetection]);
+  let state = subsets.get(view.key);
+  if (!state || state.signature !== signature) {
+    state = {
+      signature,
+      balancer: new LoadBalancer<MeshEndpoint>(loadBalancer, { minHealthPercent: outlierDetection?.minHealthPercent }),
+      // Istio detects outliers only where a DestinationRule asks for it.
+      outliers: outlierDetection ? new OutlierDetector(outlierDetection) : undefined,
+    };
+    subsets.set(view.key, state);
+  }
+  return state;
+}
+
+/**
+ * Endpoint choice, per attempt: the destination subset's healthy endpoints minus those
+ * outlier detection has ejected, picked by the subset's load balancer; the attempt's
+ * outcome is fed back to outlier detection. No endpoint left: 503 UH.
+ */
+export const chooseEndpoint: OutboundLayer = async (request, call, next) => {
+  const destination = call.destination!;
+  const label = `${destination.service.host}${destination.subset ? `|${destination.subset}` : ""}`;
+  const view = call.mesh.subset(destination.service, destination.subset);
+  if (!view) throw new NoHealthyUpstreamError(label);
+  const state = stateOf(view);
+  const hash = view.policy.loadBalancer?.consistentHash;
+  const endpoint = state.balancer.pick(view.endpoints, {
+    hashKey: hash ? hashKeyOf(request, hash, sourceIpOf(request)) : undefined,
+    isEjected: state.outliers ? (address) => state.outliers!.isEjected(address) : undefined,
+  });
+  if (!endpoint) throw new NoHealthyUpstreamError(label);
+  call.endpoint = endpoint;
+  const release = state.balancer.begin(endpoint.address);
+  const record = (outcome: UpstreamOutcome) => state.outliers?.record(endpoint.address, outcome, view.endpoints.length);
+  try {
+    const response = await next(request, call);
+    record({ status: response.status });
+    return response;
+  } catch (error) {
+    if (error instanceof UpstreamTimeoutError) record({ failure: "timeout" });
+    else if (error instanceof UpstreamConnectFailureError) record({ failure: "connect-failure" });
+    throw error;
+  } finally {
+    release();
+  }
+};

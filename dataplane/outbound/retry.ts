@@ -1,0 +1,133 @@
+import { UpstreamConnectFailureError, UpstreamTimeoutError } from "../traffic/mesh-error.ts";
+import { RetryBudget, retryBudgetSettings } from "../traffic/retry-budget.ts";
+import {
+  RETRY_BUFFER_LIMIT,
+  isRetriable,
+  resolveRetryPolicy,
+  retryBackoffMs,
+  retryBodyPlan,
+  type AttemptOutcome,
+  type RetryPolicy,
+} from "../traffic/retry.ts";
+import type { OutboundCall, OutboundLayer } from "./call.ts";
+import { withDeadline, withSignal } from "./timeout.ts";
+
+// Module scope: one budget per destination service, rebuilt when its settings change.
+const budgets = new Map<string, { signature: string; budget: RetryBudget }>();
+const policies = new WeakMap<object, RetryPolicy>();
+
+function budgetFor(call: OutboundCall): RetryBudget {
+  const service = call.destination!.service;
+  const settings = call.mesh.destinationRule(service.host)?.spec.trafficPolicy?.retryBudget;
+  const signature = JSON.stringify(settings ?? null);
+  let entry = budgets.get(service.host);
+  if (!entry || entry.signature !== signature) {
+    entry = { signature, budget: new RetryBudget(retryBudgetSettings(settings)) };
+    budgets.set(service.host, entry);
+  }
+  return entry.budget;
+}
+
+function policyFor(call: OutboundCall): RetryPolicy {
+  const route = call.route?.route;
+  if (!route) return resolveRetryPolicy(undefined);
+  let policy = policies.get(route);
+  if (!policy) policies.set(route, (policy = resolveRetryPolicy(route.retries)));
+  return policy;
+}
+
+/**
+ * Retries (Istio's `retries`; its default when unset: 2 retries on connect failure and 503)
+ * with a per-try timeout, jittered backoff and the destination's retry budget, so retries
+ * cannot multiply an outage. A body is buffered up to 64 KiB to be replayed; a longer one
+ * is sent once, never retried. When attempts run out the last answer is returned, flagged
+ * URX; a budget refusal is flagged UO.
+ */
+export const retry: OutboundLayer = async (request, call, next) => {
+  const policy = policyFor(call);
+  const budget = budgetFor(call);
+  budget.recordRequest();
+  const { replay, streamed } = await bufferBody(request);
+  const maxAttempts = streamed ? 1 : 1 + policy.attempts;
+  for (let attempt = 1; ; attempt++) {
+    call.attempts = attempt;
+    const attemptRequest = replay(attempt);
+    let outcome: AttemptOutcome;
+    let response: Response | undefined;
+    let failure: unknown;
+    try {
+      response =
+        policy.perTryTimeoutMs !== undefined
+          ? await withDeadline(policy.perTryTimeoutMs, (signal) => next(withSignal(attemptRequest, signal), call))
+          : await next(attemptRequest, call);
+      outcome = { status: response.status };
+    } catch (error) {
+      if (error instanceof UpstreamTimeoutError) outcome = { failure: "timeout" };
+      else if (error instanceof UpstreamConnectFailureError) outcome = { failure: "connect-failure" };
+      else throw error;
+      failure = error;
+    }
+    if (!isRetriable(policy, outcome)) return finish(response, failure);
+    if (attempt >= maxAttempts) {
+      if (policy.attempts > 0) call.flags.push("URX");
+      return finish(response, failure);
+    }
+    if (!budget.tryRetry()) {
+      call.flags.push("UO");
+      return finish(response, failure);
+    }
+    await response?.body?.cancel();
+    const backoff = retryBackoffMs(policy, attempt);
+    if (backoff > 0) await new Promise((resolve) => setTimeout(resolve, backoff));
+  }
+};
+
+function finish(response: Response | undefined, failure: unknown): Response {
+  if (response) return response;
+  throw failure;
+}
+
+/**
+ * Makes the request replayable: no body -> the same request each time; a body up to the
+ * limit -> buffered and copied per attempt; longer -> streamed once (`streamed`).
+ */
+async function bufferBody(request: Request): Promise<{ replay: (attempt: number) => Request; streamed: boolean }> {
+  const plan = retryBodyPlan(request);
+  if (plan === "none") return { replay: () => request, streamed: false };
+  if (plan === "too-large") return { replay: () => request, streamed: true };
+  const reader = request.body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size <= RETRY_BUFFER_LIMIT) {
+    const { done, value } = await reader.read();
+    if (done) {
+      const body = concat(chunks, size);
+      return { replay: () => new Request(request, { body }), streamed: false };
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  // Longer than the limit with no declared length: send what was read, then the rest, once.
+  const rest = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { replay: () => new Request(request, { body: rest, duplex: "half" } as RequestInit), streamed: true };
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}

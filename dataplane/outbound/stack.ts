@@ -1,0 +1,57 @@
+import { compose } from "../layer.ts";
+import { meshErrorResponses } from "../errors-layer.ts";
+import type { OutboundCall, OutboundHandler, OutboundLayer } from "./call.ts";
+import { chooseDestination } from "./destination.ts";
+import { dispatch } from "./terminal.ts";
+import { chooseEndpoint } from "./endpoint.ts";
+import { injectFault } from "./fault.ts";
+import { applyHeaders } from "./headers.ts";
+import { mirror } from "./mirror.ts";
+import { answerRedirect } from "./redirect.ts";
+import { retry } from "./retry.ts";
+import { rewrite } from "./rewrite.ts";
+import { matchRoute } from "./route.ts";
+import { routeTimeout } from "./timeout.ts";
+
+/**
+ * The places of the outbound stack that the security and telemetry layers fill; an empty
+ * slot passes the request on.
+ */
+export interface OutboundSlots {
+  /** Outermost: sees every request, its final response and flags. */
+  telemetry?: OutboundLayer;
+  /** Edge layers that run after the route is known (CORS at the gateway). */
+  afterRoute?: OutboundLayer[];
+  /** Per attempt, endpoint known: attaches the caller's identity (JWT-SVID) for the destination. */
+  identity?: OutboundLayer;
+  /** Per attempt: trace context and the attempt's span. */
+  trace?: OutboundLayer;
+}
+
+const pass: OutboundLayer = (request, call, next) => next(request, call);
+
+/**
+ * The outbound stack, Envoy's router in small layers: route match, edge extras, redirect,
+ * fault, destination (weights / sticky), rewrite, headers, mirror, route timeout, retries;
+ * then per attempt: endpoint (load balancer minus ejected), identity, trace, dispatch.
+ */
+export function outboundStack(slots: OutboundSlots = {}): OutboundHandler {
+  const attempt = compose<OutboundCall>([chooseEndpoint, slots.identity ?? pass, slots.trace ?? pass], dispatch);
+  return compose<OutboundCall>(
+    [
+      slots.telemetry ?? pass,
+      meshErrorResponses(),
+      matchRoute,
+      ...(slots.afterRoute ?? []),
+      answerRedirect,
+      injectFault,
+      chooseDestination,
+      rewrite,
+      applyHeaders,
+      mirror(attempt),
+      routeTimeout,
+      retry,
+    ],
+    attempt,
+  );
+}

@@ -1,0 +1,148 @@
+// Starts a small mesh on workerd for the data-plane tests: the real control-plane Worker
+// (built from wrangler.toml), the gateway Worker, echo services in several versions
+// wrapped with withMesh, and one plain echo service behind the standalone sidecar, all
+// joined by real service bindings. Config goes in through the REST API.
+import { Miniflare, type WorkerOptions } from "miniflare";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildWorker } from "../../local/build.mjs";
+import { workerFromConfig } from "../../local/worker-options.mjs";
+
+export const ADMIN_TOKEN = "test-admin-token";
+const CONTROL = "isthmus-control";
+const PROXY = "control-proxy";
+export const GATEWAY = "isthmus-gateway";
+
+/** One echo Worker: `name` is its Worker name and its `worker://` address. */
+export interface EchoWorker {
+  name: string;
+  service: string;
+  version: string;
+  /** Answer 503 to everything. */
+  broken?: boolean;
+  /** Serve it plain, behind the standalone sidecar Worker named `name` (the app is `name-app`). */
+  behindSidecar?: boolean;
+}
+
+export interface TestMesh {
+  mf: Miniflare;
+  /** A request through the gateway (URL host and port as a client would send them). */
+  gateway(path: string, init?: RequestInit & { host?: string }): Promise<Response>;
+  /** A request straight to one Worker (bypassing the gateway). */
+  worker(name: string, path: string, init?: RequestInit): Promise<Response>;
+  /** `POST /v1/apply` with the admin token; throws unless 2xx. Returns the body. */
+  apply(yaml: string): Promise<unknown>;
+  /** Any control API call with the admin token. */
+  control(path: string, init?: RequestInit): Promise<Response>;
+  /** Make snapshot pulls fail (true) or work again (false), without restarting anything. */
+  controlPlaneDown(down: boolean): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** `reviews-v2` -> `REVIEWS_V2`, the binding a `worker://reviews-v2` endpoint goes through. */
+export function bindingOf(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/** Starts the test mesh; the caller applies config and disposes it. */
+export async function startTestMesh(options: { echoes: EchoWorker[]; refreshMs?: number }): Promise<TestMesh> {
+  const dir = await mkdtemp(join(tmpdir(), "isthmus-dp-"));
+  const refresh = String(options.refreshMs ?? 200);
+  const [controlWorker, gatewayScript, meshedScript, plainScript, sidecarScript, proxyScript] = await Promise.all([
+    workerFromConfig("wrangler.toml", { buildDir: dir }),
+    buildWorker("workers/gateway/worker.ts", join(dir, "gateway.mjs")),
+    buildWorker("test/fixtures/echo/worker.ts", join(dir, "echo-meshed.mjs")),
+    buildWorker("test/fixtures/echo/service.ts", join(dir, "echo-plain.mjs")),
+    buildWorker("workers/sidecar/worker.ts", join(dir, "sidecar.mjs")),
+    buildWorker("test/fixtures/control-proxy/worker.ts", join(dir, "control-proxy.mjs")),
+  ]);
+  controlWorker.options.bindings = { ...controlWorker.options.bindings, ISTHMUS_ADMIN_TOKEN: ADMIN_TOKEN, ISTHMUS_CA_WRAPPING_KEY: "test-wrapping-key-0123456789abcdef" };
+
+  // Every data-plane Worker can reach every endpoint, as a deployed mesh's bindings would allow.
+  const endpoints = Object.fromEntries(options.echoes.map((echo) => [bindingOf(echo.name), echo.name]));
+  const dataPlane = (namespace: string, serviceAccount: string): Partial<WorkerOptions> => ({
+    modules: true,
+    compatibilityDate: "2026-04-26",
+    serviceBindings: {
+      ...endpoints,
+      ISTHMUS_CONTROL: { name: PROXY, entrypoint: "MeshPeer", props: { namespace, serviceAccount } },
+    },
+    kvNamespaces: { ISTHMUS_SNAPSHOTS: "isthmus-snapshots" },
+  });
+
+  const workers: WorkerOptions[] = [
+    { ...dataPlane("istio-system", "istio-ingressgateway-service-account"), name: GATEWAY, scriptPath: gatewayScript, bindings: { ISTHMUS_REFRESH_MS: refresh } } as WorkerOptions,
+    controlWorker.options as WorkerOptions,
+    {
+      name: PROXY,
+      modules: true,
+      compatibilityDate: "2026-04-26",
+      scriptPath: proxyScript,
+      serviceBindings: { CONTROL: { name: CONTROL, entrypoint: "MeshPeer", props: { namespace: "istio-system", serviceAccount: "control-proxy" } } },
+    } as WorkerOptions,
+  ];
+  for (const echo of options.echoes) {
+    const vars = { SERVICE: echo.service, VERSION: echo.version, ISTHMUS_REFRESH_MS: refresh, ...(echo.broken ? { BROKEN: "1" } : {}) };
+    if (!echo.behindSidecar) {
+      workers.push({ ...dataPlane("default", echo.service), name: echo.name, scriptPath: meshedScript, bindings: vars } as WorkerOptions);
+      continue;
+    }
+    const app = `${echo.name}-app`;
+    workers.push({
+      ...dataPlane("default", echo.service),
+      name: echo.name,
+      scriptPath: sidecarScript,
+      bindings: { ISTHMUS_SERVICE: echo.service, ISTHMUS_VERSION: echo.version, ISTHMUS_REFRESH_MS: refresh },
+      serviceBindings: { ...dataPlane("default", echo.service).serviceBindings, UPSTREAM: app },
+    } as WorkerOptions);
+    workers.push({
+      name: app,
+      modules: true,
+      compatibilityDate: "2026-04-26",
+      scriptPath: plainScript,
+      bindings: vars,
+      // The plain service calls out through its sidecar's outbound entrypoint.
+      serviceBindings: { MESH: { name: echo.name, entrypoint: "MeshOutbound" } },
+    } as WorkerOptions);
+  }
+
+  // Bundles live outside the repository: module names are resolved from the build directory.
+  for (const worker of workers) (worker as { modulesRoot?: string }).modulesRoot = dir;
+  const mf = new Miniflare({
+    workers,
+    kvPersist: join(dir, "kv"),
+    durableObjectsPersist: join(dir, "do"),
+  });
+  await mf.ready;
+
+  const send = async (name: string, url: string, init?: RequestInit) => {
+    const worker = await mf.getWorker(name);
+    return (await worker.fetch(url, init as never)) as unknown as Response;
+  };
+  const control = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${ADMIN_TOKEN}`);
+    return send(CONTROL, `http://control.test${path}`, { ...init, headers });
+  };
+  return {
+    mf,
+    gateway: (path, init = {}) => send(GATEWAY, `http://${init.host ?? "bookinfo.test:8080"}${path}`, init),
+    worker: (name, path, init) => send(name, `http://${name}.test${path}`, init),
+    control,
+    async apply(yaml) {
+      const response = await control("/v1/apply", { method: "POST", headers: { "content-type": "application/yaml" }, body: yaml });
+      const body = await response.json();
+      if (!response.ok) throw new Error(`apply failed: ${response.status} ${JSON.stringify(body)}`);
+      return body;
+    },
+    async controlPlaneDown(down) {
+      const response = await send(PROXY, `http://proxy.test/${down ? "down" : "up"}`, { method: "POST" });
+      await response.arrayBuffer();
+    },
+    async dispose() {
+      await mf.dispose();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { stampSnapshot } from "../../dataplane/config/stamp.ts";
+import type { ConfigEnv } from "../../dataplane/config/runtime.ts";
+import type { InboundCall } from "../../dataplane/inbound/call.ts";
+import { inboundStack, type InboundSlots } from "../../dataplane/inbound/stack.ts";
+import { requestConfig } from "../../dataplane/mesh-runtime.ts";
+import { meshClient, type MeshClient } from "../../dataplane/outbound/client.ts";
+import { outboundStack, type OutboundSlots } from "../../dataplane/outbound/stack.ts";
+import { workload, type Workload } from "../../dataplane/workload.ts";
+import { interceptGlobalFetch } from "./intercept.ts";
+
+/** Who the wrapped service is, and how its mesh behaves. */
+export interface MeshOptions {
+  /** Service name (Istio's `app`), e.g. `reviews`. */
+  service: string;
+  /** Namespace, default `default`. */
+  namespace?: string;
+  /** Version label, e.g. `v2`. */
+  version?: string;
+  /** Extra workload labels (`app` and `version` are set from the above). */
+  labels?: Record<string, string>;
+  /** Defaults to the service name. */
+  serviceAccount?: string;
+  /** Snapshot revalidation interval in ms (default: env ISTHMUS_REFRESH_MS, else 1000). */
+  refreshMs?: number;
+  /**
+   * Send the handler's own global `fetch` calls to mesh hosts through the mesh, so unchanged
+   * code (`fetch("http://reviews:9080/...")`) is meshed. Default true.
+   */
+  interceptFetch?: boolean;
+  /** Security and telemetry layers for the inbound stack. */
+  inbound?: InboundSlots;
+  /** Security and telemetry layers for the outbound stack (`env.MESH.fetch`). */
+  outbound?: OutboundSlots;
+}
+
+/** The env a wrapped handler receives: its own bindings plus `MESH`. */
+export type MeshedEnv<E> = E & { MESH: MeshClient };
+
+/**
+ * Wraps a service Worker's fetch handler in the mesh, in the same isolate (no extra hop):
+ * every request passes the inbound stack (authentication, authorization, telemetry) before
+ * the handler, and the handler reaches other services with `env.MESH.fetch(url, init)`
+ * (or plain `fetch` to a mesh host, see `interceptFetch`). Options may depend on env, for
+ * Workers configured by vars.
+ */
+export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | ((env: E) => MeshOptions)): ExportedHandler<E> {
+  let built: { workload: Workload; options: MeshOptions; inbound: (request: Request, call: InboundCall) => Promise<Response>; outbound: ReturnType<typeof outboundStack> } | undefined;
+  let latest: MeshClient | undefined;
+
+  const build = (env: E) => {
+    const resolved = typeof options === "function" ? options(env) : options;
+    const self = workload(resolved);
+    const inbound = inboundStack(
+      (request, call) => {
+        const { client, ctx } = perRequest.get(call)!;
+        const meshed = { ...(call.env as E), MESH: client } as MeshedEnv<E>;
+        return Promise.resolve(handler.fetch!(request as Request<unknown, IncomingRequestCfProperties>, meshed, ctx));
+      },
+      resolved.inbound,
+    );
+    if (resolved.interceptFetch !== false) interceptGlobalFetch(() => latest);
+    return { workload: self, options: resolved, inbound, outbound: outboundStack(resolved.outbound) };
+  };
+  // The handler at the end of the inbound stack needs this request's client and context.
+  const perRequest = new WeakMap<InboundCall, { client: MeshClient; ctx: ExecutionContext }>();
+
+  return {
+    ...handler,
+    async fetch(request, env, ctx) {
+      built ??= build(env);
+      const config = await requestConfig(env as ConfigEnv, ctx, built.options.refreshMs);
+      if (config instanceof Response) return config;
+      const bindings = env as Record<string, unknown>;
+      const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
+      const client = meshClient(built.outbound, { mesh: config.compiled, env: bindings, waitUntil, source: built.workload });
+      latest = client;
+      const call: InboundCall = {
+        mesh: config.compiled,
+        env: bindings,
+        waitUntil,
+        workload: built.workload,
+        flags: [],
+        peer: {},
+        securityPolicy: "none",
+      };
+      perRequest.set(call, { client, ctx });
+      const response = await built.inbound(request, call);
+      return stampSnapshot(response, config.snapshot.version, config.stale);
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// The standalone sidecar: the mesh's inbound stack in front of a service that cannot be
+// wrapped, reached through the service binding UPSTREAM; and, as the named entrypoint
+// MeshOutbound, the outbound stack for that service's own calls (bind it as MESH there).
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { ConfigEnv } from "../../dataplane/config/runtime.ts";
+import { requestConfig } from "../../dataplane/mesh-runtime.ts";
+import { meshClient } from "../../dataplane/outbound/client.ts";
+import { outboundStack } from "../../dataplane/outbound/stack.ts";
+import { workload } from "../../dataplane/workload.ts";
+import { withMesh, type MeshOptions } from "./with-mesh.ts";
+
+/** The sidecar's vars: who the service behind it is. */
+interface SidecarEnv extends ConfigEnv {
+  UPSTREAM: Fetcher;
+  ISTHMUS_SERVICE: string;
+  ISTHMUS_NAMESPACE?: string;
+  ISTHMUS_VERSION?: string;
+  ISTHMUS_SERVICE_ACCOUNT?: string;
+}
+
+function optionsOf(env: SidecarEnv): MeshOptions {
+  return {
+    service: env.ISTHMUS_SERVICE,
+    namespace: env.ISTHMUS_NAMESPACE,
+    version: env.ISTHMUS_VERSION,
+    serviceAccount: env.ISTHMUS_SERVICE_ACCOUNT,
+    // The service is another Worker: its fetches are its own, reached through MeshOutbound.
+    interceptFetch: false,
+  };
+}
+
+export default withMesh<SidecarEnv>({ fetch: (request, env) => env.UPSTREAM.fetch(request) }, optionsOf);
+
+const outbound = outboundStack();
+
+/** Outbound for the service behind this sidecar: `env.MESH.fetch("http://ratings/...")` there. */
+export class MeshOutbound extends WorkerEntrypoint<SidecarEnv> {
+  async fetch(request: Request): Promise<Response> {
+    const config = await requestConfig(this.env, this.ctx);
+    if (config instanceof Response) return config;
+    const client = meshClient(outbound, {
+      mesh: config.compiled,
+      env: this.env as unknown as Record<string, unknown>,
+      waitUntil: (promise) => this.ctx.waitUntil(promise),
+      source: workload(optionsOf(this.env)),
+    });
+    return client.fetch(request);
+  }
+}
