@@ -1,6 +1,9 @@
-import type { LoadBalancerSettings } from "../../resources/destination-rule.ts";
+import type { TrafficPolicy } from "../../resources/destination-rule.ts";
 import { hash32 } from "./hash.ts";
 import { defaultRandom, type RandomSource } from "./random.ts";
+
+/** DestinationRule `trafficPolicy.loadBalancer`. */
+export type LoadBalancerSettings = NonNullable<TrafficPolicy["loadBalancer"]>;
 
 /** What the load balancer needs of an endpoint. */
 export interface BalancedEndpoint {

@@ -1,5 +1,8 @@
 import { parseDuration } from "../../resources/duration.ts";
-import type { OutlierDetection } from "../../resources/destination-rule.ts";
+import type { TrafficPolicy } from "../../resources/destination-rule.ts";
+
+/** DestinationRule `trafficPolicy.outlierDetection`. */
+export type OutlierDetectionSettings = NonNullable<TrafficPolicy["outlierDetection"]>;
 
 /** How one upstream attempt ended, as outlier detection sees it. */
 export type UpstreamOutcome =
@@ -54,7 +57,7 @@ export class OutlierDetector {
   private readonly endpoints = new Map<string, EndpointState>();
 
   constructor(
-    settings: OutlierDetection = {},
+    settings: OutlierDetectionSettings = {},
     private readonly clock: () => number = Date.now,
   ) {
     this.consecutive5xxErrors = settings.consecutive5xxErrors ?? settings.consecutiveErrors ?? DEFAULTS.consecutive5xxErrors;

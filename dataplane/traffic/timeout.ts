@@ -77,7 +77,7 @@ export async function raceTimeout<T>(work: (signal: AbortSignal) => Promise<T>, 
   try {
     return await Promise.race([running, timeout]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     running.catch(() => {}); // a rejection after the timeout has nobody left to tell
   }
 }
