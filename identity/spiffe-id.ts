@@ -122,12 +122,6 @@ export function trustDomainId(trustDomain: string): string {
   return `${SCHEME}${parseTrustDomain(trustDomain)}`;
 }
 
-/** Splits a workload ID back into namespace and service account, or null if not that shape. */
-export function workloadOf(id: SpiffeId): { namespace: string; serviceAccount: string } | null {
-  const m = /^\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(id.path);
-  return m ? { namespace: m[1], serviceAccount: m[2] } : null;
-}
-
 function fail(reason: SpiffeIdProblem, message: string): never {
   throw new InvalidSpiffeIdError(reason, message);
 }
