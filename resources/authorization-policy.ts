@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NonEmptyString, WorkloadSelector, unsupported } from "./fields.ts";
+import { WorkloadSelector, unsupported } from "./fields.ts";
 import { resourceOf } from "./resource.ts";
 
 const Strings = z.array(z.string()).optional();
@@ -26,7 +26,7 @@ const PolicyPath = z.string().refine(
   (p) => p === "*" || p.includes("{") || !p.slice(1, -1).includes("*"),
   { error: "a path may use * only as a whole, as a prefix (*suffix) or as a suffix (prefix*)" },
 );
-const PolicyPort = z.string().regex(/^\d+$/, "must be a port number").refine((p) => Number(p) >= 1 && Number(p) <= 65535, {
+const PolicyPort = z.string().refine((p) => /^\d+$/.test(p) && Number(p) >= 1 && Number(p) <= 65535, {
   error: "must be a port number 1..65535",
 });
 

@@ -48,7 +48,9 @@ export function toFieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[]
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: `unknown field "${key}"` }));
     }
-    const message = /received undefined$/.test(issue.message) ? "is required" : issue.message;
+    // A record key's own problem is nested; Zod's outer message only says "Invalid key in record".
+    const detail = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    const message = /received undefined$/.test(detail) ? "is required" : detail;
     return [{ path: formatPath(issue.path), message }];
   });
 }

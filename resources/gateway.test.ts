@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { doc, problemLines } from "./fixtures/documents.ts";
+
+const server = (extra: Record<string, unknown> = {}) => ({ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"], ...extra });
+const gw = (servers: unknown[], selector: unknown = { istio: "ingressgateway" }) => problemLines(doc("Gateway", { selector, servers }));
+
+describe("Gateway", () => {
+  it("accepts HTTP and HTTPS servers with edge TLS settings", () => {
+    expect(
+      gw([
+        server({ name: "plain", hosts: ["bookinfo.example", "shop/*.example.com"], tls: { httpsRedirect: true } }),
+        server({ port: { number: 443, name: "https", protocol: "HTTPS" }, tls: { mode: "MUTUAL", credentialName: "bookinfo-cert", subjectAltNames: ["a"] } }),
+        server({ port: { number: 8443, protocol: "http2" } }),
+      ]),
+    ).toEqual([]);
+  });
+
+  it("needs servers with a port and hosts", () => {
+    expect(gw([])).toEqual(["spec.servers: must have at least one server"]);
+    expect(gw([{ hosts: ["*"] }])).toEqual(["spec.servers[0].port: is required"]);
+    expect(gw([server({ hosts: [] })])).toEqual(["spec.servers[0].hosts: must name at least one host"]);
+    expect(gw([server({ port: { number: 80, name: "http" } })])).toEqual(["spec.servers[0].port.protocol: is required"]);
+    expect(gw([server({ port: { number: 99999, protocol: "HTTP" } })])).toEqual(["spec.servers[0].port.number: must be a port number 1..65535"]);
+    expect(gw([server({ port: { number: 31400, protocol: "TCP" } })])[0]).toMatch(/^spec.servers\[0\].port.protocol: must be one of HTTP/);
+    expect(gw([server()], { istio: 1 })[0]).toMatch(/^spec.selector.istio: /);
+  });
+
+  it("refuses TLS that Cloudflare owns, and listener fields, by name", () => {
+    expect(gw([server({ tls: { mode: "SIMPLE", serverCertificate: "/etc/cert.pem" } })])[0]).toMatch(
+      /^spec.servers\[0\].tls.serverCertificate: unsupported field "serverCertificate": Cloudflare terminates TLS/,
+    );
+    expect(gw([server({ tls: { mode: "PASSTHROUGH" } })])).toEqual(["spec.servers[0].tls.mode: only SIMPLE, MUTUAL and OPTIONAL_MUTUAL are supported at the edge"]);
+    expect(gw([server({ tls: { minProtocolVersion: "TLSV1_2" } })])[0]).toMatch(/unsupported field "minProtocolVersion"/);
+    expect(gw([server({ bind: "0.0.0.0" })])[0]).toMatch(/^spec.servers\[0\].bind: unsupported field "bind"/);
+    expect(gw([server({ defaultEndpoint: "127.0.0.1:8080" })])[0]).toMatch(/unsupported field "defaultEndpoint"/);
+  });
+});
