@@ -50,7 +50,10 @@ describe("RouteTable: Istio match semantics", () => {
     expect(table.match(req({ path: "/api/x", method: "POST" }))).toMatchObject({ index: 0, matchName: "a" });
     expect(table.match(req({ path: "/api/x", method: "GET" }))).toMatchObject({ index: 1 });
     expect(table.match(req({ path: "/other", method: "POST" }))).toMatchObject({ index: 1 });
-    expect(table.match(req({ path: "/other", headers: { "x-canary": "1" } }))).toMatchObject({ index: 0, matchName: "b" });
+    const byHeader = table.match(req({ path: "/api/x", headers: { "x-canary": "1" } }))!;
+    expect(byHeader).toMatchObject({ index: 0, matchName: "b" });
+    expect(byHeader.block).toEqual({ name: "b", headers: { "x-canary": { exact: "1" } } });
+    expect(table.match(req({ path: "/other" }))!.block).toBeUndefined();
   });
 
   it("the first matching route wins, even over a more specific later one", () => {

@@ -30,6 +30,8 @@ export interface RouteMatch {
   index: number;
   /** `route.name`, when set. */
   name?: string;
+  /** The match block that matched (absent for a route without blocks), e.g. for `rewritePath`. */
+  block?: HTTPMatchRequest;
   /** The name of the match block that matched, when set. */
   matchName?: string;
   virtualService: { name: string; namespace: string };
@@ -52,7 +54,7 @@ export interface MatchStats {
 }
 
 interface CompiledBlock {
-  name?: string;
+  source: HTTPMatchRequest;
   test: (request: RouteRequest, query: () => URLSearchParams) => boolean;
 }
 
@@ -111,7 +113,7 @@ export class HostRoutes {
       const compiled = this.routes[order]!;
       if (compiled.blocks === null) return result(compiled, order, undefined);
       for (const block of compiled.blocks) {
-        if (block.test(request, query)) return result(compiled, order, block.name);
+        if (block.test(request, query)) return result(compiled, order, block.source);
       }
     }
     return undefined;
@@ -131,12 +133,13 @@ export class HostRoutes {
   }
 }
 
-function result(compiled: CompiledRoute, order: number, matchName: string | undefined): RouteMatch {
+function result(compiled: CompiledRoute, order: number, block: HTTPMatchRequest | undefined): RouteMatch {
   return {
     route: compiled.route,
     index: compiled.index,
     ...(compiled.route.name !== undefined ? { name: compiled.route.name } : {}),
-    ...(matchName !== undefined ? { matchName } : {}),
+    ...(block !== undefined ? { block } : {}),
+    ...(block?.name !== undefined ? { matchName: block.name } : {}),
     virtualService: compiled.virtualService,
     order,
   };
@@ -279,10 +282,7 @@ function compileBlock(block: HTTPMatchRequest): CompiledBlock {
     const namespace = block.sourceNamespace;
     tests.push((r) => r.source?.namespace === namespace);
   }
-  return {
-    ...(block.name !== undefined ? { name: block.name } : {}),
-    test: (request, query) => tests.every((test) => test(request, query)),
-  };
+  return { source: block, test: (request, query) => tests.every((test) => test(request, query)) };
 }
 
 /** `name` or `ns/name` in a VirtualService's `gateways`, resolved against its namespace. */
