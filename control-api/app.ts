@@ -14,6 +14,7 @@ import { resourceRoutes } from "./routes/resources.ts";
 import { revisionRoutes } from "./routes/revisions.ts";
 import { snapshotRoutes } from "./routes/snapshot.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { namedSchemas } from "./schemas.ts";
 import { telemetryOperations, telemetryRoutes } from "./telemetry/index.ts";
 
 const routes: Route[] = [
@@ -46,7 +47,7 @@ app.route("/", caRoutes);
 app.route("/", telemetryRoutes);
 
 let document: ReturnType<typeof openApiDocument> | undefined;
-app.get("/openapi.json", (c) => c.json((document ??= openApiDocument(operations, { title: "Isthmus control API", version: "1" }))));
+app.get("/openapi.json", (c) => c.json((document ??= openApiDocument(operations, namedSchemas, { title: "Isthmus control API", version: "1" }))));
 
 app.notFound((c) => c.json(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`).toJSON(), 404));
 

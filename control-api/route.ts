@@ -11,7 +11,7 @@ export interface Route extends Operation {
 
 // Path parameters with a fixed shape, so `/v1/{plural}` cannot swallow `/v1/revisions`.
 const PATTERNS: Record<string, string> = {
-  plural: KINDS.map((info) => info.plural).join("|"),
+  plural: `(?:${KINDS.map((info) => info.plural).join("|")})`,
   revision: "[0-9]+",
 };
 

@@ -1,23 +1,21 @@
 // Request and response bodies of the control API, one zod schema each: handlers validate
-// with them and /openapi.json is generated from them.
+// with them and /openapi.json is generated from them (named ones become components).
 import { z } from "zod";
 import { parseEndpointAddress } from "../resources/endpoint-address.ts";
 import { KINDS } from "../resources/index.ts";
-import { snapshotResourceSchema } from "../snapshot/schema.ts";
+import { snapshotResourceSchema, snapshotSchema } from "../snapshot/schema.ts";
 import { roleSchema } from "./roles.ts";
 
 const detail = z.object({ path: z.string(), message: z.string() });
 
 export const errorBody = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.array(detail) }) })
-  .meta({ id: "Error" });
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.array(detail) }) });
 
 /** Any mesh resource, as stored (server fields in metadata). */
 export const resourceBody = z
-  .union(KINDS.map((info) => info.schema) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]])
-  .meta({ id: "Resource" });
+  .union(KINDS.map((info) => info.schema) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
 
-export const resourceList = z.object({ items: z.array(resourceBody) }).meta({ id: "ResourceList" });
+export const resourceList = z.object({ items: z.array(resourceBody) });
 
 const resourceKey = { kind: z.string(), namespace: z.string(), name: z.string() };
 
@@ -28,8 +26,7 @@ export const finding = z
     message: z.string(),
     path: z.string(),
     resource: z.object(resourceKey),
-  })
-  .meta({ id: "Finding" });
+  });
 
 export const applyResult = z
   .object({
@@ -43,14 +40,12 @@ export const applyResult = z
       }),
     ),
     findings: z.array(finding),
-  })
-  .meta({ id: "ApplyResult" });
+  });
 
 export const deleteResult = z
-  .object({ revision: z.number().int().nullable(), resource: resourceBody })
-  .meta({ id: "DeleteResult" });
+  .object({ revision: z.number().int().nullable(), resource: resourceBody });
 
-export const findingList = z.object({ findings: z.array(finding) }).meta({ id: "Findings" });
+export const findingList = z.object({ findings: z.array(finding) });
 
 const changeAction = z.enum(["created", "configured", "deleted"]);
 
@@ -62,18 +57,16 @@ export const revisionSummary = z
     operation: z.enum(["apply", "delete", "rollback"]),
     message: z.string(),
     changes: z.array(z.object({ ...resourceKey, action: changeAction })),
-  })
-  .meta({ id: "RevisionSummary" });
+  });
 
-export const revisionList = z.object({ items: z.array(revisionSummary) }).meta({ id: "RevisionList" });
+export const revisionList = z.object({ items: z.array(revisionSummary) });
 
 export const revisionDetail = revisionSummary
   .extend({
     changes: z.array(
       z.object({ ...resourceKey, action: changeAction, before: snapshotResourceSchema.nullable(), after: snapshotResourceSchema.nullable() }),
     ),
-  })
-  .meta({ id: "Revision" });
+  });
 
 const patchOperation = z.object({ op: z.enum(["add", "remove", "replace"]), path: z.string(), value: z.unknown().optional() });
 
@@ -90,32 +83,27 @@ export const revisionDiff = z
         after: snapshotResourceSchema.optional(),
       }),
     ),
-  })
-  .meta({ id: "RevisionDiff" });
+  });
 
-export const rollbackRequest = z.strictObject({ revision: z.number().int().positive() }).meta({ id: "RollbackRequest" });
+export const rollbackRequest = z.strictObject({ revision: z.number().int().positive() });
 
 export const rollbackResult = z
   .object({
     target: z.number().int(),
     revision: z.number().int().nullable(),
     changes: z.array(z.object({ ...resourceKey, action: changeAction })),
-  })
-  .meta({ id: "RollbackResult" });
+  });
 
 export const tokenRequest = z
-  .strictObject({ name: z.string().min(1).max(100), role: roleSchema })
-  .meta({ id: "TokenRequest" });
+  .strictObject({ name: z.string().min(1).max(100), role: roleSchema });
 
 export const tokenRecord = z
-  .object({ id: z.string(), name: z.string(), role: roleSchema, createdAt: z.string(), createdBy: z.string() })
-  .meta({ id: "Token" });
+  .object({ id: z.string(), name: z.string(), role: roleSchema, createdAt: z.string(), createdBy: z.string() });
 
 export const mintedToken = tokenRecord
-  .extend({ token: z.string().describe("The bearer secret; shown only in this answer.") })
-  .meta({ id: "MintedToken" });
+  .extend({ token: z.string().describe("The bearer secret; shown only in this answer.") });
 
-export const tokenList = z.object({ items: z.array(tokenRecord) }).meta({ id: "TokenList" });
+export const tokenList = z.object({ items: z.array(tokenRecord) });
 
 export const endpointRegistration = z
   .strictObject({
@@ -127,8 +115,7 @@ export const endpointRegistration = z
     }),
     labels: z.record(z.string(), z.string()).default({}),
     ttlSeconds: z.number().int().min(1).max(86_400).default(30),
-  })
-  .meta({ id: "EndpointRegistration" });
+  });
 
 export const endpointRecord = z
   .object({
@@ -141,13 +128,38 @@ export const endpointRecord = z
     lastHeartbeat: z.string(),
     ttlSeconds: z.number().int(),
     registeredAt: z.string(),
-  })
-  .meta({ id: "Endpoint" });
+  });
 
-export const endpointList = z.object({ items: z.array(endpointRecord) }).meta({ id: "EndpointList" });
+export const endpointList = z.object({ items: z.array(endpointRecord) });
 
-export const health = z.object({ status: z.literal("ok") }).meta({ id: "Health" });
+export const health = z.object({ status: z.literal("ok") });
 
 export const readiness = z
-  .object({ ready: z.boolean(), checks: z.array(z.object({ name: z.string(), ready: z.boolean(), message: z.string().optional() })) })
-  .meta({ id: "Readiness" });
+  .object({ ready: z.boolean(), checks: z.array(z.object({ name: z.string(), ready: z.boolean(), message: z.string().optional() })) });
+
+/** Schemas shown as named components in /openapi.json (referenced, not repeated). */
+export const namedSchemas: Record<string, z.ZodType> = {
+  Error: errorBody,
+  Resource: resourceBody,
+  ResourceList: resourceList,
+  Finding: finding,
+  ApplyResult: applyResult,
+  DeleteResult: deleteResult,
+  Findings: findingList,
+  RevisionSummary: revisionSummary,
+  RevisionList: revisionList,
+  Revision: revisionDetail,
+  RevisionDiff: revisionDiff,
+  RollbackRequest: rollbackRequest,
+  RollbackResult: rollbackResult,
+  TokenRequest: tokenRequest,
+  Token: tokenRecord,
+  MintedToken: mintedToken,
+  TokenList: tokenList,
+  EndpointRegistration: endpointRegistration,
+  Endpoint: endpointRecord,
+  EndpointList: endpointList,
+  Snapshot: snapshotSchema,
+  Health: health,
+  Readiness: readiness,
+};

@@ -1,0 +1,85 @@
+// Starts the control-plane Worker (built from wrangler.toml, its Durable Objects included)
+// on workerd through Miniflare, for tests that talk to the control API over HTTP or RPC.
+import { Miniflare, type WorkerOptions } from "miniflare";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { workerFromConfig } from "../../local/worker-options.mjs";
+
+export const CONTROL_WORKER = "isthmus-control";
+export const TEST_ADMIN_TOKEN = "test-admin-token";
+
+export interface ControlPlaneOptions {
+  /** Keep Durable Object state in this directory (survives dispose and restart). */
+  persistDir?: string;
+  adminToken?: string;
+  /** Extra vars for the control-plane Worker (e.g. ISTHMUS_READY_CHECKS). */
+  vars?: Record<string, string>;
+  /** More Workers in the same runtime (e.g. a data-plane Worker bound to MeshPeer). */
+  workers?: WorkerOptions[];
+}
+
+export interface ControlPlane {
+  mf: Miniflare;
+  adminToken: string;
+  /**
+   * A request to the control API. `token` defaults to the admin token; `null` sends none.
+   * A string or object `body` gets a content type (YAML for strings, JSON for objects) unless
+   * given, and makes the method POST unless given.
+   */
+  request(path: string, init?: Omit<RequestInit, "body"> & { token?: string | null; body?: unknown }): Promise<Response>;
+  /** A request to one of the extra Workers. */
+  worker(name: string, path: string, init?: RequestInit): Promise<Response>;
+  dispose(): Promise<void>;
+}
+
+let built: Promise<Awaited<ReturnType<typeof workerFromConfig>>> | undefined;
+
+/** Builds (once per test file) and starts the control plane. */
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  built ??= mkdtemp(join(tmpdir(), "isthmus-control-")).then((buildDir) => workerFromConfig("wrangler.toml", { buildDir }));
+  const control = await built;
+  const adminToken = options.adminToken ?? TEST_ADMIN_TOKEN;
+  const mf = new Miniflare({
+    workers: [
+      {
+        ...control.options,
+        // The bundle lives outside the repository; module names must not climb out of their root.
+        modulesRoot: dirname(control.options.scriptPath),
+        bindings: {
+          ...control.options.bindings,
+          ISTHMUS_ADMIN_TOKEN: adminToken,
+          ISTHMUS_CA_WRAPPING_KEY: "test-wrapping-key-0123456789abcdef",
+          ...options.vars,
+        },
+      },
+      ...(options.workers ?? []),
+    ],
+    durableObjectsPersist: options.persistDir ?? false,
+  });
+  await mf.ready;
+  return {
+    mf,
+    adminToken,
+    async request(path, init = {}) {
+      const { token = adminToken, body, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token !== null) headers.set("authorization", `Bearer ${token}`);
+      let payload: BodyInit | undefined;
+      if (typeof body === "string") {
+        if (!headers.has("content-type")) headers.set("content-type", "application/yaml");
+        payload = body;
+      } else if (body !== undefined) {
+        if (!headers.has("content-type")) headers.set("content-type", "application/json");
+        payload = JSON.stringify(body);
+      }
+      const response = await mf.dispatchFetch(new URL(path, "http://control.test").href, { method: payload === undefined ? "GET" : "POST", ...rest, headers, body: payload } as never);
+      return response as unknown as Response;
+    },
+    async worker(name, path, init) {
+      const worker = await mf.getWorker(name);
+      return (await worker.fetch(new URL(path, `http://${name}.test`).href, init as never)) as unknown as Response;
+    },
+    dispose: () => mf.dispose(),
+  };
+}
