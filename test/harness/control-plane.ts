@@ -25,7 +25,7 @@ export interface ControlPlane {
   /**
    * A request to the control API. `token` defaults to the admin token; `null` sends none.
    * A string or object `body` gets a content type (YAML for strings, JSON for objects) unless
-   * given, and makes the method POST unless given.
+   * given, and makes the method POST unless given; a stream or bytes go as they are.
    */
   request(path: string, init?: Omit<RequestInit, "body"> & { token?: string | null; body?: unknown }): Promise<Response>;
   /** A request to one of the extra Workers. */
@@ -66,14 +66,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       const headers = new Headers(rest.headers);
       if (token !== null) headers.set("authorization", `Bearer ${token}`);
       let payload: BodyInit | undefined;
-      if (typeof body === "string") {
+      if (body instanceof ReadableStream || body instanceof Uint8Array) {
+        payload = body as BodyInit;
+      } else if (typeof body === "string") {
         if (!headers.has("content-type")) headers.set("content-type", "application/yaml");
         payload = body;
       } else if (body !== undefined) {
         if (!headers.has("content-type")) headers.set("content-type", "application/json");
         payload = JSON.stringify(body);
       }
-      const response = await mf.dispatchFetch(new URL(path, "http://control.test").href, { method: payload === undefined ? "GET" : "POST", ...rest, headers, body: payload } as never);
+      const response = await mf.dispatchFetch(new URL(path, "http://control.test").href, { method: payload === undefined ? "GET" : "POST", ...rest, headers, body: payload, duplex: "half" } as never);
       return response as unknown as Response;
     },
     async worker(name, path, init) {
