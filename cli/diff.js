@@ -75,3 +75,11 @@ function editScript(a, b) {
   }
   return ops;
 }
+
+/** Colour a unified diff (the palette is a no-op off a TTY). @param {string} text @param {import("./command.js").Context["colour"]} colour */
+export function paintDiff(text, colour) {
+  return text
+    .split("\n")
+    .map((l) => (l.startsWith("+++") || l.startsWith("---") ? colour.bold(l) : l.startsWith("+") ? colour.green(l) : l.startsWith("-") ? colour.red(l) : l.startsWith("@@") ? colour.cyan(l) : l))
+    .join("\n");
+}

@@ -1,5 +1,6 @@
 import { NAMESPACE_OPTION } from "../command.js";
 import { UsageError } from "../errors.js";
+import { formatFinding } from "../findings.js";
 
 /** @type {import("../command.js").Command} */
 export default {
@@ -17,18 +18,13 @@ shadowed routes, policies that select nothing. Exit 1 when any finding is an err
   async run({ values, out, colour, client }) {
     if (values.output && values.output !== "json") throw new UsageError(`-o ${values.output}: only json is supported`);
     const api = await client();
-    const body = await api.json("GET", "/v1/analyze", { query: { namespace: values["all-namespaces"] ? undefined : values.namespace } });
+    const body = await api.json("GET", "/v1/analyze");
     /** @type {any[]} */
-    let findings = Array.isArray(body) ? body : (body?.findings ?? []);
+    let findings = body.findings;
     if (values.namespace && !values["all-namespaces"]) findings = findings.filter((f) => !f.resource?.namespace || f.resource.namespace === values.namespace);
     if (values.output === "json") out(JSON.stringify(findings, null, 2) + "\n");
     else if (findings.length === 0) out(`${colour.green("✔")} No validation issues found.\n`);
-    else
-      for (const f of findings) {
-        const level = f.severity === "error" ? colour.red("Error") : colour.yellow("Warning");
-        const where = f.resource ? ` (${f.resource.kind} ${f.resource.namespace ? `${f.resource.namespace}/` : ""}${f.resource.name})` : "";
-        out(`${level} [${f.code}]${where} ${f.path ? `${f.path}: ` : ""}${f.message}\n`);
-      }
+    else for (const f of findings) out(formatFinding(f, colour));
     return findings.some((f) => f.severity === "error") ? 1 : 0;
   },
 };

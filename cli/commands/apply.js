@@ -1,7 +1,9 @@
 import { NAMESPACE_OPTION } from "../command.js";
 import { readSources } from "../documents.js";
 import { rethrowWithSources } from "../field-errors.js";
+import { formatFinding } from "../findings.js";
 import { resourceRef } from "../kinds.js";
+import { palette } from "../output.js";
 
 /** @type {import("../command.js").Command} */
 export default {
@@ -17,48 +19,32 @@ them or none; errors name the file, document and line of the offending field.`,
     namespace: { ...NAMESPACE_OPTION, default: undefined, description: "namespace for documents that name none (default: default)" },
   },
   server: true,
-  async run({ values, io, out, client }) {
+  async run({ values, io, out, err, client }) {
     const docs = await readSources(values.filename ?? [], io);
     if (docs.length === 0) {
       io.stderr.write("no resources found in the given files\n");
       return 0;
     }
-    const body = docs.map((d) => withNamespace(d.value, values.namespace));
     const api = await client();
     let result;
     try {
-      result = await api.json("POST", "/v1/apply", { json: body, query: { dryRun: values["dry-run"] ? "true" : undefined } });
+      result = await api.json("POST", "/v1/apply", { json: docs.map((d) => d.value), query: { dryRun: values["dry-run"] ? "true" : undefined, namespace: values.namespace } });
     } catch (error) {
       rethrowWithSources(error, docs);
     }
     const suffix = values["dry-run"] ? " (server dry run)" : "";
     for (const r of applyResults(result)) out(`${resourceRef(r.kind, r.name)} ${r.action}${suffix}\n`);
+    // The analyzer's view of the whole mesh after this change: warnings do not fail apply.
+    for (const f of result?.findings ?? []) err(formatFinding(f, palette(io.stderr, io.env)));
     return 0;
   },
 };
 
-/** @param {any} doc @param {string | undefined} namespace */
-function withNamespace(doc, namespace) {
-  if (!namespace || !doc || typeof doc !== "object" || Array.isArray(doc)) return doc;
-  if (doc.metadata?.namespace) return doc;
-  return { ...doc, metadata: { ...doc.metadata, namespace } };
-}
-
 /**
- * The per-resource outcomes of POST /v1/apply.
+ * The per-resource outcomes of POST /v1/apply (and PUT): `{ resources: [{ kind, namespace, name, action }] }`.
  * @param {any} result
- * @returns {{ kind: string, name: string, namespace?: string, action: string, resource?: any }[]}
+ * @returns {{ kind: string, name: string, namespace: string, action: "created" | "configured" | "unchanged" }[]}
  */
 export function applyResults(result) {
-  const list = Array.isArray(result) ? result : (result?.results ?? result?.items ?? []);
-  return list.map((/** @type {any} */ r) => {
-    const resource = r.resource ?? r.object ?? (r.metadata ? r : undefined);
-    return {
-      kind: r.kind ?? resource?.kind,
-      name: r.name ?? resource?.metadata?.name,
-      namespace: r.namespace ?? resource?.metadata?.namespace,
-      action: r.action ?? r.outcome ?? r.status ?? r.result ?? "configured",
-      resource,
-    };
-  });
+  return Array.isArray(result?.resources) ? result.resources : [];
 }

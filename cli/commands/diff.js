@@ -1,6 +1,6 @@
 import YAML from "yaml";
 import { NAMESPACE_OPTION } from "../command.js";
-import { unifiedDiff } from "../diff.js";
+import { paintDiff, unifiedDiff } from "../diff.js";
 import { readSources } from "../documents.js";
 import { ApiError } from "../errors.js";
 import { rethrowWithSources } from "../field-errors.js";
@@ -26,30 +26,34 @@ found, >1 an error (as kubectl diff).`,
   async run({ values, io, out, colour, client }) {
     const docs = await readSources(values.filename ?? [], io);
     const api = await client();
-    const body = docs.map((d) => (values.namespace && d.value?.metadata && !d.value.metadata.namespace ? { ...d.value, metadata: { ...d.value.metadata, namespace: values.namespace } } : d.value));
+    const body = docs.map((d) => d.value);
     let result;
     try {
-      result = await api.json("POST", "/v1/apply", { json: body, query: { dryRun: "true" } });
+      result = await api.json("POST", "/v1/apply", { json: body, query: { dryRun: "true", namespace: values.namespace } });
     } catch (error) {
       rethrowWithSources(error, docs);
     }
     const results = applyResults(result);
     let changed = false;
     for (const [i, r] of results.entries()) {
+      if (r.action === "unchanged") continue;
       const kind = kindOrThrow(r.kind);
-      const namespace = r.namespace ?? r.resource?.metadata?.namespace ?? body[i]?.metadata?.namespace ?? "default";
-      const proposed = r.resource ?? body[i];
+      const namespace = r.namespace;
+      // The dry run says what would happen, not the stored form: show the document as given.
+      const proposed = { ...body[i], metadata: { ...body[i].metadata, namespace } };
       let current = null;
-      try {
-        current = await api.json("GET", resourcePath(kind, namespace, r.name));
-      } catch (error) {
-        if (!(error instanceof ApiError && error.status === 404)) throw error;
+      if (r.action !== "created") {
+        try {
+          current = await api.json("GET", resourcePath(kind, namespace, r.name));
+        } catch (error) {
+          if (!(error instanceof ApiError && error.status === 404)) throw error;
+        }
       }
       const ref = `${kind.singular}.${kind.group}/${namespace}/${r.name}`;
       const text = unifiedDiff(current ? render(current) : "", render(proposed), { fromName: `live/${ref}`, toName: `merged/${ref}` });
       if (!text) continue;
       changed = true;
-      out(paint(text, colour));
+      out(paintDiff(text, colour));
     }
     return changed ? 1 : 0;
   },
@@ -60,12 +64,4 @@ function render(resource) {
   const metadata = { ...resource.metadata };
   for (const f of SERVER_FIELDS) delete metadata[f];
   return YAML.stringify({ ...resource, metadata }, { sortMapEntries: false });
-}
-
-/** @param {string} text @param {import("../command.js").Context["colour"]} colour */
-function paint(text, colour) {
-  return text
-    .split("\n")
-    .map((l) => (l.startsWith("+++") || l.startsWith("---") ? colour.bold(l) : l.startsWith("+") ? colour.green(l) : l.startsWith("-") ? colour.red(l) : l.startsWith("@@") ? colour.cyan(l) : l))
-    .join("\n");
 }

@@ -1,5 +1,5 @@
 import YAML from "yaml";
-import { unifiedDiff } from "../diff.js";
+import { paintDiff, unifiedDiff } from "../diff.js";
 import { UsageError } from "../errors.js";
 import { age, table } from "../output.js";
 import { listItems } from "../resource-paths.js";
@@ -19,7 +19,7 @@ or from --from).`,
   },
   args: [0, 1],
   server: true,
-  async run({ values, args, out, client }) {
+  async run({ values, args, out, err, colour, client }) {
     const api = await client();
     const format = values.output;
     if (format && format !== "yaml" && format !== "json") throw new UsageError(`-o ${format}: use yaml or json`);
@@ -27,12 +27,11 @@ or from --from).`,
       if (values.diff || values.from) throw new UsageError("--diff and --from need a REVISION");
       const revisions = listItems(await api.json("GET", "/v1/revisions"));
       if (format) return print(out, format, revisions);
-      out(
-        table(
-          ["REVISION", "AGE", "AUTHOR", "CHANGE"],
-          revisions.map((r) => [String(r.revision ?? r.version ?? ""), age(r.createdAt ?? r.timestamp), r.author ?? r.actor ?? "", r.summary ?? r.description ?? r.change ?? ""]),
-        ),
-      );
+      if (revisions.length === 0) {
+        err("No revisions yet.\n");
+        return 0;
+      }
+      out(table(["REVISION", "AGE", "ACTOR", "OPERATION", "CHANGES"], revisions.map((r) => [String(r.number), age(r.createdAt), r.actor ?? "", r.operation ?? "", describeChanges(r)])));
       return 0;
     }
     const to = revisionNumber(args[0]);
@@ -41,10 +40,11 @@ or from --from).`,
       const revision = await api.json("GET", `/v1/revisions/${to}`);
       return print(out, format ?? "yaml", revision);
     }
-    const from = values.from ? revisionNumber(values.from) : to - 1;
-    const body = await api.send("GET", "/v1/revisions/diff", { query: { from, to }, accept: "text/plain, application/json" });
-    const text = await body.text();
-    out(body.headers.get("content-type")?.includes("json") ? diffFromJson(JSON.parse(text), from, to) : text);
+    // A revision carries each changed resource before and after it; other ranges come as patches.
+    const diff = values.from
+      ? await api.json("GET", "/v1/revisions/diff", { query: { from: revisionNumber(values.from), to } })
+      : { from: to - 1, to, changes: (await api.json("GET", `/v1/revisions/${to}`)).changes };
+    out(paintDiff(renderRevisionDiff(diff), colour));
     return 0;
   },
 };
@@ -61,18 +61,24 @@ function print(out, format, data) {
   return 0;
 }
 
+/** "VirtualService default/reviews configured, ..." @param {any} revision */
+function describeChanges(revision) {
+  const changes = revision.changes ?? [];
+  const shown = changes.slice(0, 3).map((/** @type {any} */ c) => `${c.kind} ${c.namespace}/${c.name} ${c.action}`);
+  return changes.length > 3 ? `${shown.join(", ")}, +${changes.length - 3} more` : shown.join(", ") || revision.message || "";
+}
+
 /**
- * A JSON diff answer: a `diff` text, or per-resource `before`/`after` which we render.
- * @param {any} body @param {number} from @param {number} to
+ * GET /v1/revisions/diff as unified diffs of each changed resource's YAML (JSON Patch
+ * operations when the answer carries no content).
+ * @param {{ from: number, to: number, changes: any[] }} diff
  */
-function diffFromJson(body, from, to) {
-  if (typeof body?.diff === "string") return body.diff;
-  const changes = listItems(body?.changes ?? body);
-  return changes
+export function renderRevisionDiff(diff) {
+  return diff.changes
     .map((c) => {
-      const r = c.after ?? c.before ?? {};
-      const ref = `${String(r.kind ?? c.kind).toLowerCase()}/${r.metadata?.namespace ?? c.namespace}/${r.metadata?.name ?? c.name}`;
-      return unifiedDiff(c.before ? YAML.stringify(c.before) : "", c.after ? YAML.stringify(c.after) : "", { fromName: `revision ${from}/${ref}`, toName: `revision ${to}/${ref}` });
+      const ref = `${c.kind}/${c.namespace}/${c.name}`;
+      if (!c.before && !c.after) return `${ref} ${c.action}\n${(c.patch ?? []).map((/** @type {any} */ p) => `  ${p.op} ${p.path}${p.value === undefined ? "" : ` ${JSON.stringify(p.value)}`}\n`).join("")}`;
+      return unifiedDiff(c.before ? YAML.stringify(c.before) : "", c.after ? YAML.stringify(c.after) : "", { fromName: `revision ${diff.from}/${ref}`, toName: `revision ${diff.to}/${ref}` });
     })
     .join("");
 }

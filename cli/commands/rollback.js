@@ -11,8 +11,8 @@ export default {
     const revision = revisionNumber(args[0]);
     const api = await client();
     const result = await api.json("POST", "/v1/rollback", { json: { revision } });
-    const now = result?.revision ?? result?.version;
-    out(`rolled back to revision ${revision}${now !== undefined ? ` (now revision ${now})` : ""}\n`);
+    if (result.revision === null) out(`the configuration is already that of revision ${revision}; nothing changed\n`);
+    else out(`rolled back to revision ${revision}: now revision ${result.revision}, ${result.changes.length} resource(s) changed\n`);
     return 0;
   },
 };

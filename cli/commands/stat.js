@@ -1,57 +1,58 @@
+import { NAMESPACE_OPTION } from "../command.js";
 import { UsageError } from "../errors.js";
+import { findKind } from "../kinds.js";
 import { table } from "../output.js";
-import { listItems } from "../resource-paths.js";
+import { listItems, resourcePath } from "../resource-paths.js";
+
+const SE = /** @type {import("../kinds.js").KindInfo} */ (findKind("ServiceEntry"));
 
 /** @type {import("../command.js").Command} */
 export default {
   name: "stat",
   summary: "Show request rate, success rate and latency per service and version",
-  usage: "isthmus stat [SERVICE] [--window 1m] [-o json]",
+  usage: "isthmus stat [SERVICE] [-n NS] [--window 1m] [-o json]",
+  description: "Without SERVICE, every service of the namespace's registry (its ServiceEntries).",
   options: {
-    window: { type: "string", value: "DURATION", default: "1m", description: "time window, e.g. 30s, 1m, 5m" },
-    output: { type: "string", short: "o", value: "FORMAT", description: "json for the raw answer" },
+    namespace: NAMESPACE_OPTION,
+    window: { type: "string", value: "DURATION", default: "1m", description: "time window: 10s to 1h, e.g. 30s, 1m, 5m" },
+    output: { type: "string", short: "o", value: "FORMAT", description: "json for the raw answers" },
   },
   args: [0, 1],
   server: true,
   async run({ values, args, out, err, client }) {
-    if (!/^\d+(ms|s|m|h)$/.test(values.window)) throw new UsageError(`--window ${values.window}: use a duration such as 30s, 1m, 1h`);
+    if (!/^\d+(s|m|h)$/.test(values.window)) throw new UsageError(`--window ${values.window}: use a duration such as 30s, 1m, 1h`);
     if (values.output && values.output !== "json") throw new UsageError(`-o ${values.output}: only json is supported`);
     const api = await client();
-    const body = await api.json("GET", "/v1/stats", { query: { service: args[0], window: values.window } });
+    const services = args[0] ? [args[0]] : await registryServices(api, values.namespace);
+    const answers = [];
+    for (const service of services) answers.push(await api.json("GET", "/v1/stats", { query: { service, namespace: values.namespace, window: values.window } }));
     if (values.output === "json") {
-      out(JSON.stringify(body, null, 2) + "\n");
+      out(JSON.stringify(args[0] ? answers[0] : answers, null, 2) + "\n");
       return 0;
     }
-    const rows = listItems(body?.services ?? body?.rows ?? body);
+    const rows = answers.flatMap((a) => a.versions ?? []);
     if (rows.length === 0) {
-      err(`No traffic${args[0] ? ` for ${args[0]}` : ""} in the last ${values.window}.\n`);
+      err(`No traffic${args[0] ? ` to ${args[0]}` : ""} in namespace ${values.namespace} in the last ${values.window}.\n`);
       return 0;
     }
     out(
       table(
-        ["SERVICE", "VERSION", "REQUESTS", "RPS", "SUCCESS", "P50", "P90", "P99"],
-        rows.map((r) => [
-          String(r.service ?? r.destination_service ?? ""),
-          String(r.version ?? r.destination_version ?? "-"),
-          String(r.requests ?? r.count ?? ""),
-          fixed(r.rps, 2),
-          r.successRate === undefined ? "" : `${fixed(r.successRate * 100, 2)}%`,
-          ms(r.p50 ?? r.latency?.p50),
-          ms(r.p90 ?? r.latency?.p90),
-          ms(r.p99 ?? r.latency?.p99),
-        ]),
+        ["SERVICE", "VERSION", "REQUESTS", "RPS", "SUCCESS", "P50", "P95", "P99"],
+        rows.map((r) => [r.service, r.version, String(r.requests), r.rps.toFixed(2), r.successRate === null ? "-" : `${(r.successRate * 100).toFixed(2)}%`, ms(r.latencyMs.p50), ms(r.latencyMs.p95), ms(r.latencyMs.p99)]),
       ),
     );
     return 0;
   },
 };
 
-/** @param {unknown} n @param {number} digits */
-function fixed(n, digits) {
-  return typeof n === "number" && Number.isFinite(n) ? n.toFixed(digits) : "";
+/** Service names of the namespace's ServiceEntries (short host names). @param {import("../client.js").ControlClient} api @param {string} namespace */
+async function registryServices(api, namespace) {
+  const entries = listItems(await api.json("GET", resourcePath(SE, namespace)));
+  const names = entries.flatMap((e) => (e.spec?.hosts ?? []).map((/** @type {string} */ h) => h.split(".")[0]));
+  return [...new Set(names)].filter((n) => n && n !== "*").sort();
 }
 
-/** @param {unknown} n */
+/** @param {number | null} n */
 function ms(n) {
-  return typeof n === "number" && Number.isFinite(n) ? `${n < 10 ? n.toFixed(1) : Math.round(n)}ms` : "";
+  return n === null ? "-" : `${n < 10 ? n.toFixed(1) : Math.round(n)}ms`;
 }

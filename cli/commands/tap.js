@@ -1,32 +1,44 @@
+import { NAMESPACE_OPTION } from "../command.js";
 import { UsageError } from "../errors.js";
+
+/** The control plane serves one tap for at most this long; we reconnect to go on. */
+const SESSION_SECONDS = 300;
 
 /** @type {import("../command.js").Command} */
 export default {
   name: "tap",
   summary: "Stream live requests to a service as they pass the mesh",
-  usage: "isthmus tap SERVICE [--max N] [-o json]",
-  description: "Prints one line per request until interrupted (Ctrl-C) or --max requests were seen.",
+  usage: "isthmus tap SERVICE [-n NS] [--max N] [--seconds S] [-o json]",
+  description: `Prints one line per request until interrupted (Ctrl-C), --max requests were seen or
+--seconds passed. Data-plane isolates learn of a new tap at their next telemetry flush
+(a few seconds), so the first requests may take a moment to show.`,
   options: {
+    namespace: NAMESPACE_OPTION,
     max: { type: "string", value: "N", description: "stop after N requests" },
+    seconds: { type: "string", value: "S", description: "stop after S seconds" },
     output: { type: "string", short: "o", value: "FORMAT", description: "json: one JSON object per line" },
   },
   args: [1, 1],
   server: true,
   async run({ values, args, io, out, colour, client }) {
-    const max = values.max === undefined ? Infinity : Number(values.max);
-    if (!(max > 0) || (!Number.isInteger(max) && max !== Infinity)) throw new UsageError(`--max ${values.max}: give a positive whole number`);
+    const max = positive(values.max, "--max") ?? Infinity;
+    const seconds = positive(values.seconds, "--seconds");
     if (values.output && values.output !== "json") throw new UsageError(`-o ${values.output}: only json is supported`);
     const api = await client();
+    const deadline = seconds === undefined ? Infinity : Date.now() + seconds * 1000;
     const controller = new AbortController();
     io.signal?.addEventListener("abort", () => controller.abort(), { once: true });
-    const response = await api.send("GET", "/v1/tap", { query: { service: args[0] }, accept: "text/event-stream", signal: controller.signal });
-    if (!response.body) return 0;
     let seen = 0;
     try {
-      for await (const event of serverSentEvents(response.body)) {
-        if (event.event && event.event !== "message" && event.event !== "request") continue;
-        out(values.output === "json" ? `${event.data}\n` : describe(event.data, colour));
-        if (++seen >= max) break;
+      while (seen < max && Date.now() < deadline && !controller.signal.aborted) {
+        const left = Math.min(SESSION_SECONDS, Math.ceil((deadline - Date.now()) / 1000));
+        const response = await api.send("GET", "/v1/tap", { query: { service: args[0], namespace: values.namespace, seconds: left }, accept: "text/event-stream", signal: controller.signal });
+        if (!response.body) break;
+        for await (const event of serverSentEvents(response.body)) {
+          if (event.event !== "request") continue;
+          out(values.output === "json" ? `${event.data}\n` : describe(event.data, colour));
+          if (++seen >= max) break;
+        }
       }
     } catch (error) {
       if (!controller.signal.aborted) throw error;
@@ -37,16 +49,24 @@ export default {
   },
 };
 
+/** @param {string | undefined} value @param {string} flag */
+function positive(value, flag) {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${flag} ${value}: give a positive whole number`);
+  return Number(value);
+}
+
 /**
  * Parse a text/event-stream body into events (`event`, `data` joined by newlines).
  * @param {ReadableStream<Uint8Array>} body
- * @returns {AsyncGenerator<{ event?: string, data: string }>}
+ * @returns {AsyncGenerator<{ event: string, data: string }>}
  */
 export async function* serverSentEvents(body) {
   const decoder = new TextDecoder();
   let buffer = "";
-  /** @type {{ event?: string, data: string[] }} */
-  let current = { data: [] };
+  let event = "message";
+  /** @type {string[]} */
+  let data = [];
   for await (const chunk of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (body))) {
     buffer += decoder.decode(chunk, { stream: true });
     let nl;
@@ -54,33 +74,27 @@ export async function* serverSentEvents(body) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(buffer[nl] === "\r" ? nl + 2 : nl + 1);
       if (line === "") {
-        if (current.data.length) yield { event: current.event, data: current.data.join("\n") };
-        current = { data: [] };
+        if (data.length) yield { event, data: data.join("\n") };
+        event = "message";
+        data = [];
       } else if (!line.startsWith(":")) {
         const colon = line.indexOf(":");
         const field = colon === -1 ? line : line.slice(0, colon);
         const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
-        if (field === "data") current.data.push(value);
-        else if (field === "event") current.event = value;
+        if (field === "data") data.push(value);
+        else if (field === "event") event = value;
       }
     }
   }
 }
 
-/** One request as a line: time, source -> destination, method path, status, flags, duration. @param {string} data @param {import("../command.js").Context["colour"]} colour */
+/**
+ * One request per line, like `linkerd viz tap`: time, source -> destination version,
+ * method path, status, response flags, duration.
+ * @param {string} data @param {import("../command.js").Context["colour"]} colour
+ */
 function describe(data, colour) {
-  let r;
-  try {
-    r = JSON.parse(data);
-  } catch {
-    return `${data}\n`;
-  }
-  const status = Number(r.status ?? r.response_code ?? r.responseCode);
-  const paint = status >= 500 ? colour.red : status >= 400 ? colour.yellow : colour.green;
-  const time = r.timestamp ?? r.time ?? r.startTime ?? "";
-  const source = r.source ?? r.source_workload ?? r.sourceWorkload ?? "-";
-  const destination = [r.destination ?? r.destination_service ?? r.destinationService ?? "", r.version ?? r.destination_version ?? r.destinationVersion].filter(Boolean).join(" ");
-  const flags = r.flags ?? r.response_flags ?? r.responseFlags ?? "-";
-  const duration = r.durationMs ?? r.duration ?? r.latencyMs;
-  return `${time} ${source} -> ${destination} ${r.method ?? ""} ${r.path ?? ""} ${paint(String(Number.isNaN(status) ? "-" : status))} ${flags}${duration !== undefined ? ` ${duration}ms` : ""}\n`.replace(/ +/g, " ");
+  const r = JSON.parse(data);
+  const paint = r.responseCode >= 500 ? colour.red : r.responseCode >= 400 ? colour.yellow : colour.green;
+  return `${r.time} ${r.source} -> ${r.destination} ${r.destinationVersion} ${r.method} ${r.path} ${paint(String(r.responseCode))} ${r.responseFlags} ${r.durationMs}ms\n`;
 }
