@@ -1,0 +1,170 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { snapshotContentHash } from "../snapshot/content-hash.ts";
+import { snapshotSchema } from "../snapshot/schema.ts";
+import { BOOKINFO_YAML, REVIEWS_SPLIT_YAML } from "../test/fixtures/control-plane/bookinfo.ts";
+import { CONTROL_WORKER, startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
+
+// A data-plane Worker that reaches the control plane only through its MeshPeer binding.
+const PEER_CLIENT = `
+export default {
+  async fetch(request, env) {
+    const since = new URL(request.url).searchParams.get("since");
+    const snapshot = await env.MESH.snapshot(since === null ? undefined : Number(since));
+    return Response.json({ snapshot });
+  },
+};`;
+
+async function json(response: Response | Promise<Response>): Promise<any> {
+  return (await response).json();
+}
+
+describe("snapshots, registry and MeshPeer RPC", () => {
+  let cp: ControlPlane;
+  beforeAll(async () => {
+    cp = await startControlPlane({
+      workers: [
+        {
+          name: "peer-client",
+          modules: true,
+          script: PEER_CLIENT,
+          compatibilityDate: "2026-04-26",
+          serviceBindings: { MESH: { name: CONTROL_WORKER, entrypoint: "MeshPeer", props: { namespace: "default", serviceAccount: "bookinfo-reviews" } } },
+        },
+      ],
+    });
+  });
+  afterAll(() => cp?.dispose());
+
+  it("versions the snapshot: 304 when not newer, a new version and hash after a change, the same hash for the same content", async () => {
+    const empty = await json(cp.request("/v1/snapshot"));
+    expect(snapshotSchema.parse(empty)).toEqual(empty);
+    expect((await cp.request(`/v1/snapshot?since=${empty.version}`)).status).toBe(304);
+
+    await cp.request("/v1/apply", { body: BOOKINFO_YAML });
+    const response = await cp.request(`/v1/snapshot?since=${empty.version}`);
+    expect(response.status).toBe(200);
+    const base = await response.json();
+    expect(base.version).toBeGreaterThan(empty.version);
+    expect(base.hash).not.toBe(empty.hash);
+    expect(base.hash).toBe(await snapshotContentHash(base));
+    expect(response.headers.get("etag")).toBe(`"${base.hash}"`);
+    expect(response.headers.get("x-isthmus-snapshot")).toBe(String(base.version));
+    expect(base.resources.map((r: any) => `${r.kind}/${r.metadata.name}`)).toEqual([
+      "DestinationRule/reviews",
+      "ServiceEntry/ratings",
+      "ServiceEntry/reviews",
+      "VirtualService/ratings",
+      "VirtualService/reviews",
+    ]);
+    expect((await cp.request("/v1/snapshot", { headers: { "if-none-match": `"${base.hash}"` } })).status).toBe(304);
+
+    const baseRevision = (await json(cp.request("/v1/revisions?limit=1"))).items[0].number;
+    await cp.request("/v1/apply", { body: REVIEWS_SPLIT_YAML });
+    const split = await json(cp.request(`/v1/snapshot?since=${base.version}`));
+    expect(split.hash).not.toBe(base.hash);
+    await cp.request("/v1/rollback", { body: { revision: baseRevision } });
+    const back = await json(cp.request(`/v1/snapshot?since=${split.version}`));
+    expect(back.version).toBeGreaterThan(split.version);
+    expect(back.hash).toBe(base.hash);
+
+    // An apply that changes nothing moves nothing.
+    await cp.request("/v1/apply", { body: BOOKINFO_YAML });
+    expect((await cp.request(`/v1/snapshot?since=${back.version}`)).status).toBe(304);
+  });
+
+  it("serves the snapshot over MeshPeer RPC to a Worker bound with props", async () => {
+    const current = await json(cp.request("/v1/snapshot"));
+    const viaRpc = await json(cp.worker("peer-client", "/"));
+    expect(viaRpc.snapshot).toEqual(current);
+    expect((await json(cp.worker("peer-client", `/?since=${current.version}`))).snapshot).toBeNull();
+    expect((await json(cp.worker("peer-client", `/?since=${current.version - 1}`))).snapshot.version).toBe(current.version);
+  });
+
+  it("adds registered endpoints to their ServiceEntry and marks them unhealthy once their TTL lapses", async () => {
+    const registered = await cp.request("/v1/registry/endpoints", {
+      body: { service: "reviews", address: "worker://reviews-v3", labels: { version: "v3" }, ttlSeconds: 1 },
+    });
+    expect(registered.status).toBe(201);
+    const endpoint = await registered.json();
+    expect(endpoint).toMatchObject({ namespace: "default", service: "reviews", healthy: true, ttlSeconds: 1 });
+
+    const key = "default/reviews/worker://reviews-v3";
+    const live = await json(cp.request("/v1/snapshot"));
+    expect(live.endpointHealth[key]).toMatchObject({ healthy: true });
+    const entry = live.resources.find((r: any) => r.kind === "ServiceEntry" && r.metadata.name === "reviews");
+    expect(entry.spec.endpoints).toContainEqual({ address: "worker://reviews-v3", labels: { version: "v3" } });
+
+    let lapsed = live;
+    for (let attempt = 0; attempt < 40 && lapsed.endpointHealth[key].healthy; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const response = await cp.request(`/v1/snapshot?since=${lapsed.version}`);
+      if (response.status === 200) lapsed = await response.json();
+      else await response.body?.cancel();
+    }
+    expect(lapsed.endpointHealth[key].healthy).toBe(false);
+    expect(lapsed.version).toBeGreaterThan(live.version);
+
+    const beat = await cp.request(`/v1/registry/endpoints/${endpoint.id}/heartbeat`, { method: "POST" });
+    expect((await beat.json()).healthy).toBe(true);
+    const revived = await json(cp.request(`/v1/snapshot?since=${lapsed.version}`));
+    expect(revived.endpointHealth[key].healthy).toBe(true);
+
+    const removed = await cp.request(`/v1/registry/endpoints/${endpoint.id}`, { method: "DELETE" });
+    expect(removed.status).toBe(200);
+    const after = await json(cp.request(`/v1/snapshot?since=${revived.version}`));
+    expect(after.endpointHealth[key]).toBeUndefined();
+    expect((await cp.request(`/v1/registry/endpoints/${endpoint.id}/heartbeat`, { method: "POST" })).status).toBe(404);
+  });
+
+  it("refuses an endpoint address the data plane could not reach", async () => {
+    const response = await cp.request("/v1/registry/endpoints", { body: { service: "reviews", address: "ftp://x" } });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.details[0].path).toBe("address");
+  });
+
+  it("puts revoked identities into the next snapshot", async () => {
+    const before = await json(cp.request("/v1/snapshot"));
+    const namespace = await cp.mf.getDurableObjectNamespace("MESH_CONTROL", CONTROL_WORKER);
+    const stub = namespace.get(namespace.idFromName("mesh")) as unknown as { setRevokedIdentities(ids: string[]): Promise<number> };
+    const version = await stub.setRevokedIdentities(["spiffe://cluster.local/ns/default/sa/bookinfo-ratings"]);
+    expect(version).toBeGreaterThan(before.version);
+    const after = await json(cp.request(`/v1/snapshot?since=${before.version}`));
+    expect(after.revokedIdentities).toEqual(["spiffe://cluster.local/ns/default/sa/bookinfo-ratings"]);
+    expect(await stub.setRevokedIdentities(["spiffe://cluster.local/ns/default/sa/bookinfo-ratings"])).toBe(version);
+  });
+});
+
+describe("persistence", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "isthmus-persist-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("keeps resources, history, tokens and the snapshot across a runtime restart", async () => {
+    const first = await startControlPlane({ persistDir: dir });
+    let token: string;
+    let snapshot: any;
+    try {
+      await first.request("/v1/apply", { body: BOOKINFO_YAML });
+      token = (await json(first.request("/v1/tokens", { body: { name: "ci", role: "viewer" } }))).token;
+      snapshot = await json(first.request("/v1/snapshot"));
+    } finally {
+      await first.dispose();
+    }
+    const second = await startControlPlane({ persistDir: dir });
+    try {
+      const reviews = await second.request("/v1/namespaces/default/virtualservices/reviews", { token });
+      expect(reviews.status).toBe(200);
+      expect((await reviews.json()).spec.hosts).toEqual(["reviews"]);
+      expect((await json(second.request("/v1/revisions"))).items).toHaveLength(1);
+      const again = await json(second.request("/v1/snapshot"));
+      expect(again).toEqual(snapshot);
+    } finally {
+      await second.dispose();
+    }
+  });
+});
