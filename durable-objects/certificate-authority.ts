@@ -149,7 +149,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
 
   private async rotateJwtKey(): Promise<void> {
     const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
-    const { kty, crv, x, y } = await crypto.subtle.exportKey("jwk", pair.publicKey);
+    const { kty, crv, x, y } = (await crypto.subtle.exportKey("jwk", pair.publicKey)) as JsonWebKey;
     const kid = base64urlEncode(crypto.getRandomValues(new Uint8Array(12)));
     const sealed = await sealPrivateKey(await this.wrappingKey(), pair.privateKey, `jwt:${kid}`);
     const now = Date.now();
@@ -467,7 +467,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
     const keys: SpiffeBundleDocument["keys"] = [];
     for (const row of this.store.authorities().filter((a) => a.role === "root")) {
       const cert = new x509.X509Certificate(row.cert_pem);
-      const jwk = await crypto.subtle.exportKey("jwk", await cert.publicKey.export());
+      const jwk = (await crypto.subtle.exportKey("jwk", await cert.publicKey.export())) as JsonWebKey;
       keys.push({ ...publicMembers(jwk), use: "x509-svid", x5c: [base64(cert.rawData)] });
     }
     for (const row of this.store.jwtKeys()) keys.push({ ...JSON.parse(row.public_jwk), use: "jwt-svid", kid: row.kid });

@@ -278,7 +278,7 @@ function decodeJson(part: string, what: string): Record<string, unknown> {
   if (!bytes) throw new JwtSvidError("malformed", `${what} is not base64url`);
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch {
     throw new JwtSvidError("malformed", `${what} is not JSON`);
   }

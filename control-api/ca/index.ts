@@ -16,7 +16,7 @@ import {
   rotateSchema,
 } from "../../identity/ca/api";
 import type { CaResult } from "../../identity/ca/errors";
-import { spiffeBundleSchema } from "../../identity/trust-bundle";
+import { spiffeBundleSchema, type SpiffeBundleDocument } from "../../identity/trust-bundle";
 import { JSON_CONTENT_TYPES, readText } from "../body.ts";
 import type { ControlEnv, Env } from "../env.ts";
 import { ApiError, MalformedRequestError } from "../errors.ts";
@@ -232,7 +232,7 @@ const routes: Route[] = [
       tag: "ca",
       responses: { 200: { description: "SPIFFE bundle", schema: spiffeBundleSchema } },
       async handle(c) {
-        const bundle = await certificateAuthority(c.env).trustBundle();
+        const bundle = (await certificateAuthority(c.env).trustBundle()) as SpiffeBundleDocument;
         return c.json(bundle, 200, { "cache-control": `max-age=${Math.min(bundle.spiffe_refresh_hint ?? 60, 60)}` });
       },
     }),
@@ -244,8 +244,8 @@ const routes: Route[] = [
     tag: "ca",
     responses: { 200: { description: "JWKS", schema: z.object({ keys: z.array(z.looseObject({ kid: z.string() })) }) } },
     async handle(c) {
-      const bundle = await certificateAuthority(c.env).trustBundle();
-      const keys = bundle.keys.filter((k) => k.use === "jwt-svid").map(({ kty, crv, x, y, kid }) => ({ kty, crv, x, y, kid, use: "sig", alg: "ES256" }));
+      const bundle = (await certificateAuthority(c.env).trustBundle()) as SpiffeBundleDocument;
+      const keys = bundle.keys.filter((k) => k.use === "jwt-svid").map(({ kty, crv, x, y, kid }: SpiffeBundleDocument["keys"][number]) => ({ kty, crv, x, y, kid, use: "sig", alg: "ES256" }));
       return c.json({ keys });
     },
   },

@@ -7,7 +7,12 @@ import { trustDomainId, parseSpiffeId } from "../spiffe-id";
 x509.cryptoProvider.set(crypto);
 
 /** Import parameters of a CA private key, stored beside it. */
-export type CaKeyAlgorithm = EcKeyImportParams | RsaHashedImportParams;
+export type CaKeyAlgorithm =
+  | { name: "ECDSA"; namedCurve: "P-256" | "P-384" }
+  | { name: "RSASSA-PKCS1-v1_5"; hash: "SHA-256" };
+
+/** A WebCrypto signature algorithm (named structurally: Workers and DOM typings differ). */
+export type SignatureAlgorithm = { name: string; hash: string };
 
 /** A signing authority ready to issue: its certificate and private key. */
 export interface SigningAuthority {
@@ -26,7 +31,7 @@ export class InvalidCaMaterialError extends Error {
 }
 
 const ROOT_YEARS = 10;
-const P256: EcKeyImportParams = { name: "ECDSA", namedCurve: "P-256" };
+const P256: CaKeyAlgorithm = { name: "ECDSA", namedCurve: "P-256" };
 
 /**
  * Generates a self-signed P-256 root: 10 years, critical basicConstraints cA=true, critical
@@ -44,7 +49,7 @@ export async function generateRoot(trustDomain: string, now: Date): Promise<Sign
     notBefore: new Date(now.getTime() - 60_000),
     notAfter,
     keys,
-    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" } as EcdsaParams,
+    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" } as SignatureAlgorithm,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
@@ -99,11 +104,9 @@ export async function importOperatorAuthority(
 }
 
 /** Signature algorithm an authority with this key signs with. */
-export function signingAlgorithmOf(keyAlgorithm: CaKeyAlgorithm): Algorithm | EcdsaParams {
-  if (keyAlgorithm.name === "ECDSA") {
-    return { name: "ECDSA", hash: (keyAlgorithm as EcKeyImportParams).namedCurve === "P-384" ? "SHA-384" : "SHA-256" } as EcdsaParams;
-  }
-  return { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as RsaHashedImportParams;
+export function signingAlgorithmOf(keyAlgorithm: CaKeyAlgorithm): SignatureAlgorithm {
+  if (keyAlgorithm.name === "ECDSA") return { name: "ECDSA", hash: keyAlgorithm.namedCurve === "P-384" ? "SHA-384" : "SHA-256" };
+  return { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 }
 
 /** 16 random bytes as a positive DER integer (hex), as RFC 5280 and CA/B practice want. */
@@ -154,8 +157,8 @@ function checkCaCertificate(cert: x509.X509Certificate, field: string, trustDoma
   }
 }
 
-function keyAlgorithmOf(algorithm: Algorithm): CaKeyAlgorithm {
-  const a = algorithm as Algorithm & { namedCurve?: string; modulusLength?: number };
+function keyAlgorithmOf(algorithm: { name: string }): CaKeyAlgorithm {
+  const a = algorithm as { name: string; namedCurve?: string; modulusLength?: number };
   if (a.name === "ECDSA" && (a.namedCurve === "P-256" || a.namedCurve === "P-384")) {
     return { name: "ECDSA", namedCurve: a.namedCurve };
   }

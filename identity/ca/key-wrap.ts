@@ -31,7 +31,7 @@ export async function deriveWrappingKey(secret: string): Promise<CryptoKey> {
 
 /** Seals an extractable private key; returns `v1.<iv>.<ciphertext>` (base64url). */
 export async function sealPrivateKey(wrappingKey: CryptoKey, key: CryptoKey, label: string): Promise<string> {
-  const pkcs8 = await crypto.subtle.exportKey("pkcs8", key);
+  const pkcs8 = (await crypto.subtle.exportKey("pkcs8", key)) as ArrayBuffer;
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = await crypto.subtle.encrypt(
     { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(label) },
@@ -46,7 +46,7 @@ export async function openPrivateKey(
   wrappingKey: CryptoKey,
   sealed: string,
   label: string,
-  algorithm: EcKeyImportParams | RsaHashedImportParams,
+  algorithm: { name: string; namedCurve?: string; hash?: string },
 ): Promise<CryptoKey> {
   const [version, ivText, dataText] = sealed.split(".");
   const iv = base64urlDecode(ivText ?? "");

@@ -54,8 +54,8 @@ export async function parseCsr(body: Uint8Array): Promise<x509.Pkcs10Certificate
   return csr;
 }
 
-function checkKey(algorithm: Algorithm): void {
-  const a = algorithm as Algorithm & { namedCurve?: string; modulusLength?: number };
+function checkKey(algorithm: { name: string }): void {
+  const a = algorithm as { name: string; namedCurve?: string; modulusLength?: number };
   if (a.name === "ECDSA") {
     if (a.namedCurve === "P-256" || a.namedCurve === "P-384") return;
     throw new CsrError("csr_weak_key", `EC key on curve ${a.namedCurve ?? "unknown"} is not accepted; use P-256 or P-384`);
