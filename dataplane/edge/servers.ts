@@ -15,7 +15,10 @@ export const selectGatewayServers: OutboundLayer = (request, call, next) => {
   const url = new URL(request.url);
   const host = url.hostname.toLowerCase();
   const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
-  const listenerPort = SERVICE_TO_TARGET_PORT[String(port)];
+  // ISTHMUS_GATEWAY_LISTENER_PORT: the Gateway server port every request counts as arriving
+  // on, as a pod's container port is whatever port the client dialled (the local mesh sets
+  // 8080 so that Istio's bookinfo-gateway.yaml serves on any local port).
+  const listenerPort = Number(call.env.ISTHMUS_GATEWAY_LISTENER_PORT) || SERVICE_TO_TARGET_PORT[String(port)];
   const scopes: string[] = [];
   for (const gateway of call.mesh.gatewaysSelecting(call.source.labels)) {
     const servers = (gateway.spec.servers ?? []) as { port?: { number?: number }; hosts?: string[] }[];
