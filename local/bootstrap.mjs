@@ -34,9 +34,18 @@ export async function bootstrapMesh({ controlUrl, adminToken, stateDir, timeoutM
     });
   await waitFor(() => api("/healthz").then((r) => r.ok, () => false), timeoutMs, "control plane /healthz");
   const notes = [];
+  notes.push(await bootstrapCa(api));
   notes.push(await createIdentities(api, stateDir));
   notes.push(await applyDefaults(api, stateDir));
   return { notes };
+}
+
+async function bootstrapCa(api) {
+  const res = await api("/v1/ca/bootstrap", { method: "POST" });
+  const body = await res.json().catch(() => ({}));
+  if (res.status === 201) return "bootstrapped the CA (new root and JWT signing key)";
+  if (res.status === 200) return "CA already bootstrapped";
+  throw new BootstrapError(`POST /v1/ca/bootstrap: ${res.status} ${JSON.stringify(body)}`);
 }
 
 async function createIdentities(api, stateDir) {
@@ -54,10 +63,6 @@ async function createIdentities(api, stateDir) {
     if (res.status === 409) {
       await res.body?.cancel();
       continue;
-    }
-    if (res.status === 404) {
-      await res.body?.cancel();
-      return "CA routes not served by this control plane: workload identities skipped";
     }
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new BootstrapError(`POST /v1/identities ${key}: ${res.status} ${JSON.stringify(body)}`);

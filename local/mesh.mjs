@@ -30,6 +30,24 @@ import { workerFromConfig } from "./worker-options.mjs";
  * @property {() => Promise<void>} dispose
  */
 
+/** Resources whose presence means the default configuration is applied. */
+const READY_RESOURCES = ["gateways/default/bookinfo-gateway", "virtualservices/default/bookinfo", "serviceentries/default/productpage"];
+
+// `/readyz` of the local control plane also probes every Worker of the mesh, through
+// service bindings that exist only locally (the deployed control plane has none): Bookinfo's
+// page through the gateway (its routes applied and served end to end) and each demo
+// service's /health through its mesh layer.
+function addReadinessProbes(controlOptions, gateway, services) {
+  const probes = [];
+  for (const [worker, path] of [[gateway, "productpage"], ...services.map((s) => [s, "health"])]) {
+    const binding = `READY_${worker.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+    controlOptions.serviceBindings[binding] = { name: worker.name };
+    probes.push(`${binding}/${path}`);
+  }
+  probes.push(...READY_RESOURCES.map((resource) => `resource:${resource}`));
+  controlOptions.bindings.ISTHMUS_READY_CHECKS = probes.join(",");
+}
+
 /**
  * Start the local mesh. Resolves once workerd listens on every socket; the control plane
  * may still be bootstrapping (see local/bootstrap.mjs).
@@ -48,6 +66,9 @@ export async function startLocalMesh(options) {
   for (const config of SERVICE_CONFIGS) services.push(await workerFromConfig(config, { buildDir }));
 
   Object.assign(control.options.bindings, { ISTHMUS_ADMIN_TOKEN: options.adminToken }, options.controlVars);
+  // Whatever local port the gateway listens on, Gateway resources see Istio's 8080.
+  gateway.options.bindings.ISTHMUS_GATEWAY_LISTENER_PORT = "8080";
+  addReadinessProbes(control.options, gateway, services);
   if (options.refreshMs !== undefined) {
     for (const worker of [gateway, ...services]) worker.options.bindings.ISTHMUS_REFRESH_MS = String(options.refreshMs);
   }

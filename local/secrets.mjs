@@ -27,5 +27,10 @@ export async function keptSecret(stateDir, file, given, generate) {
 
 /** A new admin token: prefix for recognisability, 256 random bits. */
 export function newAdminToken() {
-  return `isthmus_${randomBytes(32).toString("base64url")}`;
+  return `isthmus_${newSecret()}`;
+}
+
+/** 256 random bits, base64url. */
+export function newSecret() {
+  return randomBytes(32).toString("base64url");
 }

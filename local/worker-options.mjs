@@ -39,6 +39,7 @@ export async function workerFromConfig(configPath, { buildDir }) {
       name: config.name,
       modules: true,
       scriptPath,
+      modulesRoot: buildDir,
       compatibilityDate: workerOptions.compatibilityDate,
       compatibilityFlags: workerOptions.compatibilityFlags,
       bindings: { ...workerOptions.bindings },

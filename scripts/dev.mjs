@@ -3,7 +3,7 @@
 import { resolve } from "node:path";
 import { bootstrapMesh } from "../local/bootstrap.mjs";
 import { startLocalMesh } from "../local/mesh.mjs";
-import { keptSecret, newAdminToken } from "../local/secrets.mjs";
+import { keptSecret, newAdminToken, newSecret } from "../local/secrets.mjs";
 
 const HELP = `Usage: npm start [-- --help]
 
@@ -14,6 +14,7 @@ Environment:
   ISTHMUS_GATEWAY_PORT  gateway port (default 8080; 0 picks a free one)
   ISTHMUS_STATE_DIR     state directory (default .isthmus)
   ISTHMUS_ADMIN_TOKEN   first admin token (default: generated once, kept in the state directory)
+  ISTHMUS_CA_WRAPPING_KEY  secret sealing the CA's private keys (default: generated once, kept there too)
   ISTHMUS_REFRESH_MS    how often data-plane Workers revalidate their snapshot
 
 Ctrl-C stops everything; the configuration stays in the state directory.`;
@@ -39,11 +40,19 @@ const controlPort = port("ISTHMUS_CONTROL_PORT", 8787);
 const gatewayPort = port("ISTHMUS_GATEWAY_PORT", 8080);
 const refreshMs = process.env.ISTHMUS_REFRESH_MS ? Number(process.env.ISTHMUS_REFRESH_MS) : undefined;
 const token = await keptSecret(stateDir, "admin-token", process.env.ISTHMUS_ADMIN_TOKEN, newAdminToken);
+const wrappingKey = await keptSecret(stateDir, "ca-wrapping-key", process.env.ISTHMUS_CA_WRAPPING_KEY, newSecret);
 
 console.log(`Starting the Isthmus local mesh (state in ${stateDir}) ...`);
 let mesh;
 try {
-  mesh = await startLocalMesh({ stateDir, controlPort, gatewayPort, adminToken: token.value, refreshMs });
+  mesh = await startLocalMesh({
+    stateDir,
+    controlPort,
+    gatewayPort,
+    adminToken: token.value,
+    refreshMs,
+    controlVars: { ISTHMUS_CA_WRAPPING_KEY: wrappingKey.value },
+  });
 } catch (error) {
   console.error(`Could not start the local mesh: ${error instanceof Error ? error.message : error}`);
   process.exit(1);
