@@ -99,6 +99,16 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
     return this.view?.snapshot.version ?? 0;
   }
 
+  /** True while serving last-known-good because the control plane could not be reached (telemetry). */
+  get stale(): boolean {
+    return this.view?.stale ?? false;
+  }
+
+  /** Epoch ms of the last check with the control plane, 0 before any (telemetry's push age). */
+  get lastCheckAt(): number {
+    return this.lastCheck;
+  }
+
   // A revalidation whose request was torn down never settles: stop waiting on it after a while.
   private revalidationInFlight(): boolean {
     return this.revalidating !== undefined && this.now() - this.revalidating < Math.max(5000, 5 * this.refreshMs);

@@ -1,7 +1,8 @@
 // The mesh's edge entry point: Istio's ingress gateway as a Worker.
+import { attemptTrace, outboundTelemetry } from "../../dataplane/telemetry/layers.ts";
 import { gatewayHandler } from "./gateway.ts";
 
-const handle = gatewayHandler();
+const handle = gatewayHandler({ telemetry: outboundTelemetry, trace: attemptTrace });
 
 export default {
   fetch: (request, env, ctx) => handle(request, env as Record<string, unknown>, ctx),

@@ -5,6 +5,7 @@ import { inboundStack, type InboundSlots } from "../../dataplane/inbound/stack.t
 import { requestConfig } from "../../dataplane/mesh-runtime.ts";
 import { meshClient, type MeshClient } from "../../dataplane/outbound/client.ts";
 import { outboundStack, type OutboundSlots } from "../../dataplane/outbound/stack.ts";
+import { attemptTrace, inboundTelemetry, outboundTelemetry } from "../../dataplane/telemetry/layers.ts";
 import { workload, type Workload } from "../../dataplane/workload.ts";
 import { interceptGlobalFetch } from "./intercept.ts";
 
@@ -56,10 +57,10 @@ export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | 
         const meshed = { ...(call.env as E), MESH: client } as MeshedEnv<E>;
         return Promise.resolve(handler.fetch!(request as Request<unknown, IncomingRequestCfProperties>, meshed, ctx));
       },
-      resolved.inbound,
+      { telemetry: inboundTelemetry, ...resolved.inbound },
     );
     if (resolved.interceptFetch !== false) interceptGlobalFetch(() => latest);
-    return { workload: self, options: resolved, inbound, outbound: outboundStack(resolved.outbound) };
+    return { workload: self, options: resolved, inbound, outbound: outboundStack({ telemetry: outboundTelemetry, trace: attemptTrace, ...resolved.outbound }) };
   };
   // The handler at the end of the inbound stack needs this request's client and context.
   const perRequest = new WeakMap<InboundCall, { client: MeshClient; ctx: ExecutionContext }>();

@@ -6,6 +6,7 @@ import type { ConfigEnv } from "../../dataplane/config/runtime.ts";
 import { requestConfig } from "../../dataplane/mesh-runtime.ts";
 import { meshClient } from "../../dataplane/outbound/client.ts";
 import { outboundStack } from "../../dataplane/outbound/stack.ts";
+import { attemptTrace, outboundTelemetry } from "../../dataplane/telemetry/layers.ts";
 import { workload } from "../../dataplane/workload.ts";
 import { withMesh, type MeshOptions } from "./with-mesh.ts";
 
@@ -31,7 +32,7 @@ function optionsOf(env: SidecarEnv): MeshOptions {
 
 export default withMesh<SidecarEnv>({ fetch: (request, env) => env.UPSTREAM.fetch(request) }, optionsOf);
 
-const outbound = outboundStack();
+const outbound = outboundStack({ telemetry: outboundTelemetry, trace: attemptTrace });
 
 /** Outbound for the service behind this sidecar: `env.MESH.fetch("http://ratings/...")` there. */
 export class MeshOutbound extends WorkerEntrypoint<SidecarEnv> {
