@@ -15,6 +15,8 @@ export interface ControlPlaneOptions {
   adminToken?: string;
   /** Extra vars for the control-plane Worker (e.g. ISTHMUS_READY_CHECKS). */
   vars?: Record<string, string>;
+  /** Extra service bindings of the control-plane Worker, by binding name -> Worker name. */
+  serviceBindings?: Record<string, string>;
   /** More Workers in the same runtime (e.g. a data-plane Worker bound to MeshPeer). */
   workers?: WorkerOptions[];
 }
@@ -46,6 +48,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         ...control.options,
         // The bundle lives outside the repository; module names must not climb out of their root.
         modulesRoot: dirname(control.options.scriptPath),
+        serviceBindings: { ...control.options.serviceBindings, ...options.serviceBindings },
         bindings: {
           ...control.options.bindings,
           ISTHMUS_ADMIN_TOKEN: adminToken,
