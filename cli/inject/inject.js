@@ -48,6 +48,7 @@ export async function injectWorker(projectDir, options = {}) {
   if (source.includes(MARKER)) {
     return { alreadyInjected: true, outDir: project, entry: mainPath, config: wrangler.path, service: config.vars?.ISTHMUS_SERVICE ?? service, namespace: config.vars?.ISTHMUS_NAMESPACE ?? namespace, version: config.vars?.ISTHMUS_VERSION ?? version };
   }
+  checkNotMeshedByHand(config, wrangler.file);
   checkModuleWorker(source, config.main);
   if (typeof service !== "string" || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(service)) {
     throw new InjectionRefusedError(`service name ${JSON.stringify(service)} is not a DNS label: give --service NAME`);
@@ -92,6 +93,10 @@ function checkUnderstood(config, file) {
   for (const [name, env] of Object.entries(config.env ?? {})) {
     if (env?.main !== undefined && env.main !== config.main) throw new InjectionRefusedError(`${file}: environment "${name}" has its own main; per-environment entries are not supported`);
   }
+}
+
+/** @param {Record<string, any>} config @param {string} file */
+function checkNotMeshedByHand(config, file) {
   for (const binding of bindingNames(config)) {
     if (binding.startsWith("ISTHMUS_")) throw new InjectionRefusedError(`${file} already has a binding ${binding}: the project looks meshed by hand; remove the ISTHMUS_ bindings or use it as it is`);
   }

@@ -1,0 +1,155 @@
+// `isthmus inject` on a plain Hono service that was never written for the mesh: the
+// generated files, idempotence, refusals, and the meshed Worker serving on workerd.
+import { Miniflare } from "miniflare";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { afterAll, describe, expect, it } from "vitest";
+// @ts-expect-error plain ESM without types
+import { workerFromConfig } from "../local/worker-options.mjs";
+import { ADMIN_TOKEN } from "./control-plane.ts";
+import { stripJsonComments } from "./inject/wrangler-config.js";
+import { cleanEnv, REPO, runCli } from "./run-cli.ts";
+
+const FIXTURE = "test/fixtures/plain-hono-service";
+const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+const out = tmp("isthmus-injected-");
+
+function project(files: Record<string, string>) {
+  const dir = tmp("isthmus-project-");
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+const snapshotOf = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), "utf8")]));
+
+describe("isthmus inject", () => {
+  it("writes a meshed entry and a wrangler config with the mesh's bindings, leaving the service alone", async () => {
+    const before = readFileSync(join(REPO, FIXTURE, "src/index.ts"), "utf8");
+    const run = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^injected default\/hello \(v2\):\n/);
+    expect(run.stderr).toContain("wrangler secret put ISTHMUS_JOIN_TOKEN");
+    expect(readFileSync(join(REPO, FIXTURE, "src/index.ts"), "utf8")).toBe(before);
+
+    const entry = readFileSync(join(out, "entry.ts"), "utf8");
+    expect(entry).toMatch(/^import handler from "[^"]*test\/fixtures\/plain-hono-service\/src\/index\.ts";$/m);
+    expect(entry).toMatch(/^import \{ withMesh \} from "[^"]*workers\/sidecar\/with-mesh\.ts";$/m);
+    expect(entry).toMatch(/^export \* from "[^"]*plain-hono-service\/src\/index\.ts";$/m);
+    expect(entry).toContain('service: vars(env).ISTHMUS_SERVICE ?? "hello"');
+
+    const text = readFileSync(join(out, "wrangler.toml"), "utf8");
+    expect(text).toMatch(/^# .*ISTHMUS_JOIN_TOKEN/m);
+    const config = parseToml(text) as Record<string, any>;
+    expect(config).toMatchObject({
+      name: "hello",
+      main: "entry.ts",
+      compatibility_date: "2026-04-26",
+      vars: { GREETING: "hello", ISTHMUS_SERVICE: "hello", ISTHMUS_NAMESPACE: "default", ISTHMUS_VERSION: "v2" },
+      durable_objects: { bindings: [{ name: "VISITS", class_name: "Visits" }] },
+      services: [{ binding: "ISTHMUS_CONTROL", service: "isthmus-control", entrypoint: "MeshPeer", props: { namespace: "default", serviceAccount: "hello" } }],
+      kv_namespaces: [{ binding: "ISTHMUS_SNAPSHOTS" }],
+    });
+  });
+
+  it("gives the same files when run again, and leaves an injected project as it is", async () => {
+    const first = snapshotOf(out);
+    expect((await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2"])).code).toBe(0);
+    expect(snapshotOf(out)).toEqual(first);
+
+    // The output is itself a Worker project whose entry is generated: nothing to do.
+    const again = await runCli(["inject", out]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/already a meshed entry \(default\/hello\); nothing to do/);
+    expect(snapshotOf(out)).toEqual(first);
+  });
+
+  it("keeps JSONC projects in JSONC, rebases relative paths and adds bindings to every environment", async () => {
+    const dir = project({
+      "wrangler.jsonc": `{
+        // a comment, and a trailing comma
+        "name": "shop",
+        "main": "./src/worker.js",
+        "compatibility_date": "2026-04-26",
+        "assets": { "directory": "./public" },
+        "env": { "staging": { "vars": { "MODE": "staging" } } },
+      }`,
+      "src/worker.js": "export default { fetch() { return new Response('shop') } };\n",
+    });
+    const run = await runCli(["inject", dir, "-n", "store"]);
+    expect(run.code, run.stderr).toBe(0);
+    const config = JSON.parse(stripJsonComments(readFileSync(join(dir, ".isthmus-injected", "wrangler.jsonc"), "utf8")));
+    expect(config.main).toBe("entry.js");
+    expect(config.assets.directory).toBe("../public");
+    expect(config.env.staging.vars).toEqual({ MODE: "staging", ISTHMUS_SERVICE: "shop", ISTHMUS_NAMESPACE: "store", ISTHMUS_VERSION: "v1" });
+    expect(config.env.staging.services).toEqual([{ binding: "ISTHMUS_CONTROL", service: "isthmus-control-staging", entrypoint: "MeshPeer", props: { namespace: "store", serviceAccount: "shop" } }]);
+    expect(config.env.staging.kv_namespaces).toEqual([{ binding: "ISTHMUS_SNAPSHOTS" }]);
+    expect(readFileSync(join(dir, ".isthmus-injected", "entry.js"), "utf8")).toContain('import handler from "../src/worker.js";');
+  });
+
+  it.each([
+    ["no config", {}, /no wrangler\.toml, wrangler\.json or wrangler\.jsonc in /],
+    ["no main", { "wrangler.toml": 'name = "x"\ncompatibility_date = "2026-04-26"\n' }, /wrangler\.toml has no "main"/],
+    ["a service-worker script", { "wrangler.toml": 'name = "x"\nmain = "w.js"\n', "w.js": "addEventListener('fetch', (e) => e.respondWith(new Response('x')));\n" }, /w\.js is a service-worker script/],
+    ["an unparsable config", { "wrangler.toml": 'name = "x"\nmain = = "w.js"\n' }, /wrangler\.toml:2:\d+ cannot be parsed/],
+    ["a missing entry", { "wrangler.toml": 'name = "x"\nmain = "src/gone.ts"\n' }, /main "src\/gone\.ts" does not exist/],
+    ["no_bundle", { "wrangler.toml": 'name = "x"\nmain = "w.js"\nno_bundle = true\n', "w.js": "export default {};\n" }, /no_bundle is set/],
+    ["mesh bindings already there", { "wrangler.toml": 'name = "x"\nmain = "w.js"\n[vars]\nISTHMUS_SERVICE = "x"\n', "w.js": "export default {};\n" }, /already has a binding ISTHMUS_SERVICE/],
+  ])("refuses %s with exit 2 and writes nothing", async (_, files, message) => {
+    const dir = project(files as Record<string, string>);
+    const run = await runCli(["inject", dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(readdirSync(dir)).not.toContain(".isthmus-injected");
+  });
+});
+
+describe("the injected Hono service on workerd", () => {
+  let mf: Miniflare | undefined;
+  afterAll(async () => {
+    await mf?.dispose();
+  });
+
+  it("serves through withMesh, follows the control plane's snapshots, and keeps its Durable Object", async () => {
+    const buildDir = tmp("isthmus-inject-build-");
+    const control = await workerFromConfig("wrangler.toml", { buildDir });
+    const hello = await workerFromConfig(join(out, "wrangler.toml"), { buildDir });
+    Object.assign(control.options.bindings, { ISTHMUS_ADMIN_TOKEN: ADMIN_TOKEN, ISTHMUS_CA_WRAPPING_KEY: "cli-test-wrapping-key-0123456789abcdef" });
+    hello.options.bindings.ISTHMUS_REFRESH_MS = "100";
+    for (const worker of [control, hello]) {
+      worker.options.modulesRoot = buildDir;
+      worker.options.unsafeDirectSockets = [{ host: "127.0.0.1", port: 0 }];
+    }
+    mf = new Miniflare({ host: "127.0.0.1", port: 0, workers: [control.options, hello.options] });
+    await mf.ready;
+    const controlUrl = (await mf.unsafeGetDirectURL("isthmus-control")).origin;
+    const helloUrl = (await mf.unsafeGetDirectURL("hello")).origin;
+
+    const first = await fetch(`${helloUrl}/hello/mesh`);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ message: "hello, mesh" });
+    const version = Number(first.headers.get("x-isthmus-snapshot"));
+    expect(version).toBeGreaterThanOrEqual(0);
+
+    // A change applied with the CLI reaches the injected Worker as a newer snapshot.
+    const env = cleanEnv({ ISTHMUS_SERVER: controlUrl, ISTHMUS_TOKEN: ADMIN_TOKEN });
+    const applied = await runCli(["split", "hello", "v2=100"], { env });
+    expect(applied.code, applied.stderr).toBe(0);
+    let seen = version;
+    for (let i = 0; i < 100 && seen <= version; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const res = await fetch(`${helloUrl}/hello/again`);
+      await res.arrayBuffer();
+      seen = Number(res.headers.get("x-isthmus-snapshot"));
+    }
+    expect(seen).toBeGreaterThan(version);
+
+    // The Durable Object class is the original's named export, passed through the entry.
+    const counts = [];
+    for (let i = 0; i < 2; i++) counts.push(((await (await fetch(`${helloUrl}/visits`, { method: "POST" })).json()) as { count: number }).count);
+    expect(counts).toEqual([1, 2]);
+  });
+});
