@@ -36,6 +36,8 @@ export async function dispatchToEndpoint(
     return await target.fetch(target.rewrite ? target.rewrite(request) : request);
   } catch (error) {
     if (error instanceof UpstreamConnectFailureError) throw error;
+    // Cancelled by a timeout: say so, rather than blame the connection.
+    if (request.signal?.aborted) throw request.signal.reason;
     throw new UpstreamConnectFailureError(address, error instanceof Error ? error.message : String(error));
   }
 }

@@ -3,6 +3,7 @@ import { hashKeyOf } from "../traffic/hash-key.ts";
 import { LoadBalancer } from "../traffic/load-balancer.ts";
 import { NoHealthyUpstreamError, UpstreamConnectFailureError, UpstreamTimeoutError } from "../traffic/mesh-error.ts";
 import { OutlierDetector, type UpstreamOutcome } from "../traffic/outlier-detection.ts";
+import { AttemptTimeoutError } from "../traffic/timeout.ts";
 import type { OutboundLayer } from "./call.ts";
 import { sourceIpOf } from "./destination.ts";
 
@@ -57,7 +58,7 @@ export const chooseEndpoint: OutboundLayer = async (request, call, next) => {
     record({ status: response.status });
     return response;
   } catch (error) {
-    if (error instanceof UpstreamTimeoutError) record({ failure: "timeout" });
+    if (error instanceof AttemptTimeoutError || error instanceof UpstreamTimeoutError) record({ failure: "timeout" });
     else if (error instanceof UpstreamConnectFailureError) record({ failure: "connect-failure" });
     throw error;
   } finally {

@@ -1,38 +1,19 @@
+import { applyRequestHeaders, withResponseHeaders } from "../traffic/headers.ts";
 import type { OutboundLayer } from "./call.ts";
 
-interface HeaderOperations {
-  set?: Record<string, string>;
-  add?: Record<string, string>;
-  remove?: string[];
-}
-
-function apply(headers: Headers, operations: HeaderOperations | undefined): void {
-  if (!operations) return;
-  for (const [name, value] of Object.entries(operations.set ?? {})) headers.set(name, value);
-  for (const [name, value] of Object.entries(operations.add ?? {})) headers.append(name, value);
-  for (const name of operations.remove ?? []) headers.delete(name);
-}
-
 /**
- * Istio's header manipulation: the route's `headers` and the chosen destination's, request
- * operations before the call (set, then add, then remove) and response operations on the
- * answer.
+ * Istio's header operations of the route and of the chosen destination: request headers
+ * before the call, response headers on the answer.
  */
 export const applyHeaders: OutboundLayer = async (request, call, next) => {
-  const route = call.route?.route.headers;
-  const destination = call.destination?.headers;
-  if (!route && !destination) return next(request, call);
+  const route = call.route?.route;
+  if (!route) return next(request, call);
+  const destination = { headers: call.destination?.headers };
   let upstream = request;
-  if (route?.request || destination?.request) {
+  if (route.headers?.request || destination.headers?.request) {
     const headers = new Headers(request.headers);
-    apply(headers, route?.request);
-    apply(headers, destination?.request);
+    applyRequestHeaders(headers, route, destination);
     upstream = new Request(request, { headers });
   }
-  const response = await next(upstream, call);
-  if (!route?.response && !destination?.response) return response;
-  const answer = new Response(response.body, response);
-  apply(answer.headers, destination?.response);
-  apply(answer.headers, route?.response);
-  return answer;
+  return withResponseHeaders(await next(upstream, call), route, destination);
 };

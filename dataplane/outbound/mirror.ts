@@ -1,30 +1,20 @@
-import type { Destination as MirrorDestination } from "../../resources/virtual-service.ts";
-import { defaultRandom } from "../traffic/random.ts";
+import { decideMirrors, mirrorRequest } from "../traffic/mirror.ts";
 import type { OutboundCall, OutboundHandler, OutboundLayer } from "./call.ts";
 
-/** The mirrors of a route with their shares: `mirror` + `mirrorPercentage`, or `mirrors[]`. */
-function mirrorsOf(call: OutboundCall): { destination: MirrorDestination; percent: number }[] {
-  const route = call.route?.route;
-  if (!route) return [];
-  if (route.mirror) return [{ destination: route.mirror, percent: route.mirrorPercentage?.value ?? 100 }];
-  return (route.mirrors ?? []).map((m) => ({ destination: m.destination, percent: m.percentage?.value ?? 100 }));
-}
-
 /**
- * Mirroring (Istio's `mirror` / `mirrors`): for its share of requests, a copy goes to the
- * mirror destination through the per-attempt stack (endpoint choice, identity, dispatch),
- * fire-and-forget in `waitUntil`; its response and errors are discarded and never touch
- * the primary. As in Envoy, the copy's authority gets a `-shadow` suffix.
+ * Mirroring (Istio's `mirror` / `mirrors`): for its share of requests, a copy (authority
+ * with `-shadow`) goes to the mirror destination through the per-attempt stack (endpoint
+ * choice, identity, dispatch), fire-and-forget in `waitUntil`; its response and errors are
+ * discarded and never touch the primary.
  */
 export function mirror(attempt: OutboundHandler): OutboundLayer {
   return (request, call, next) => {
-    const mirrors = call.shadow ? [] : mirrorsOf(call);
-    const chosen = mirrors.filter((m) => m.percent >= 100 || defaultRandom() * 100 < m.percent);
-    if (chosen.length === 0) return next(request, call);
-    for (const { destination } of chosen) {
+    const route = call.route?.route;
+    const targets = route && !call.shadow ? decideMirrors(route) : [];
+    for (const destination of targets) {
       const service = call.mesh.service(destination.host, call.route!.virtualService.namespace);
       if (!service) continue;
-      const copy = shadowOf(request.clone());
+      const copy = request.clone();
       const shadowCall: OutboundCall = {
         ...call,
         flags: [],
@@ -32,7 +22,7 @@ export function mirror(attempt: OutboundHandler): OutboundLayer {
         destination: { service, subset: destination.subset, port: destination.port?.number },
       };
       call.waitUntil(
-        attempt(copy, shadowCall).then(
+        attempt(mirrorRequest(copy, copy.body), shadowCall).then(
           (response) => response.body?.cancel(),
           () => undefined,
         ),
@@ -40,10 +30,4 @@ export function mirror(attempt: OutboundHandler): OutboundLayer {
     }
     return next(request, call);
   };
-}
-
-function shadowOf(request: Request): Request {
-  const url = new URL(request.url);
-  url.hostname = `${url.hostname}-shadow`;
-  return new Request(url, request);
 }

@@ -10,7 +10,7 @@ import {
   type RetryPolicy,
 } from "../traffic/retry.ts";
 import type { OutboundCall, OutboundLayer } from "./call.ts";
-import { withDeadline, withSignal } from "./timeout.ts";
+import { attemptTimeoutMs, raceTimeout, resolveTimeouts } from "../traffic/timeout.ts";
 
 // Module scope: one budget per destination service, rebuilt when its settings change.
 const budgets = new Map<string, { signature: string; budget: RetryBudget }>();
@@ -37,34 +37,43 @@ function policyFor(call: OutboundCall): RetryPolicy {
 }
 
 /**
- * Retries (Istio's `retries`; its default when unset: 2 retries on connect failure and 503)
- * with a per-try timeout, jittered backoff and the destination's retry budget, so retries
- * cannot multiply an outage. A body is buffered up to 64 KiB to be replayed; a longer one
- * is sent once, never retried. When attempts run out the last answer is returned, flagged
- * URX; a budget refusal is flagged UO.
+ * Timeouts and retries, as Envoy's router does them: the route `timeout` spans every attempt
+ * and backoff (none by default), `retries.perTryTimeout` bounds each attempt; retries follow
+ * Istio's `retries` (its default when unset: 2 retries on connect failure and 503) with
+ * jittered backoff and the destination's retry budget, so retries cannot multiply an
+ * outage. A body is buffered up to 64 KiB to be replayed; a longer one is sent once, never
+ * retried. When attempts run out the last answer is returned, flagged URX; a budget refusal
+ * is flagged UO; the route deadline is a 504 UT.
  */
 export const retry: OutboundLayer = async (request, call, next) => {
   const policy = policyFor(call);
+  const timeouts = resolveTimeouts(call.route?.route ?? {}, request.headers, call.scopes.includes("mesh"));
   const budget = budgetFor(call);
   budget.recordRequest();
   const { replay, streamed } = await bufferBody(request);
   const maxAttempts = streamed ? 1 : 1 + policy.attempts;
+  const startedAt = Date.now();
+  const routeDeadlinePassed = () => attemptTimeoutMs(timeouts, startedAt, Date.now()) === 0;
   for (let attempt = 1; ; attempt++) {
+    if (routeDeadlinePassed()) throw new UpstreamTimeoutError(timeouts.routeTimeoutMs!, attempt > 1 ? ["URX"] : []);
     call.attempts = attempt;
     const attemptRequest = replay(attempt);
     let outcome: AttemptOutcome;
     let response: Response | undefined;
     let failure: unknown;
     try {
-      response =
-        policy.perTryTimeoutMs !== undefined
-          ? await withDeadline(policy.perTryTimeoutMs, (signal) => next(withSignal(attemptRequest, signal), call))
-          : await next(attemptRequest, call);
-      outcome = { status: response.status };
+      const timed = await raceTimeout((signal) => next(new Request(attemptRequest, { signal }), call), attemptTimeoutMs(timeouts, startedAt, Date.now()));
+      if (timed.timedOut) {
+        if (routeDeadlinePassed()) throw new UpstreamTimeoutError(timeouts.routeTimeoutMs!);
+        outcome = { failure: "timeout" };
+        failure = new UpstreamTimeoutError(timed.afterMs);
+      } else {
+        response = timed.value;
+        outcome = { status: response.status };
+      }
     } catch (error) {
-      if (error instanceof UpstreamTimeoutError) outcome = { failure: "timeout" };
-      else if (error instanceof UpstreamConnectFailureError) outcome = { failure: "connect-failure" };
-      else throw error;
+      if (!(error instanceof UpstreamConnectFailureError)) throw error;
+      outcome = { failure: "connect-failure" };
       failure = error;
     }
     if (!isRetriable(policy, outcome)) return finish(response, failure);

@@ -1,28 +1,21 @@
+import { rewriteAuthority, rewritePath } from "../traffic/rewrite.ts";
 import type { OutboundLayer } from "./call.ts";
+import { matchedBlock } from "./matched-block.ts";
 
 /**
- * Istio's `rewrite`: `uri` replaces the part of the path the route matched (the prefix of a
- * prefix match, else the whole path), `uriRegexRewrite` substitutes a regex (RE2 `\1`
- * groups), `authority` replaces the host the destination sees.
+ * Istio's `rewrite`: the path (`uri` for the matched prefix or whole path, or
+ * `uriRegexRewrite`) and the authority the destination sees; the original authority is
+ * kept in `x-forwarded-host`.
  */
 export const rewrite: OutboundLayer = (request, call, next) => {
   const spec = call.route?.route.rewrite;
   if (!spec) return next(request, call);
   const url = new URL(request.url);
-  if (spec.uri !== undefined) {
-    const prefix = call.route!.route.match?.map((block) => block.uri?.prefix).find((p) => p !== undefined && url.pathname.startsWith(p));
-    const rest = prefix !== undefined ? url.pathname.slice(prefix.length) : "";
-    const [path, query] = (spec.uri + rest).split("?");
-    url.pathname = path!.replace(/\/\/+/g, "/") || "/";
-    if (query !== undefined) url.search = query;
-  } else if (spec.uriRegexRewrite) {
-    const pattern = new RegExp(spec.uriRegexRewrite.match, "g");
-    url.pathname = url.pathname.replace(pattern, spec.uriRegexRewrite.rewrite.replace(/\\(\d)/g, "$$$1"));
-  }
+  url.pathname = rewritePath(url.pathname, spec, matchedBlock(call.route!, url.pathname));
+  const authority = rewriteAuthority(url.host, spec);
+  if (authority === url.host) return next(new Request(url, request), call);
   const headers = new Headers(request.headers);
-  if (spec.authority) {
-    url.host = spec.authority;
-    headers.set("x-forwarded-host", new URL(request.url).host);
-  }
+  headers.set("x-forwarded-host", url.host);
+  url.host = authority;
   return next(new Request(url, new Request(request, { headers })), call);
 };

@@ -11,7 +11,6 @@ import { answerRedirect } from "./redirect.ts";
 import { retry } from "./retry.ts";
 import { rewrite } from "./rewrite.ts";
 import { matchRoute } from "./route.ts";
-import { routeTimeout } from "./timeout.ts";
 
 /**
  * The places of the outbound stack that the security and telemetry layers fill; an empty
@@ -32,7 +31,7 @@ const pass: OutboundLayer = (request, call, next) => next(request, call);
 
 /**
  * The outbound stack, Envoy's router in small layers: route match, edge extras, redirect,
- * fault, destination (weights / sticky), rewrite, headers, mirror, route timeout, retries;
+ * fault, destination (weights / sticky), rewrite, headers, mirror, timeouts and retries;
  * then per attempt: endpoint (load balancer minus ejected), identity, trace, dispatch.
  */
 export function outboundStack(slots: OutboundSlots = {}): OutboundHandler {
@@ -49,7 +48,6 @@ export function outboundStack(slots: OutboundSlots = {}): OutboundHandler {
       rewrite,
       applyHeaders,
       mirror(attempt),
-      routeTimeout,
       retry,
     ],
     attempt,

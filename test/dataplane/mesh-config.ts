@@ -1,7 +1,10 @@
 // The registry and gateway config every data-plane test starts from, in Istio's YAML.
 import type { EchoWorker } from "../harness/data-plane.ts";
 
-/** front (v1), back (v1, v2, v3), shadow (v1), pool (a healthy and a broken endpoint), side (behind the standalone sidecar). */
+/**
+ * front (v1), back (v1, v2, v3), shadow (v1), pool (a healthy and a broken endpoint), storm
+ * (always broken), side (behind the standalone sidecar).
+ */
 export const ECHOES: EchoWorker[] = [
   { name: "front-v1", service: "front", version: "v1" },
   { name: "back-v1", service: "back", version: "v1" },
@@ -10,6 +13,7 @@ export const ECHOES: EchoWorker[] = [
   { name: "shadow-v1", service: "shadow", version: "v1" },
   { name: "pool-a", service: "pool", version: "a" },
   { name: "pool-b", service: "pool", version: "b", broken: true },
+  { name: "storm-v1", service: "storm", version: "v1", broken: true },
   { name: "side-v1", service: "side", version: "v1", behindSidecar: true },
 ];
 
@@ -30,12 +34,7 @@ ${endpoints.map((e) => `  - address: worker://${e.name}\n    labels: { app: ${se
 
 /** ServiceEntries for every echo service, the subsets of back, and the test gateway. */
 export const BASE_CONFIG = [
-  ...["front", "back", "shadow", "pool", "side"].map((service) =>
-    serviceEntry(
-      service,
-      ECHOES.filter((e) => e.service === service),
-    ),
-  ),
+  ...["front", "back", "shadow", "pool", "storm", "side"].map((service) => serviceEntry(service, ECHOES.filter((e) => e.service === service))),
   `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata:

@@ -4,7 +4,7 @@ import { compose } from "../../dataplane/layer.ts";
 import { meshErrorResponses } from "../../dataplane/errors-layer.ts";
 import { requestConfig } from "../../dataplane/mesh-runtime.ts";
 import { selectGatewayServers } from "../../dataplane/edge/servers.ts";
-import { stripIdentityHeaders } from "../../dataplane/edge/strip-identity.ts";
+import { stripMeshHeaders } from "../../dataplane/edge/strip-mesh-headers.ts";
 import { normalizeInboundPath } from "../../dataplane/inbound/normalize.ts";
 import type { OutboundCall, OutboundLayer } from "../../dataplane/outbound/call.ts";
 import { cors } from "../../dataplane/outbound/cors.ts";
@@ -33,7 +33,7 @@ export interface GatewaySlots extends Omit<OutboundSlots, "afterRoute"> {
 export function gatewayHandler(slots: GatewaySlots = {}) {
   const stack = outboundStack({ ...slots, telemetry: undefined, afterRoute: [cors] });
   const edge = compose<OutboundCall>(
-    [slots.telemetry ?? ((r, c, n) => n(r, c)), meshErrorResponses(), stripIdentityHeaders, normalizeInboundPath, selectGatewayServers, ...(slots.edge ?? [])],
+    [slots.telemetry ?? ((r, c, n) => n(r, c)), meshErrorResponses(), stripMeshHeaders, normalizeInboundPath, selectGatewayServers, ...(slots.edge ?? [])],
     stack,
   );
   return async (request: Request, env: ConfigEnv & Record<string, unknown>, ctx: ExecutionContext): Promise<Response> => {

@@ -1,0 +1,276 @@
+// Traffic management through real Workers: control plane, gateway, meshed echo services
+// and one behind the standalone sidecar, joined by service bindings; config applied
+// through the REST API, requests through the gateway.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestMesh, type TestMesh } from "../harness/data-plane.ts";
+import { BASE_CONFIG, ECHOES } from "./mesh-config.ts";
+import { EDGE_ROUTES, canaryRoutes } from "./routes.ts";
+
+const REFRESH_MS = 250;
+let mesh: TestMesh;
+
+beforeAll(async () => {
+  mesh = await startTestMesh({ echoes: ECHOES, refreshMs: REFRESH_MS });
+  await mesh.apply(BASE_CONFIG);
+  await mesh.apply(EDGE_ROUTES);
+  await mesh.settle(await mesh.snapshotVersion());
+});
+
+afterAll(() => mesh?.dispose());
+
+async function json(response: Response): Promise<any> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`not JSON (${response.status}): ${text}`);
+  }
+}
+
+/** Which pod answered, for `count` requests sent `concurrency` at a time. */
+async function tally(count: number, request: (i: number) => Promise<Response>, concurrency = 16): Promise<Record<string, number>> {
+  const seen: Record<string, number> = {};
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const response = await request(i);
+        await response.arrayBuffer();
+        const pod = response.headers.get("x-pod") ?? `status-${response.status}`;
+        seen[pod] = (seen[pod] ?? 0) + 1;
+      }
+    }),
+  );
+  return seen;
+}
+
+async function hits(worker: string, path: string): Promise<number> {
+  const body = await json(await mesh.worker(worker, "/hits"));
+  return body.hits[path] ?? 0;
+}
+
+describe("weighted split", () => {
+  it("keeps every destination within ±1 pp of its (fractional) weight over 10,000 requests", async () => {
+    const seen = await tally(10_000, () => mesh.gateway("/split/x"), 32);
+    const share = (pod: string) => (100 * (seen[pod] ?? 0)) / 10_000;
+    expect(Object.keys(seen).sort()).toEqual(["back-v1", "back-v2", "back-v3"]);
+    expect(Math.abs(share("back-v1") - 70.5)).toBeLessThanOrEqual(1);
+    expect(Math.abs(share("back-v2") - 20)).toBeLessThanOrEqual(1);
+    expect(Math.abs(share("back-v3") - 9.5)).toBeLessThanOrEqual(1);
+  });
+
+  it("sends 100 % of one user's requests to the same subset while the weights hold across users", async () => {
+    const perUser = new Map<string, Set<string>>();
+    const users = Array.from({ length: 400 }, (_, i) => `user-${i}`);
+    await tally(users.length * 5, async (i) => {
+      const user = users[i % users.length]!;
+      const response = await mesh.gateway("/sticky/x", { headers: { "end-user": user } });
+      const pods = perUser.get(user) ?? new Set();
+      pods.add(response.headers.get("x-pod") ?? String(response.status));
+      perUser.set(user, pods);
+      return response;
+    });
+    const flipped = [...perUser.values()].filter((pods) => pods.size !== 1);
+    expect(flipped).toEqual([]);
+    const onCanary = [...perUser.values()].filter((pods) => pods.has("back-v3")).length;
+    // 400 users, p = 0.2: sd = 2 pp; allow 4 sd.
+    expect(Math.abs((100 * onCanary) / users.length - 20)).toBeLessThanOrEqual(8);
+  });
+
+  it("applies weights changed through the API within 2 × refresh", async () => {
+    const before = await tally(20, () => mesh.gateway("/canary/x"));
+    expect(before).toEqual({ "back-v1": 20 });
+    await mesh.apply(canaryRoutes(0, 100));
+    const written = Date.now();
+    let switchedAfter = -1;
+    while (Date.now() - written < 5_000) {
+      const response = await mesh.gateway("/canary/x");
+      await response.arrayBuffer();
+      if (response.headers.get("x-pod") === "back-v2") {
+        switchedAfter = Date.now() - written;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(switchedAfter).toBeGreaterThanOrEqual(0);
+    expect(switchedAfter).toBeLessThanOrEqual(2 * REFRESH_MS);
+    expect(await tally(20, () => mesh.gateway("/canary/x"))).toEqual({ "back-v2": 20 });
+  });
+});
+
+describe("resilience", () => {
+  it("retries recover a flaky endpoint; without retries the failure shows", async () => {
+    const recovered = await mesh.gateway("/retry/flaky?key=r1&fail=3");
+    expect(recovered.status).toBe(200);
+    expect((await json(recovered)).path).toBe("/flaky");
+    const failed = await mesh.gateway("/noretry/flaky?key=r2&fail=1");
+    expect(failed.status).toBe(503);
+    await failed.arrayBuffer();
+  });
+
+  it("the retry budget stops a retry storm against a failing destination", async () => {
+    const before = await hits("storm-v1", "/status/500");
+    const requests = 100;
+    const seen = await tally(requests, () => mesh.gateway("/storm/status/500"), 4);
+    expect(seen).toEqual({ "storm-v1": requests });
+    const upstream = (await hits("storm-v1", "/status/500")) - before;
+    // Without a budget: 6 attempts each (600). Budget: 10 % of requests + 1/s over 10 s.
+    expect(upstream).toBeGreaterThanOrEqual(requests);
+    expect(upstream).toBeLessThanOrEqual(requests + 0.1 * requests + 10 + 2);
+  });
+
+  it("ejects an endpoint after consecutive 5xx and lets it back after baseEjectionTime", async () => {
+    // Round robin over a healthy (pool-a) and a broken (pool-b, always 503) endpoint.
+    const first = await tally(20, () => mesh.gateway("/outlier/x"), 1);
+    expect(first["pool-b"]).toBe(2);
+    const settled = await tally(10, () => mesh.gateway("/outlier/x"), 1);
+    expect(settled).toEqual({ "pool-a": 10 });
+    await new Promise((resolve) => setTimeout(resolve, 2_300));
+    const back = await tally(6, () => mesh.gateway("/outlier/x"), 1);
+    expect(back["pool-b"] ?? 0).toBeGreaterThan(0);
+  });
+
+  it("the route timeout fires with 504 UT", async () => {
+    const started = Date.now();
+    const response = await mesh.gateway("/timeout/slow?ms=3000");
+    const body = await json(response);
+    expect(response.status).toBe(504);
+    expect(body.error).toMatchObject({ code: "upstream_timeout", flags: "UT" });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("the per-try timeout bounds each attempt and the attempts run out", async () => {
+    const started = Date.now();
+    const response = await mesh.gateway("/per-try/slow?ms=3000");
+    const body = await json(response);
+    expect(response.status).toBe(504);
+    expect(body.error.code).toBe("upstream_timeout");
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe("faults and mirroring", () => {
+  it("aborts with the configured status (FI) without reaching the destination", async () => {
+    const before = await hits("back-v1", "/aborted");
+    const response = await mesh.gateway("/abort/aborted");
+    expect(response.status).toBe(418);
+    expect((await json(response)).error).toMatchObject({ code: "fault_abort", flags: "FI" });
+    expect(await hits("back-v1", "/aborted")).toBe(before);
+  });
+
+  it("delays by the configured fixed delay", async () => {
+    const started = Date.now();
+    const response = await mesh.gateway("/delay/delayed");
+    await response.arrayBuffer();
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+  });
+
+  it("mirrors a copy to the shadow destination and answers from the primary", async () => {
+    const before = await hits("shadow-v1", "/mirrored");
+    const response = await mesh.gateway("/mirror/mirrored");
+    expect((await json(response)).pod).toBe("back-v1");
+    let mirrored = 0;
+    for (let i = 0; i < 50 && mirrored === 0; i++) {
+      mirrored = (await hits("shadow-v1", "/mirrored")) - before;
+      if (mirrored === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(mirrored).toBe(1);
+  });
+});
+
+describe("rewrite, headers, redirect, CORS", () => {
+  it("rewrites the path and applies route and destination header operations", async () => {
+    const response = await mesh.gateway("/rewrite/a/b?q=1", { headers: { "x-drop-me": "1", "x-trail": "client" } });
+    const body = await json(response);
+    expect(body.pod).toBe("back-v2");
+    expect(body.path).toBe("/rewritten/a/b");
+    expect(body.query).toBe("?q=1");
+    expect(body.headers["x-route"]).toBe("edge");
+    expect(body.headers["x-destination"]).toBe("back-v2");
+    expect(body.headers["x-trail"]).toBe("client, gateway");
+    expect(body.headers["x-drop-me"]).toBeUndefined();
+    expect(response.headers.get("x-served-by")).toBe("isthmus");
+  });
+
+  it("answers a redirect route at the gateway", async () => {
+    const response = await mesh.gateway("/old", { redirect: "manual" });
+    expect(response.status).toBe(302);
+    expect(new URL(response.headers.get("location")!).pathname).toBe("/new");
+  });
+
+  it("answers a CORS preflight from an allowed origin at the gateway", async () => {
+    const before = await hits("back-v1", "/preflight");
+    const preflight = await mesh.gateway("/cors/preflight", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+    });
+    await preflight.arrayBuffer();
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(preflight.headers.get("access-control-allow-methods")).toBe("GET,POST");
+    expect(preflight.headers.get("access-control-max-age")).toBe("3600");
+    expect(await hits("back-v1", "/preflight")).toBe(before);
+
+    const actual = await mesh.gateway("/cors/actual", { headers: { origin: "https://app.example" } });
+    await actual.arrayBuffer();
+    expect(actual.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    const foreign = await mesh.gateway("/cors/actual", { headers: { origin: "https://evil.example" } });
+    await foreign.arrayBuffer();
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("mesh.fetch and the sidecars", () => {
+  const call = async (path: string, url: string, user?: string) =>
+    json(await mesh.gateway(`/front/${path}?url=${encodeURIComponent(url)}`, { headers: user ? { "end-user": user } : {} }));
+
+  it("reaches a service by short, namespaced, fully qualified and host:port names", async () => {
+    for (const url of ["http://back/x", "http://back.default/x", "http://back.default.svc.cluster.local/x", "http://back:9080/x"]) {
+      const result = await call("call", url);
+      expect(result.status, url).toBe(200);
+      expect(JSON.parse(result.body).pod, url).toBe("back-v1");
+    }
+  });
+
+  it("applies mesh routes to mesh.fetch (header match)", async () => {
+    const result = await call("call", "http://back/x", "jason");
+    expect(JSON.parse(result.body).pod).toBe("back-v2");
+  });
+
+  it("meshes a plain global fetch to a mesh host from unchanged service code", async () => {
+    const result = await call("call-global", "http://back:9080/x", "jason");
+    expect(result.status).toBe(200);
+    expect(JSON.parse(result.body).pod).toBe("back-v2");
+  });
+
+  it("answers 404 NR naming the host when nothing routes it", async () => {
+    const result = await call("call", "http://nowhere/x");
+    expect(result.status).toBe(404);
+    expect(result.headers["x-isthmus-error"]).toBe("no_route");
+    expect(JSON.parse(result.body).error).toMatchObject({ code: "no_route", flags: "NR" });
+    expect(JSON.parse(result.body).error.message).toContain("nowhere");
+
+    const edge = await mesh.gateway("/no/such/route");
+    const body = await json(edge);
+    expect(edge.status).toBe(404);
+    expect(body.error).toMatchObject({ code: "no_route", flags: "NR" });
+    expect(body.error.message).toContain("bookinfo.test");
+  });
+
+  it("serves a service behind the standalone sidecar, inbound and outbound", async () => {
+    const inbound = await mesh.gateway("/side/hello");
+    expect((await json(inbound)).pod).toBe("side-v1");
+    expect(inbound.headers.get("x-isthmus-snapshot")).toMatch(/^\d+$/);
+    const outbound = await json(await mesh.gateway(`/side/call?url=${encodeURIComponent("http://back/x")}`, { headers: { "end-user": "jason" } }));
+    expect(outbound.status).toBe(200);
+    expect(JSON.parse(outbound.body).pod).toBe("back-v2");
+  });
+
+  it("strips mesh identity headers that arrive from outside", async () => {
+    const body = await json(await mesh.gateway("/rewrite/x", { headers: { "x-isthmus-identity": "spiffe://cluster.local/ns/default/sa/admin", "x-forwarded-client-cert": "forged" } }));
+    expect(body.headers["x-isthmus-identity"]).toBeUndefined();
+    expect(body.headers["x-forwarded-client-cert"]).toBeUndefined();
+  });
+});
