@@ -66,6 +66,10 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
   private wrapping: Promise<CryptoKey> | null = null;
   private signingJwt: { kid: string; key: CryptoKey } | null = null;
   private signingCa: { id: string; authority: SigningAuthority } | null = null;
+  /** The bundle document of the current sequence (rebuilt only when the sequence moves). */
+  private bundleDoc: SpiffeBundleDocument | null = null;
+  /** Latest exp recorded per JWT key, so issuing in the same second skips the write. */
+  private readonly recordedExp = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: CaEnv) {
     super(ctx, env);
@@ -431,7 +435,10 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
       const exp = iat + ttl;
       const audience = Array.isArray(input.audience) && input.audience.length === 1 ? input.audience[0] : input.audience;
       const token = await signJwtSvid(signer.key, signer.kid, { sub: identity.spiffe_id, aud: audience, exp, iat, jti: crypto.randomUUID(), ...(jkt ? { cnf: { jkt } } : {}) });
-      this.store.recordJwt(signer.kid, exp * 1000);
+      if ((this.recordedExp.get(signer.kid) ?? 0) < exp) {
+        this.store.recordJwt(signer.kid, exp * 1000);
+        this.recordedExp.set(signer.kid, exp);
+      }
       return { token, expiresAt: iso(exp * 1000), spiffeId: identity.spiffe_id };
     });
   }
@@ -464,6 +471,12 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
   /** The SPIFFE bundle: x509-svid roots, jwt-svid keys, sequence, refresh hint, revoked IDs. */
   async trustBundle(): Promise<SpiffeBundleDocument> {
     await this.ensureBootstrapped();
+    const sequence = this.store.sequence();
+    if (this.bundleDoc?.spiffe_sequence !== sequence) this.bundleDoc = await this.buildBundle(sequence);
+    return this.bundleDoc;
+  }
+
+  private async buildBundle(sequence: number): Promise<SpiffeBundleDocument> {
     const keys: SpiffeBundleDocument["keys"] = [];
     for (const row of this.store.authorities().filter((a) => a.role === "root")) {
       const cert = new x509.X509Certificate(row.cert_pem);
@@ -473,7 +486,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
     for (const row of this.store.jwtKeys()) keys.push({ ...JSON.parse(row.public_jwk), use: "jwt-svid", kid: row.kid });
     return {
       keys,
-      spiffe_sequence: this.store.sequence(),
+      spiffe_sequence: sequence,
       spiffe_refresh_hint: this.seconds(this.env.ISTHMUS_BUNDLE_REFRESH_SECONDS, 60),
       trust_domain: this.trustDomain,
       revoked: this.store.revoked(),
