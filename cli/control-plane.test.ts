@@ -1,10 +1,12 @@
 // The CLI as a child process against a real control plane (workerd via Miniflare).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { opensslCsr, pemBlocks, scratchDir } from "../test/support/openssl.ts";
 import { ADMIN_TOKEN, startControlPlane, type ControlPlane } from "./control-plane.ts";
 import { cleanEnv, runCli } from "./run-cli.ts";
 
@@ -204,6 +206,28 @@ describe("identities and certificates", () => {
     const bundle = JSON.parse((await runCli(["trust-bundle"], { env: cleanEnv({ ISTHMUS_SERVER: cp.url }) })).stdout);
     expect(bundle.keys.length).toBeGreaterThan(0);
     expect((await cli("identity", "revoke", "default", "hello")).code).toBe(0);
+  });
+});
+
+describe("cert sign", () => {
+  it("gets an X.509-SVID for a CSR with the join token, from a flag or the environment", async () => {
+    const { joinToken } = JSON.parse((await cli("identity", "create", "default", "edge-proxy", "-o", "json")).stdout);
+    const scratch = scratchDir();
+    const csr = file("edge.csr", opensslCsr(scratch, "edge", { san: "URI:spiffe://cluster.local/ns/default/sa/edge-proxy" }).csrPem);
+    const signed = await cli("cert", "sign", "--csr", csr, "--token", joinToken);
+    expect(signed.code, signed.stderr).toBe(0);
+    const [leaf] = pemBlocks(signed.stdout);
+    expect(leaf).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const leafFile = file("leaf.pem", leaf);
+    expect(execFileSync("openssl", ["x509", "-in", leafFile, "-noout", "-ext", "subjectAltName"], { encoding: "utf8" })).toContain("URI:spiffe://cluster.local/ns/default/sa/edge-proxy");
+
+    const viaEnv = await runCli(["cert", "sign", "--csr", csr, "--out", join(dir, "chain.pem")], { env: { ...env, ISTHMUS_JOIN_TOKEN: joinToken } });
+    expect(viaEnv.code, viaEnv.stderr).toBe(0);
+    expect(readFileSync(join(dir, "chain.pem"), "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/);
+
+    const refused = await cli("cert", "sign", "--csr", csr, "--token", "not-a-join-token");
+    expect(refused.code).toBe(4);
+    expect((await cli("cert", "sign", "--csr", csr)).code).toBe(2);
   });
 });
 
