@@ -40,6 +40,11 @@ export interface TestMesh {
   snapshotVersion(): Promise<number>;
   /** Polls a Worker (through `probe`) until it routes by at least `version`; returns the ms waited. */
   settle(version: number, probe?: () => Promise<Response>): Promise<number>;
+  /**
+   * Restarts every Worker (fresh isolates, module state gone; KV and Durable Objects kept),
+   * optionally with the control plane unreachable from the start.
+   */
+  restart(options: { controlPlaneDown: boolean }): Promise<void>;
   /** Make snapshot pulls fail (true) or work again (false), without restarting anything. */
   controlPlaneDown(down: boolean): Promise<void>;
   dispose(): Promise<void>;
@@ -63,6 +68,8 @@ export async function startTestMesh(options: {
 }): Promise<TestMesh> {
   const dir = await mkdtemp(join(tmpdir(), "isthmus-dp-"));
   const refresh = String(options.refreshMs ?? 200);
+  // Access logs of tens of thousands of test requests would only slow the run down.
+  const quiet = { ISTHMUS_ACCESS_LOG: "off" };
   const [controlWorker, gatewayScript, meshedScript, plainScript, sidecarScript, proxyScript] = await Promise.all([
     workerFromConfig("wrangler.toml", { buildDir: dir }),
     buildWorker("workers/gateway/worker.ts", join(dir, "gateway.mjs")),
@@ -90,7 +97,7 @@ export async function startTestMesh(options: {
       ...dataPlane("istio-system", "istio-ingressgateway-service-account"),
       name: GATEWAY,
       scriptPath: gatewayScript,
-      bindings: { ISTHMUS_REFRESH_MS: refresh },
+      bindings: { ISTHMUS_REFRESH_MS: refresh, ...quiet },
       // Its own socket: clients reach the edge directly, as on Cloudflare (and fast enough for 10,000 requests).
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     } as WorkerOptions,
@@ -104,7 +111,7 @@ export async function startTestMesh(options: {
     } as WorkerOptions,
   ];
   for (const echo of options.echoes) {
-    const vars = { SERVICE: echo.service, VERSION: echo.version, ISTHMUS_REFRESH_MS: refresh, ...(echo.broken ? { BROKEN: "1" } : {}) };
+    const vars = { SERVICE: echo.service, VERSION: echo.version, ISTHMUS_REFRESH_MS: refresh, ...quiet, ...(echo.broken ? { BROKEN: "1" } : {}) };
     if (!echo.behindSidecar) {
       workers.push({ ...dataPlane("default", echo.service), name: echo.name, scriptPath: meshedScript, bindings: vars } as WorkerOptions);
       continue;
@@ -114,7 +121,7 @@ export async function startTestMesh(options: {
       ...dataPlane("default", echo.service),
       name: echo.name,
       scriptPath: sidecarScript,
-      bindings: { ISTHMUS_SERVICE: echo.service, ISTHMUS_VERSION: echo.version, ISTHMUS_REFRESH_MS: refresh },
+      bindings: { ISTHMUS_SERVICE: echo.service, ISTHMUS_VERSION: echo.version, ISTHMUS_REFRESH_MS: refresh, ...quiet },
       serviceBindings: { ...dataPlane("default", echo.service).serviceBindings, UPSTREAM: app },
     } as WorkerOptions);
     workers.push({
@@ -130,14 +137,11 @@ export async function startTestMesh(options: {
 
   // Bundles live outside the repository: module names are resolved from the build directory.
   for (const worker of workers) (worker as { modulesRoot?: string }).modulesRoot = dir;
-  const mf = new Miniflare({
-    workers,
-    kvPersist: join(dir, "kv"),
-    durableObjectsPersist: join(dir, "do"),
-  });
+  const miniflareOptions = { workers, kvPersist: join(dir, "kv"), durableObjectsPersist: join(dir, "do") };
+  const mf = new Miniflare(miniflareOptions);
   await mf.ready;
 
-  const edge = await mf.unsafeGetDirectURL(GATEWAY);
+  let edge = await mf.unsafeGetDirectURL(GATEWAY);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const sendEdge = (path: string, init: RequestInit & { host?: string } = {}) => viaSocket(edge, agent, path, init);
   const send = async (name: string, url: string, init?: RequestInit) => {
@@ -175,6 +179,12 @@ export async function startTestMesh(options: {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       throw new Error(`did not reach snapshot ${version} within 10 s`);
+    },
+    async restart({ controlPlaneDown }) {
+      const proxy = workers.find((worker) => worker.name === PROXY)!;
+      proxy.bindings = { START_DOWN: controlPlaneDown ? "1" : "0" };
+      await mf.setOptions(miniflareOptions);
+      edge = await mf.unsafeGetDirectURL(GATEWAY);
     },
     async controlPlaneDown(down) {
       if (!options.outageSwitch) throw new Error("start the test mesh with outageSwitch: true");

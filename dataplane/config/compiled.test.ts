@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import type { Snapshot, SnapshotResource } from "../../snapshot/schema.ts";
+import { compileMesh } from "./compiled.ts";
+
+function snapshot(resources: SnapshotResource[], endpointHealth: Snapshot["endpointHealth"] = {}): Snapshot {
+  return { version: 7, hash: "0".repeat(64), generatedAt: "now", trustDomain: "cluster.local", resources, endpointHealth, revokedIdentities: [] };
+}
+
+const resource = (kind: string, name: string, spec: Record<string, unknown>, namespace = "default"): SnapshotResource => ({
+  apiVersion: kind === "Gateway" || kind.endsWith("Rule") || kind === "VirtualService" || kind === "ServiceEntry" ? "networking.istio.io/v1" : "security.istio.io/v1",
+  kind,
+  metadata: { name, namespace },
+  spec,
+});
+
+const reviews = resource("ServiceEntry", "reviews", {
+  hosts: ["reviews"],
+  endpoints: [
+    { address: "worker://reviews-v1", labels: { version: "v1" } },
+    { address: "worker://reviews-v2", labels: { version: "v2" } },
+    { address: "worker://reviews-v3", labels: { version: "v3" } },
+  ],
+});
+
+const rule = resource("DestinationRule", "reviews", {
+  host: "reviews",
+  trafficPolicy: { loadBalancer: { simple: "ROUND_ROBIN" }, outlierDetection: { consecutive5xxErrors: 3 } },
+  subsets: [
+    { name: "v1", labels: { version: "v1" } },
+    { name: "v2", labels: { version: "v2" }, trafficPolicy: { loadBalancer: { simple: "RANDOM" } } },
+  ],
+});
+
+describe("compileMesh", () => {
+  it("finds a service by every spelling of its host, from its namespace", () => {
+    const mesh = compileMesh(snapshot([reviews]));
+    for (const host of ["reviews", "reviews.default", "reviews.default.svc", "reviews.default.svc.cluster.local", "REVIEWS"]) {
+      expect(mesh.service(host, "default")?.host, host).toBe("reviews.default.svc.cluster.local");
+    }
+    expect(mesh.service("reviews", "other")).toBeUndefined();
+    expect(mesh.service("reviews.default", "other")?.name).toBe("reviews");
+  });
+
+  it("selects subset endpoints by labels and overrides the rule's policy with the subset's", () => {
+    const mesh = compileMesh(snapshot([reviews, rule]));
+    const service = mesh.service("reviews", "default")!;
+    const v2 = mesh.subset(service, "v2")!;
+    expect(v2.endpoints.map((e) => e.address)).toEqual(["worker://reviews-v2"]);
+    expect(v2.policy.loadBalancer).toEqual({ simple: "RANDOM" });
+    expect(v2.policy.outlierDetection).toEqual({ consecutive5xxErrors: 3 });
+    expect(mesh.subset(service)!.endpoints).toHaveLength(3);
+    expect(mesh.subset(service, "v9")).toBeUndefined();
+    expect(mesh.subset(service, "v2")).toBe(v2); // derived once per version
+  });
+
+  it("leaves endpoints the registry reports unhealthy out of every subset", () => {
+    const mesh = compileMesh(snapshot([reviews, rule], { "default/reviews/worker://reviews-v1": { healthy: false } }));
+    const service = mesh.service("reviews", "default")!;
+    expect(mesh.subset(service, "v1")!.endpoints).toEqual([]);
+    expect(mesh.subset(service)!.endpoints.map((e) => e.address)).toEqual(["worker://reviews-v2", "worker://reviews-v3"]);
+  });
+
+  it("selects gateways by their selector and builds route tables per gateway context", () => {
+    const gateway = resource("Gateway", "bookinfo-gateway", { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 8080, protocol: "HTTP" }, hosts: ["*"] }] });
+    const other = resource("Gateway", "other", { selector: { istio: "egressgateway" }, servers: [{ port: { number: 80, protocol: "HTTP" }, hosts: ["*"] }] });
+    const edge = resource("VirtualService", "bookinfo", { hosts: ["*"], gateways: ["bookinfo-gateway"], http: [{ route: [{ destination: { host: "reviews" } }] }] });
+    const mesh = compileMesh(snapshot([reviews, gateway, other, edge]));
+    expect(mesh.gatewaysSelecting({ istio: "ingressgateway", app: "x" }).map((g) => g.key)).toEqual(["default/bookinfo-gateway"]);
+    expect(mesh.routeTable(["default/bookinfo-gateway"]).lookup("anything.example", "istio-system")).toBeDefined();
+    expect(mesh.routeTable(["mesh"]).lookup("anything.example", "default")).toBeUndefined();
+    expect(mesh.routeTable(["mesh"])).toBe(mesh.routeTable(["mesh"]));
+  });
+});
