@@ -7,10 +7,11 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { opensslCsr, pemBlocks, scratchDir } from "../test/support/openssl.ts";
-import { ADMIN_TOKEN, startControlPlane, type ControlPlane } from "./control-plane.ts";
+import { startControlPlane, TEST_ADMIN_TOKEN, type ControlPlane } from "../test/harness/control-plane.ts";
 import { cleanEnv, runCli } from "./run-cli.ts";
 
 let cp: ControlPlane;
+let url: string;
 let env: Record<string, string>;
 const dir = mkdtempSync(join(tmpdir(), "isthmus-cli-"));
 const cli = (...args: string[]) => runCli(args, { env });
@@ -22,7 +23,9 @@ const file = (name: string, text: string) => {
 
 beforeAll(async () => {
   cp = await startControlPlane();
-  env = cleanEnv({ ISTHMUS_SERVER: cp.url, ISTHMUS_TOKEN: ADMIN_TOKEN });
+  // Miniflare's entry socket serves the first Worker: the control plane.
+  url = (await cp.mf.ready).origin;
+  env = cleanEnv({ ISTHMUS_SERVER: url, ISTHMUS_TOKEN: TEST_ADMIN_TOKEN });
 });
 afterAll(async () => {
   await cp?.dispose();
@@ -203,7 +206,7 @@ describe("identities and certificates", () => {
     expect(identity.spiffeId).toBe("spiffe://cluster.local/ns/default/sa/hello");
     expect(identity.joinToken).toEqual(expect.any(String));
     expect((await cli("identity", "list")).stdout).toContain("spiffe://cluster.local/ns/default/sa/hello");
-    const bundle = JSON.parse((await runCli(["trust-bundle"], { env: cleanEnv({ ISTHMUS_SERVER: cp.url }) })).stdout);
+    const bundle = JSON.parse((await runCli(["trust-bundle"], { env: cleanEnv({ ISTHMUS_SERVER: url }) })).stdout);
     expect(bundle.keys.length).toBeGreaterThan(0);
     expect((await cli("identity", "revoke", "default", "hello")).code).toBe(0);
   });
@@ -233,7 +236,7 @@ describe("cert sign", () => {
 
 describe("exit codes for the server's answers", () => {
   it("4 for a refused token, 3 for an unreachable server", async () => {
-    const refused = await runCli(["get", "vs"], { env: cleanEnv({ ISTHMUS_SERVER: cp.url, ISTHMUS_TOKEN: "wrong" }) });
+    const refused = await runCli(["get", "vs"], { env: cleanEnv({ ISTHMUS_SERVER: url, ISTHMUS_TOKEN: "wrong" }) });
     expect(refused.code).toBe(4);
     const port = await closedPort();
     const unreachable = await runCli(["get", "vs", "--server", `http://127.0.0.1:${port}`]);

@@ -1,6 +1,5 @@
 // `isthmus inject` on a plain Hono service that was never written for the mesh: the
 // generated files, idempotence, refusals, and the meshed Worker serving on workerd.
-import { Miniflare } from "miniflare";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +7,7 @@ import { parse as parseToml } from "smol-toml";
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain ESM without types
 import { workerFromConfig } from "../local/worker-options.mjs";
-import { ADMIN_TOKEN } from "./control-plane.ts";
+import { startControlPlane, TEST_ADMIN_TOKEN, type ControlPlane } from "../test/harness/control-plane.ts";
 import { stripJsonComments } from "./inject/wrangler-config.js";
 import { cleanEnv, REPO, runCli } from "./run-cli.ts";
 
@@ -108,40 +107,35 @@ describe("isthmus inject", () => {
 });
 
 describe("the injected Hono service on workerd", () => {
-  let mf: Miniflare | undefined;
+  let cp: ControlPlane | undefined;
   afterAll(async () => {
-    await mf?.dispose();
+    await cp?.dispose();
   });
 
   it("serves through withMesh, follows the control plane's snapshots, and keeps its Durable Object", async () => {
+    // The injected config, read by wrangler itself, as the local mesh and deploy read configs.
     const buildDir = tmp("isthmus-inject-build-");
-    const control = await workerFromConfig("wrangler.toml", { buildDir });
     const hello = await workerFromConfig(join(out, "wrangler.toml"), { buildDir });
-    Object.assign(control.options.bindings, { ISTHMUS_ADMIN_TOKEN: ADMIN_TOKEN, ISTHMUS_CA_WRAPPING_KEY: "cli-test-wrapping-key-0123456789abcdef" });
     hello.options.bindings.ISTHMUS_REFRESH_MS = "100";
-    for (const worker of [control, hello]) {
-      worker.options.modulesRoot = buildDir;
-      worker.options.unsafeDirectSockets = [{ host: "127.0.0.1", port: 0 }];
-    }
-    mf = new Miniflare({ host: "127.0.0.1", port: 0, workers: [control.options, hello.options] });
-    await mf.ready;
-    const controlUrl = (await mf.unsafeGetDirectURL("isthmus-control")).origin;
-    const helloUrl = (await mf.unsafeGetDirectURL("hello")).origin;
+    hello.options.modulesRoot = buildDir;
+    cp = await startControlPlane({ workers: [hello.options] });
+    const controlUrl = (await cp.mf.ready).origin;
+    const get = (path: string, init?: RequestInit) => cp!.worker("hello", path, init);
 
-    const first = await fetch(`${helloUrl}/hello/mesh`);
+    const first = await get("/hello/mesh");
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ message: "hello, mesh" });
     const version = Number(first.headers.get("x-isthmus-snapshot"));
     expect(version).toBeGreaterThanOrEqual(0);
 
     // A change applied with the CLI reaches the injected Worker as a newer snapshot.
-    const env = cleanEnv({ ISTHMUS_SERVER: controlUrl, ISTHMUS_TOKEN: ADMIN_TOKEN });
+    const env = cleanEnv({ ISTHMUS_SERVER: controlUrl, ISTHMUS_TOKEN: TEST_ADMIN_TOKEN });
     const applied = await runCli(["split", "hello", "v2=100"], { env });
     expect(applied.code, applied.stderr).toBe(0);
     let seen = version;
     for (let i = 0; i < 100 && seen <= version; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      const res = await fetch(`${helloUrl}/hello/again`);
+      const res = await get("/hello/again");
       await res.arrayBuffer();
       seen = Number(res.headers.get("x-isthmus-snapshot"));
     }
@@ -149,7 +143,7 @@ describe("the injected Hono service on workerd", () => {
 
     // The Durable Object class is the original's named export, passed through the entry.
     const counts = [];
-    for (let i = 0; i < 2; i++) counts.push(((await (await fetch(`${helloUrl}/visits`, { method: "POST" })).json()) as { count: number }).count);
+    for (let i = 0; i < 2; i++) counts.push(((await (await get("/visits", { method: "POST" })).json()) as { count: number }).count);
     expect(counts).toEqual([1, 2]);
   });
 });
