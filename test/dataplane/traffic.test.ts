@@ -1,6 +1,7 @@
 // Traffic management through real Workers: control plane, gateway, meshed echo services
 // and one behind the standalone sidecar, joined by service bindings; config applied
 // through the REST API, requests through the gateway.
+import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestMesh, type TestMesh } from "../harness/data-plane.ts";
 import { BASE_CONFIG, ECHOES } from "./mesh-config.ts";
@@ -8,15 +9,45 @@ import { EDGE_ROUTES, canaryRoutes } from "./routes.ts";
 
 const REFRESH_MS = 250;
 let mesh: TestMesh;
+// A service outside Workers, reached as an http:// origin endpoint.
+let origin: Server;
 
 beforeAll(async () => {
+  origin = createServer((request, response) => {
+    response.setHeader("content-type", "application/json");
+    response.setHeader("x-pod", "origin");
+    response.end(JSON.stringify({ url: request.url }));
+  });
+  await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+  const port = (origin.address() as { port: number }).port;
   mesh = await startTestMesh({ echoes: ECHOES, refreshMs: REFRESH_MS });
   await mesh.apply(BASE_CONFIG);
   await mesh.apply(EDGE_ROUTES);
+  await mesh.apply(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: legacy }
+spec:
+  hosts: [legacy.example.internal]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  endpoints: [{ address: "http://127.0.0.1:${port}/legacy" }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: legacy-edge }
+spec:
+  hosts: [origin.test]
+  gateways: [test-gateway]
+  http:
+  - route: [{ destination: { host: legacy.example.internal } }]
+`);
   await mesh.settle(await mesh.snapshotVersion());
 });
 
-afterAll(() => mesh?.dispose());
+afterAll(async () => {
+  await mesh?.dispose();
+  await new Promise((resolve) => origin?.close(resolve));
+});
 
 async function json(response: Response): Promise<any> {
   const text = await response.text();
@@ -219,6 +250,22 @@ describe("rewrite, headers, redirect, CORS", () => {
     const foreign = await mesh.gateway("/cors/actual", { headers: { origin: "https://evil.example" } });
     await foreign.arrayBuffer();
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("endpoints and gateway hosts", () => {
+  it("routes a host-specific VirtualService at the gateway to an http:// origin endpoint", async () => {
+    const response = await mesh.gateway("/orders/7?full=1", { host: "origin.test:8080" });
+    expect(response.headers.get("x-pod")).toBe("origin");
+    expect(await json(response)).toEqual({ url: "/legacy/orders/7?full=1" });
+    // Other hosts still take the catch-all VirtualService.
+    expect((await json(await mesh.gateway("/rewrite/x"))).pod).toBe("back-v2");
+  });
+
+  it("serves no host on a port no Gateway server lists", async () => {
+    const response = await mesh.gateway("/rewrite/x", { host: "bookinfo.test:9999" });
+    expect(response.status).toBe(404);
+    expect((await json(response)).error.code).toBe("no_route");
   });
 });
 
