@@ -3,9 +3,6 @@
 import { join, resolve } from "node:path";
 import { buildWorker, repoRoot } from "./build.mjs";
 
-/** Local id of every KV namespace declared without one (deploy provisions real ones). */
-export const LOCAL_KV_ID = "isthmus-local";
-
 let wrangler;
 async function loadWrangler() {
   wrangler ??= await import("wrangler");
@@ -30,9 +27,6 @@ export async function workerFromConfig(configPath, { buildDir }) {
   for (const service of config.services ?? []) {
     if (service.props) serviceBindings[service.binding] = { ...serviceBindings[service.binding], props: service.props };
   }
-  const kvNamespaces = Object.fromEntries(
-    Object.entries(workerOptions.kvNamespaces ?? {}).map(([binding, ns]) => [binding, { id: ns.id ?? LOCAL_KV_ID }]),
-  );
   return {
     name: config.name,
     options: {
@@ -44,7 +38,9 @@ export async function workerFromConfig(configPath, { buildDir }) {
       compatibilityFlags: workerOptions.compatibilityFlags,
       bindings: { ...workerOptions.bindings },
       serviceBindings,
-      kvNamespaces,
+      // A KV binding without an id gets its binding name as id, so every data-plane Worker
+      // shares one local ISTHMUS_SNAPSHOTS namespace, as they share one when deployed.
+      kvNamespaces: workerOptions.kvNamespaces,
       durableObjects: workerOptions.durableObjects,
     },
   };
