@@ -18,6 +18,7 @@ import { workerFromConfig } from "./worker-options.mjs";
  * @property {number} [refreshMs]  data-plane snapshot refresh interval
  * @property {Record<string, number>} [servicePorts]  optional direct ports by Worker name
  * @property {Record<string, string>} [controlVars]  extra vars for the control-plane Worker
+ * @property {Record<string, string>} [dataPlaneVars]  extra vars for the gateway and every service Worker (e.g. ISTHMUS_OTLP_ENDPOINT)
  */
 
 /**
@@ -69,6 +70,7 @@ export async function startLocalMesh(options) {
   // Whatever local port the gateway listens on, Gateway resources see Istio's 8080.
   gateway.options.bindings.ISTHMUS_GATEWAY_LISTENER_PORT = "8080";
   addReadinessProbes(control.options, gateway, services);
+  for (const worker of [gateway, ...services]) Object.assign(worker.options.bindings, options.dataPlaneVars);
   if (options.refreshMs !== undefined) {
     for (const worker of [gateway, ...services]) worker.options.bindings.ISTHMUS_REFRESH_MS = String(options.refreshMs);
   }

@@ -7,7 +7,7 @@
 //   (per-route sampling), a child span per attempt, and the traceparent for the next hop.
 // Flushes (metrics to the control plane, spans to the collector) go in waitUntil.
 import type { Span } from "@opentelemetry/api";
-import type { CompiledMesh } from "../config/compiled.ts";
+import type { CompiledMesh, MeshService } from "../config/compiled.ts";
 import { meshConfigCache, type ConfigEnv } from "../config/runtime.ts";
 import type { InboundCall, InboundLayer } from "../inbound/call.ts";
 import type { OutboundCall, OutboundLayer } from "../outbound/call.ts";
@@ -207,7 +207,7 @@ export const attemptTrace: OutboundLayer = async (request, call, next) => {
   if (!hop) {
     const incoming = extractTraceContext(request.headers);
     const percent = routePercent(call.mesh, call.route?.virtualService, TRACE_SAMPLING_ANNOTATION);
-    const span = state.tracing.startHop(call.service?.host ?? call.host ?? "unknown", "client", incoming, hopFacts(call, request), percent);
+    const span = state.tracing.startHop(hopName(call), "client", incoming, hopFacts(call, request), percent);
     hop = { span, incoming };
     hops.set(call, hop);
   }
@@ -225,9 +225,19 @@ export const attemptTrace: OutboundLayer = async (request, call, next) => {
   }
 };
 
+// The service the request goes to: the route's destination (the gateway's URL host names
+// no service), else the service the host names.
+function targetService(call: OutboundCall): MeshService | undefined {
+  return call.destination?.service ?? call.service;
+}
+
+function hopName(call: OutboundCall): string {
+  return targetService(call)?.host ?? call.host ?? "unknown";
+}
+
 function hopFacts(call: OutboundCall, request: Request) {
   const route = call.route ? `${call.route.virtualService.namespace}/${call.route.virtualService.name}${call.route.name ? `/${call.route.name}` : ""}` : undefined;
-  return { destination: call.service?.host ?? call.host, route, subset: call.destination?.subset, method: request.method, path: new URL(request.url).pathname };
+  return { destination: hopName(call), route, subset: call.destination?.subset, method: request.method, path: new URL(request.url).pathname };
 }
 
 /** Outbound stack, telemetry slot: this workload as the source reporter. */
@@ -248,21 +258,22 @@ export const outboundTelemetry: OutboundLayer = async (request, call, next) => {
   const flags = formatFlags(call.flags);
   const durationMs = Date.now() - start;
   // A request that never reached an attempt (no route, fault abort) still gets its span.
-  const hop = hops.get(call) ?? { span: state.tracing.startHop(call.service?.host ?? call.host ?? "unknown", "client", extractTraceContext(request.headers), hopFacts(call, request)) };
+  const hop = hops.get(call) ?? { span: state.tracing.startHop(hopName(call), "client", extractTraceContext(request.headers), hopFacts(call, request)) };
   endHop(hop.span, { ...hopFacts(call, request), responseCode: response.status, responseFlags: flags, upstream: call.endpoint?.address });
   const traceId = hop.span.spanContext().traceId;
   const endpointName = call.endpoint?.address.startsWith("worker://") ? call.endpoint.address.slice("worker://".length) : undefined;
+  const target = targetService(call);
   const sample: RequestSample = {
     reporter: "source",
     source: selfFacts(call.source, call.mesh.snapshot.trustDomain),
     destination: {
       workload: endpointName,
-      namespace: call.service?.namespace,
-      app: call.service?.name,
+      namespace: target?.namespace,
+      app: target?.name,
       version: call.endpoint?.labels.version ?? call.destination?.subset,
-      service: call.service?.host ?? call.host,
-      serviceName: call.service?.name,
-      serviceNamespace: call.service?.namespace,
+      service: target?.host ?? call.host,
+      serviceName: target?.name,
+      serviceNamespace: target?.namespace,
     },
     protocol: "http",
     responseCode: response.status,
@@ -286,7 +297,7 @@ export const outboundTelemetry: OutboundLayer = async (request, call, next) => {
       bytesReceived: sample.requestBytes,
       bytesSent: sample.responseBytes,
       upstreamHost: call.endpoint?.address,
-      upstreamCluster: call.service ? `outbound|${call.destination?.subset ?? ""}|${call.service.host}` : undefined,
+      upstreamCluster: target ? `outbound|${call.destination?.subset ?? ""}|${target.host}` : undefined,
       routeName: hopFacts(call, request).route,
       sourcePrincipal: sample.source.principal,
       traceId,
