@@ -38,8 +38,8 @@ export async function workerFromConfig(configPath, { buildDir }) {
       compatibilityFlags: workerOptions.compatibilityFlags,
       bindings: { ...workerOptions.bindings },
       serviceBindings,
-      // A KV binding without an id gets its binding name as id, so every data-plane Worker
-      // shares one local ISTHMUS_SNAPSHOTS namespace, as they share one when deployed.
+      // A KV binding without an id gets its binding name as id: locally every data-plane
+      // Worker shares one ISTHMUS_SNAPSHOTS namespace (deploy provisions them).
       kvNamespaces: workerOptions.kvNamespaces,
       durableObjects: workerOptions.durableObjects,
     },
