@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole mesh on this machine, offline, on workerd.
 import { resolve } from "node:path";
-import { bootstrapMesh } from "../local/bootstrap.mjs";
+import { bootstrapMesh, waitFor } from "../local/bootstrap.mjs";
 import { startLocalMesh } from "../local/mesh.mjs";
 import { keptSecret, newAdminToken, newSecret } from "../local/secrets.mjs";
 
@@ -79,11 +79,22 @@ try {
   process.exit(1);
 }
 
+// The printed curl should work the moment it is printed: wait for /readyz.
+const ready = await waitFor(() => fetch(`${mesh.controlUrl}/readyz`).then((r) => r.ok, () => false), 60_000, "/readyz").then(
+  () => true,
+  async () => {
+    const body = await fetch(`${mesh.controlUrl}/readyz`).then((r) => r.text(), (e) => String(e));
+    console.error(`Warning: the mesh is not ready yet: ${body}`);
+    return false;
+  },
+);
+const dashboard = await fetch(`${mesh.controlUrl}/ui`).then((r) => (r.body?.cancel(), r.ok), () => false);
+
 const tokenNote = { env: "from ISTHMUS_ADMIN_TOKEN", stored: `kept in ${token.path}`, generated: `generated, kept in ${token.path}` }[token.source];
 console.log(`
-Isthmus local mesh is running.
+Isthmus local mesh is ${ready ? "running and ready" : "running (not ready yet: see GET /readyz)"}.
   gateway      ${mesh.gatewayUrl}
-  control API  ${mesh.controlUrl}
+  control API  ${mesh.controlUrl}${dashboard ? `\n  dashboard    ${mesh.controlUrl}/ui` : ""}
   admin token  ${token.value}  (${tokenNote})
 
 Try:
