@@ -119,6 +119,18 @@ describe("snapshots, registry and MeshPeer RPC", () => {
     expect((await cp.request(`/v1/registry/endpoints/${endpoint.id}/heartbeat`, { method: "POST" })).status).toBe(404);
   });
 
+  it("marks a silent endpoint unhealthy by alarm, with no request in between", async () => {
+    const namespace = await cp.mf.getDurableObjectNamespace("MESH_CONTROL", CONTROL_WORKER);
+    const stub = namespace.get(namespace.idFromName("mesh")) as unknown as { snapshotVersion(): Promise<number> };
+    await cp.request("/v1/registry/endpoints", { body: { service: "ratings", address: "worker://ratings-v2", ttlSeconds: 1 } });
+    const registered = await stub.snapshotVersion();
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // snapshotVersion() only reads the counter: a higher one means the alarm did the work.
+    expect(await stub.snapshotVersion()).toBe(registered + 1);
+    const snapshot = await json(cp.request("/v1/snapshot"));
+    expect(snapshot.endpointHealth["default/ratings/worker://ratings-v2"].healthy).toBe(false);
+  });
+
   it("refuses an endpoint address the data plane could not reach", async () => {
     const response = await cp.request("/v1/registry/endpoints", { body: { service: "reviews", address: "ftp://x" } });
     expect(response.status).toBe(400);

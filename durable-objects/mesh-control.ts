@@ -274,6 +274,8 @@ export class MeshControl extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     await this.markLapsedEndpoints(true);
+    // Compile now so the next pull after a lapse is answered at once.
+    await this.currentSnapshot();
   }
 
   private commit(operation: RevisionSummary["operation"], actor: string, message: string, changes: PlannedChange[]): number {
