@@ -33,6 +33,9 @@ export function rpcSource(peer: MeshPeerStub): SnapshotSource {
   };
 }
 
+// Captured before a sidecar intercepts the global fetch: config pulls never go through the mesh.
+const originFetch: typeof fetch = globalThis.fetch.bind(globalThis);
+
 /**
  * Pulls over HTTP: `GET {baseUrl}/v1/snapshot?since=V` with a bearer token; 304 / 204
  * mean "not newer". `fetcher` defaults to the global fetch (a service binding's fetch
@@ -41,7 +44,7 @@ export function rpcSource(peer: MeshPeerStub): SnapshotSource {
 export function httpSource(
   baseUrl: string,
   token: string | undefined,
-  fetcher: (request: Request) => Promise<Response> = (request) => fetch(request),
+  fetcher: (request: Request) => Promise<Response> = (request) => originFetch(request),
 ): SnapshotSource {
   return {
     async pull(since) {
