@@ -8,6 +8,7 @@ export interface Peer {
   /** SPIFFE ID of the calling workload, when it proved one. */
   principal?: string;
   namespace?: string;
+  serviceAccount?: string;
   /** End-user principal (`iss/sub`) from a RequestAuthentication JWT. */
   requestPrincipal?: string;
   claims?: Record<string, unknown>;

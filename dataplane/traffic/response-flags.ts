@@ -23,6 +23,8 @@ export const ResponseFlag = {
   RateLimited: "RL",
   /** Denied by authentication or authorization. */
   Unauthorized: "UAEX",
+  /** The upstream's answer failed mutual authentication (Envoy's upstream protocol error). */
+  UpstreamProtocolError: "UPE",
   /** The request path could not be normalized safely (Envoy's downstream protocol error). */
   DownstreamProtocolError: "DPE",
 } as const;

@@ -1,0 +1,30 @@
+// The headers of the mesh's mutual authentication. All start with `x-isthmus-`, so the
+// gateway's strip layer removes any a client outside the mesh brings.
+
+/** The caller's JWT-SVID, audience = the callee's SPIFFE ID. */
+export const SVID_HEADER = "x-isthmus-svid";
+/** Proof-of-possession mode: a DPoP-style proof signed by the caller's workload key. */
+export const PROOF_HEADER = "x-isthmus-proof";
+/** A fresh value per request that the callee's answer is bound to. */
+export const NONCE_HEADER = "x-isthmus-nonce";
+/** On the response: the callee's JWT-SVID, audience = the caller's SPIFFE ID. */
+export const PEER_SVID_HEADER = "x-isthmus-peer-svid";
+/** On the response: the callee's proof over the request, signed by the callee's workload key. */
+export const PEER_PROOF_HEADER = "x-isthmus-peer-proof";
+/** From the standalone sidecar to the service behind it: the verified caller (SPIFFE ID). */
+export const PEER_HEADER = "x-isthmus-peer";
+
+/** Request headers that carry credentials; never shown to service code. */
+export const CREDENTIAL_HEADERS = [SVID_HEADER, PROOF_HEADER, NONCE_HEADER] as const;
+
+/** A credential header longer than this is refused before any parsing (bytes). */
+export const MAX_CREDENTIAL_LENGTH = 8192;
+
+/** The request without the mesh's credential headers (and any forged peer header). */
+export function withoutCredentials(request: Request): Request {
+  const present = [...CREDENTIAL_HEADERS, PEER_HEADER].filter((name) => request.headers.has(name));
+  if (present.length === 0) return request;
+  const headers = new Headers(request.headers);
+  for (const name of present) headers.delete(name);
+  return new Request(request, { headers });
+}

@@ -1,0 +1,27 @@
+/** What the security layers record besides the request's own telemetry. */
+export type SecurityEvent =
+  | { event: "authn_failure"; workload: string; reason: string; detail: string }
+  | { event: "authz_denied"; workload: string; policy: string; reason: string }
+  | { event: "authz_audit"; workload: string; policy: string }
+  | { event: "authz_dry_run"; workload: string; policy: string; decision: "allow" | "deny"; wouldDeny: boolean };
+
+/** Counters the telemetry recorder offers (dataplane/telemetry/metrics.ts). */
+export interface SecurityCounters {
+  recordAuthnFailure(reason: string): void;
+  recordAuthzDenial(policy: string): void;
+}
+
+let counters: SecurityCounters | undefined;
+
+/** Lets the isolate's metrics recorder count security events. */
+export function countSecurityEventsWith(recorder: SecurityCounters): void {
+  counters = recorder;
+}
+
+/** Writes the event as one JSON log line and counts it when a recorder is attached. */
+export function recordSecurityEvent(event: SecurityEvent): void {
+  console.log(JSON.stringify({ type: "isthmus.security", ...event }));
+  if (event.event === "authn_failure") counters?.recordAuthnFailure(event.reason);
+  else if (event.event === "authz_denied") counters?.recordAuthzDenial(event.policy);
+  else if (event.event === "authz_dry_run" && event.wouldDeny) counters?.recordAuthzDenial(`dry-run:${event.policy}`);
+}

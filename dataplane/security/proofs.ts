@@ -1,0 +1,105 @@
+// The two per-request proofs of mutual authentication, both signed with a workload key
+// (workload-key.ts) whose thumbprint a CA-signed JWT-SVID confirms (`cnf.jkt`):
+// - the request proof (proof-of-possession mode, RFC 9449 DPoP in shape): `htm`, `htu`
+//   (the normalized path), `iat`, `jti`, `ath` = hash of the SVID it accompanies; it shows
+//   the sender holds the key the SVID names, so a captured SVID alone is useless;
+// - the response proof: `req` = hash of the caller's SVID `jti`, the method, the path and
+//   the request nonce, and `iat`; it shows the answer comes from the holder of the
+//   callee's key, for this very request.
+import { normalizePath } from "../traffic/path.ts";
+import { ProofError, sha256Base64url, signProof, verifyProof, type WorkloadKey } from "./workload-key.ts";
+import { ReplayCache } from "./replay-cache.ts";
+
+export const REQUEST_PROOF_TYP = "isthmus-pop+jwt";
+export const RESPONSE_PROOF_TYP = "isthmus-answer+jwt";
+
+/** How long a proof is accepted after its `iat` (and the replay cache keeps its `jti`). */
+export const PROOF_WINDOW_SECONDS = 10;
+/** Tolerated clock difference for a proof's `iat` in the future. */
+export const PROOF_SKEW_SECONDS = 2;
+
+/** The path a proof is bound to: normalized as the callee's inbound stack sees it, without the query. */
+export function boundPath(url: string): string {
+  const { pathname } = new URL(url);
+  try {
+    return normalizePath(pathname).path;
+  } catch {
+    // The callee refuses such a path before authentication; bind the raw form meanwhile.
+    return pathname;
+  }
+}
+
+/** A request proof for `request` carrying `svid`. */
+export async function requestProof(key: WorkloadKey, request: Request, svid: string, nowMs = Date.now()): Promise<string> {
+  return signProof(key, REQUEST_PROOF_TYP, {
+    htm: request.method,
+    htu: boundPath(request.url),
+    iat: Math.floor(nowMs / 1000),
+    jti: crypto.randomUUID(),
+    ath: await sha256Base64url(svid),
+  });
+}
+
+// Module scope: one replay cache per isolate.
+const replays = new ReplayCache();
+
+/**
+ * Checks a request proof against the request and the verified SVID's key thumbprint;
+ * a proof seen before within its window is a replay. Throws ProofError with the reason.
+ */
+export async function checkRequestProof(
+  proof: string,
+  request: Request,
+  svid: string,
+  thumbprint: string,
+  nowMs = Date.now(),
+  cache: ReplayCache = replays,
+): Promise<void> {
+  const claims = await verifyProof(proof, REQUEST_PROOF_TYP, thumbprint);
+  if (claims.htm !== request.method || claims.htu !== boundPath(request.url)) {
+    throw new ProofError("proof_mismatch", "proof is for another method or path");
+  }
+  if (claims.ath !== (await sha256Base64url(svid))) throw new ProofError("proof_mismatch", "proof is for another SVID (ath)");
+  const iat = checkFresh(claims, nowMs);
+  if (typeof claims.jti !== "string" || claims.jti.length === 0 || claims.jti.length > 128) {
+    throw new ProofError("proof_malformed", "proof has no jti");
+  }
+  if (!cache.remember(claims.jti, (iat + PROOF_WINDOW_SECONDS + PROOF_SKEW_SECONDS) * 1000)) {
+    throw new ProofError("proof_replayed", "proof was already used (replay within the window)");
+  }
+}
+
+/** What the callee's answer is bound to. */
+export interface AnswerBinding {
+  /** The caller's SVID `jti`. */
+  jti: string;
+  method: string;
+  path: string;
+  nonce: string;
+}
+
+async function bindingHash(binding: AnswerBinding): Promise<string> {
+  return sha256Base64url(JSON.stringify([binding.jti, binding.method, binding.path, binding.nonce]));
+}
+
+/** The callee's response proof for one request. */
+export async function responseProof(key: WorkloadKey, binding: AnswerBinding, nowMs = Date.now()): Promise<string> {
+  return signProof(key, RESPONSE_PROOF_TYP, { req: await bindingHash(binding), iat: Math.floor(nowMs / 1000) });
+}
+
+/** Checks a response proof: signed by the key `thumbprint` names, for this request, fresh. */
+export async function checkResponseProof(proof: string, binding: AnswerBinding, thumbprint: string, nowMs = Date.now()): Promise<void> {
+  const claims = await verifyProof(proof, RESPONSE_PROOF_TYP, thumbprint);
+  if (claims.req !== (await bindingHash(binding))) throw new ProofError("proof_mismatch", "answer is bound to another request");
+  checkFresh(claims, nowMs);
+}
+
+function checkFresh(claims: Record<string, unknown>, nowMs: number): number {
+  const iat = claims.iat;
+  if (typeof iat !== "number" || !Number.isFinite(iat)) throw new ProofError("proof_malformed", "proof has no iat");
+  const now = nowMs / 1000;
+  if (iat > now + PROOF_SKEW_SECONDS || iat < now - PROOF_WINDOW_SECONDS - PROOF_SKEW_SECONDS) {
+    throw new ProofError("proof_stale", `proof iat is outside the ${PROOF_WINDOW_SECONDS} s window`);
+  }
+  return iat;
+}

@@ -1,0 +1,80 @@
+import { base64urlDecode } from "../../identity/base64url.ts";
+import { generateWorkloadKey, type WorkloadKey } from "./workload-key.ts";
+import type { IdentityPeer } from "./mesh-peer.ts";
+
+/** A JWT-SVID this isolate holds for one audience. */
+export interface HeldSvid {
+  token: string;
+  /** The subject: this workload's SPIFFE ID as the CA attested it. */
+  spiffeId: string;
+  /** Milliseconds since the epoch. */
+  expiresAtMs: number;
+  issuedAtMs: number;
+  /** The token's `jti`, which the callee's answer is bound to. */
+  jti: string;
+}
+
+/**
+ * The isolate's own credentials: its workload key (made once), and JWT-SVIDs bound to it
+ * (`cnf.jkt`) per audience. An SVID is fetched at first need, then renewed in waitUntil
+ * once half its lifetime has passed, so requests never wait for one that is about to
+ * expire; only a missing or expired one is fetched on the request path.
+ */
+export class SvidCache {
+  private key: Promise<WorkloadKey> | undefined;
+  private readonly held = new Map<string, HeldSvid>();
+  private readonly pending = new Map<string, Promise<HeldSvid>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** The workload key, made on first use. */
+  workloadKey(): Promise<WorkloadKey> {
+    this.key ??= generateWorkloadKey();
+    return this.key;
+  }
+
+  /** A valid SVID for `audience`; schedules renewal through `waitUntil` when it is half spent. */
+  async svidFor(audience: string, peer: IdentityPeer, waitUntil: (promise: Promise<unknown>) => void): Promise<HeldSvid> {
+    const now = this.now();
+    const current = this.held.get(audience);
+    // A margin of 5 s keeps a token from expiring in flight.
+    if (current && current.expiresAtMs - 5_000 > now) {
+      if (now - current.issuedAtMs > (current.expiresAtMs - current.issuedAtMs) / 2 && !this.pending.has(audience)) {
+        waitUntil(this.fetch(audience, peer).catch(() => undefined));
+      }
+      return current;
+    }
+    return this.fetch(audience, peer);
+  }
+
+  private fetch(audience: string, peer: IdentityPeer): Promise<HeldSvid> {
+    let pending = this.pending.get(audience);
+    if (pending) return pending;
+    pending = (async () => {
+      try {
+        const key = await this.workloadKey();
+        const issued = await peer.jwtSvid(audience, { publicKey: key.publicJwk });
+        const svid: HeldSvid = {
+          token: issued.token,
+          spiffeId: issued.spiffeId,
+          expiresAtMs: Date.parse(issued.expiresAt),
+          issuedAtMs: this.now(),
+          jti: jtiOf(issued.token),
+        };
+        this.held.set(audience, svid);
+        return svid;
+      } finally {
+        this.pending.delete(audience);
+      }
+    })();
+    this.pending.set(audience, pending);
+    return pending;
+  }
+}
+
+function jtiOf(token: string): string {
+  const payload = base64urlDecode(token.split(".")[1] ?? "");
+  const jti = payload ? (JSON.parse(new TextDecoder().decode(payload)) as { jti?: unknown }).jti : undefined;
+  if (typeof jti !== "string") throw new Error("the CA issued a JWT-SVID without jti");
+  return jti;
+}

@@ -1,0 +1,91 @@
+import { JwtSvidVerifier } from "../../identity/jwt-svid.ts";
+import { parseTrustBundle } from "../../identity/trust-bundle.ts";
+import type { IdentityPeer } from "./mesh-peer.ts";
+
+/** The trust bundle could not be had at all (cold isolate, control plane unreachable). */
+export class TrustBundleUnavailableError extends Error {
+  readonly code = "trust_bundle_unavailable";
+  constructor(message: string) {
+    super(message);
+    this.name = "TrustBundleUnavailableError";
+  }
+}
+
+/**
+ * The isolate's JWT-SVID verifier: the trust bundle fetched from the control plane once,
+ * then revalidated in waitUntil every refresh interval (the bundle's `spiffe_refresh_hint`,
+ * at most `maxRefreshMs`), and refetched on an unknown kid at most every
+ * `unknownKidRefreshMs`. Revoked identities come from the bundle and the snapshot.
+ */
+export class MeshTrust {
+  private verifier: JwtSvidVerifier | undefined;
+  private loading: Promise<JwtSvidVerifier> | undefined;
+  private fetchedAt = 0;
+  private refreshing = false;
+  private revokedFrom: readonly string[] | undefined;
+
+  constructor(
+    private readonly options: { maxRefreshMs?: number; unknownKidRefreshMs?: number; now?: () => number } = {},
+  ) {}
+
+  /** The verifier for `trustDomain`, with `revoked` (the snapshot's list) applied. */
+  async verifierFor(
+    trustDomain: string,
+    peer: IdentityPeer,
+    revoked: readonly string[],
+    waitUntil: (promise: Promise<unknown>) => void,
+  ): Promise<JwtSvidVerifier> {
+    const verifier = this.verifier && this.verifier.bundle.trustDomain === trustDomain ? this.verifier : await this.load(trustDomain, peer);
+    if (this.revokedFrom !== revoked) {
+      verifier.setRevokedIdentities(revoked);
+      this.revokedFrom = revoked;
+    }
+    if (this.now() - this.fetchedAt > this.refreshMs(verifier) && !this.refreshing) {
+      this.refreshing = true;
+      waitUntil(
+        this.fetchBundle(trustDomain, peer)
+          .then((bundle) => verifier.setBundle(bundle))
+          .catch(() => undefined)
+          .finally(() => (this.refreshing = false)),
+      );
+    }
+    return verifier;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private refreshMs(verifier: JwtSvidVerifier): number {
+    const hint = verifier.bundle.refreshHintSeconds;
+    const max = this.options.maxRefreshMs ?? 60_000;
+    return hint ? Math.min(hint * 1000, max) : max;
+  }
+
+  private async fetchBundle(trustDomain: string, peer: IdentityPeer) {
+    const bundle = parseTrustBundle(await peer.trustBundle(), trustDomain);
+    this.fetchedAt = this.now();
+    return bundle;
+  }
+
+  private load(trustDomain: string, peer: IdentityPeer): Promise<JwtSvidVerifier> {
+    this.loading ??= (async () => {
+      try {
+        const bundle = await this.fetchBundle(trustDomain, peer);
+        this.verifier = new JwtSvidVerifier({
+          bundle,
+          refreshBundle: () => this.fetchBundle(trustDomain, peer),
+          minRefreshIntervalMs: this.options.unknownKidRefreshMs ?? 5_000,
+          now: this.options.now,
+        });
+        this.revokedFrom = undefined;
+        return this.verifier;
+      } catch (error) {
+        throw new TrustBundleUnavailableError(`trust bundle unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+}
