@@ -5,7 +5,7 @@ import { MetricsRecorder } from "./metrics.ts";
 import { flushTelemetry } from "./report.ts";
 import type { TelemetryBatch } from "./batch.ts";
 
-export function sample(overrides: Partial<RequestSample> = {}): RequestSample {
+function sample(overrides: Partial<RequestSample> = {}): RequestSample {
   return {
     reporter: "destination",
     source: { workload: "productpage-v1", namespace: "default", principal: "spiffe://cluster.local/ns/default/sa/productpage", app: "productpage", version: "v1" },
