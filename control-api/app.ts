@@ -16,6 +16,7 @@ import { snapshotRoutes } from "./routes/snapshot.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { namedSchemas } from "./schemas.ts";
 import { telemetryOperations, telemetryRoutes } from "./telemetry/index.ts";
+import { uiRoutes } from "./ui/index.ts";
 
 const routes: Route[] = [
   ...healthRoutes,
@@ -45,6 +46,7 @@ export const app = new Hono<ControlEnv>();
 for (const route of routes) mount(app, route);
 app.route("/", caRoutes);
 app.route("/", telemetryRoutes);
+app.route("/", uiRoutes);
 
 let document: ReturnType<typeof openApiDocument> | undefined;
 app.get("/openapi.json", (c) => c.json((document ??= openApiDocument(operations, namedSchemas, { title: "Isthmus control API", version: "1" }))));

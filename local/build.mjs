@@ -3,6 +3,7 @@ import { build } from "esbuild";
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dashboardPlugin } from "../dashboard/build.mjs";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -26,6 +27,8 @@ export async function buildWorker(entry, outfile) {
     mainFields: ["browser", "module", "main"],
     conditions: ["workerd", "worker", "browser", "import"],
     external: ["cloudflare:*", "node:*"],
+    // The control-plane Worker serves the dashboard, bundled here as `isthmus:dashboard`.
+    plugins: [dashboardPlugin],
     sourcemap: false,
     logLevel: "error",
   });
