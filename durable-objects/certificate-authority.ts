@@ -125,7 +125,9 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
     try {
       return await openPrivateKey(await this.wrappingKey(), sealed, label, algorithm);
     } catch (err) {
-      if (err instanceof KeyUnwrapError) throw new CaError(503, err.code, err.message);
+      if (err instanceof KeyUnwrapError) {
+        throw new CaError(503, err.code, `${err.message}. Restore the previous ISTHMUS_CA_WRAPPING_KEY, or POST /v1/ca/rotate {"what":"jwt"} and {"what":"root"} to make new keys under the current one`);
+      }
       throw err;
     }
   }
@@ -134,6 +136,12 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
 
   /** Makes sure the trust domain, a JWT key and an issuing authority exist. */
   private async ensureBootstrapped(): Promise<boolean> {
+    if (this.store.meta("trust_domain") && this.store.activeJwtKey() && this.store.issuer()) return false;
+    // Key generation awaits; hold other requests so two first uses cannot both bootstrap.
+    return this.ctx.blockConcurrencyWhile(() => this.bootstrapNow());
+  }
+
+  private async bootstrapNow(): Promise<boolean> {
     let created = false;
     if (!this.store.meta("trust_domain")) {
       this.store.setMeta("trust_domain", this.trustDomain);
