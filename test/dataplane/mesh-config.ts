@@ -32,8 +32,21 @@ ${endpoints.map((e) => `  - address: worker://${e.name}\n    labels: { app: ${se
 `;
 }
 
-/** ServiceEntries for every echo service, the subsets of back, and the test gateway. */
+/**
+ * ServiceEntries for every echo service, the subsets of back, and the test gateway. Mesh-wide
+ * PERMISSIVE, because these tests also ask services directly (from outside the mesh) what
+ * reached them; mutual authentication has its own tests.
+ */
 export const BASE_CONFIG = [
+  `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: istio-system
+spec:
+  mtls:
+    mode: PERMISSIVE
+`,
   ...["front", "back", "shadow", "pool", "storm", "side"].map((service) => serviceEntry(service, ECHOES.filter((e) => e.service === service))),
   `apiVersion: networking.istio.io/v1
 kind: DestinationRule

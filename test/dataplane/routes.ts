@@ -118,3 +118,11 @@ export function canaryRoutes(v1: number, v2: number): string {
     `route: [{ destination: { host: back, subset: v1 }, weight: ${v1} }, { destination: { host: back, subset: v2 }, weight: ${v2} }]`,
   ).split("---\n")[0]!;
 }
+
+/** The sticky route with new weights (v1, v3). */
+export function stickyRoutes(v1: number, v3: number): string {
+  return EDGE_ROUTES.replace(
+    "    - { destination: { host: back, subset: v1 }, weight: 80 }\n    - { destination: { host: back, subset: v3 }, weight: 20 }",
+    `    - { destination: { host: back, subset: v1 }, weight: ${v1} }\n    - { destination: { host: back, subset: v3 }, weight: ${v3} }`,
+  ).split("---\n")[0]!;
+}

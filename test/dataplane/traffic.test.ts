@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestMesh, type TestMesh } from "../harness/data-plane.ts";
 import { BASE_CONFIG, ECHOES } from "./mesh-config.ts";
-import { EDGE_ROUTES, canaryRoutes } from "./routes.ts";
+import { EDGE_ROUTES, canaryRoutes, stickyRoutes } from "./routes.ts";
 
 const REFRESH_MS = 250;
 let mesh: TestMesh;
@@ -77,7 +77,7 @@ async function tally(count: number, request: (i: number) => Promise<Response>, c
 }
 
 async function hits(worker: string, path: string): Promise<number> {
-  const body = await json(await mesh.worker(worker, "/hits"));
+  const body = await json(await mesh.worker(worker, "/hits", { headers: await mesh.credentials(worker) }));
   return body.hits[path] ?? 0;
 }
 
@@ -91,10 +91,12 @@ describe("weighted split", () => {
     expect(Math.abs(share("back-v3") - 9.5)).toBeLessThanOrEqual(1);
   });
 
-  it("sends 100 % of one user's requests to the same subset while the weights hold across users", async () => {
+  const users = Array.from({ length: 400 }, (_, i) => `user-${i}`);
+
+  /** The pods each user landed on over `rounds` requests each. */
+  async function stickyPods(rounds: number): Promise<Map<string, Set<string>>> {
     const perUser = new Map<string, Set<string>>();
-    const users = Array.from({ length: 400 }, (_, i) => `user-${i}`);
-    await tally(users.length * 5, async (i) => {
+    await tally(users.length * rounds, async (i) => {
       const user = users[i % users.length]!;
       const response = await mesh.gateway("/sticky/x", { headers: { "end-user": user } });
       const pods = perUser.get(user) ?? new Set();
@@ -102,11 +104,29 @@ describe("weighted split", () => {
       perUser.set(user, pods);
       return response;
     });
+    return perUser;
+  }
+
+  it("sends 100 % of one user's requests to the same subset while the weights hold across users", async () => {
+    const perUser = await stickyPods(5);
     const flipped = [...perUser.values()].filter((pods) => pods.size !== 1);
     expect(flipped).toEqual([]);
     const onCanary = [...perUser.values()].filter((pods) => pods.has("back-v3")).length;
     // 400 users, p = 0.2: sd = 2 pp; allow 4 sd.
     expect(Math.abs((100 * onCanary) / users.length - 20)).toBeLessThanOrEqual(8);
+  });
+
+  it("moves only the users that must move when the sticky weights change", async () => {
+    const before = await stickyPods(1);
+    await mesh.apply(stickyRoutes(60, 40));
+    await mesh.settle(await mesh.snapshotVersion());
+    const after = await stickyPods(1);
+    const pod = (pods: Map<string, Set<string>>, user: string) => [...pods.get(user)!][0];
+    const moved = users.filter((user) => pod(before, user) !== pod(after, user));
+    // Every move goes to the canary, none leaves it; about 20 % of users move.
+    expect(moved.every((user) => pod(before, user) === "back-v1" && pod(after, user) === "back-v3")).toBe(true);
+    expect(Math.abs((100 * moved.length) / users.length - 20)).toBeLessThanOrEqual(8);
+    await mesh.apply(stickyRoutes(80, 20));
   });
 
   it("applies weights changed through the API within 2 × refresh", async () => {
