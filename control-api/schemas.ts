@@ -24,8 +24,9 @@ export const finding = z
     code: z.string(),
     severity: z.enum(["error", "warning"]),
     message: z.string(),
-    path: z.string(),
-    resource: z.object(resourceKey),
+    // Absent on findings that belong to no resource (the CA's expiry warnings).
+    path: z.string().optional(),
+    resource: z.object(resourceKey).optional(),
   });
 
 export const applyResult = z

@@ -153,6 +153,23 @@ describe("identities and join tokens", () => {
     await expect(verifier.verify(issued.body.token, REVIEWS)).rejects.toMatchObject({ code: "revoked" });
     expect((await call("/v1/identities/default/ratings", { method: "DELETE" })).status).toBe(200);
   });
+
+  it("puts revoked identities into the next config snapshot, for data planes that never fetch the bundle", async () => {
+    const { spiffeId } = await identity("snapshot-revoked");
+    const before = await call("/v1/snapshot");
+    expect(before.body.revokedIdentities).not.toContain(spiffeId);
+    await call("/v1/identities/default/snapshot-revoked/revoke", { method: "POST" });
+    const after = await call(`/v1/snapshot?since=${before.body.version}`);
+    expect(after.status).toBe(200);
+    expect(after.body.revokedIdentities).toContain(spiffeId);
+  });
+
+  it("reports the CA's own findings at /v1/analyze beside the resource findings", async () => {
+    const r = await call("/v1/analyze");
+    expect(r.status).toBe(200);
+    // This mesh runs without ISTHMUS_CA_WRAPPING_KEY, which must never pass unseen.
+    expect(r.body.findings.map((f: { code: string }) => f.code)).toContain("ca_wrapping_key_generated");
+  });
 });
 
 describe("JWT-SVIDs", () => {

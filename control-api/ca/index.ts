@@ -18,7 +18,7 @@ import {
 import type { CaResult } from "../../identity/ca/errors";
 import { spiffeBundleSchema, type SpiffeBundleDocument } from "../../identity/trust-bundle";
 import { JSON_CONTENT_TYPES, readText } from "../body.ts";
-import type { ControlEnv, Env } from "../env.ts";
+import { meshControl, type ControlEnv, type Env } from "../env.ts";
 import { ApiError, MalformedRequestError } from "../errors.ts";
 import type { Operation } from "../openapi/operation.ts";
 import { mount, type Route } from "../route.ts";
@@ -172,7 +172,11 @@ const routes: Route[] = [
       role: "admin",
       responses: { 200: { description: "Revoked identity", schema: identitySchema }, 404: err("No such identity") },
       async handle(c) {
-        return c.json(unwrapCa(await certificateAuthority(c.env).revokeIdentity(c.req.param("namespace")!, c.req.param("serviceAccount")!)));
+        const ca = certificateAuthority(c.env);
+        const revoked = unwrapCa(await ca.revokeIdentity(c.req.param("namespace")!, c.req.param("serviceAccount")!));
+        // The data plane learns of revocations from the snapshot as well as the bundle.
+        await meshControl(c.env).setRevokedIdentities(await ca.revokedIdentities());
+        return c.json(revoked);
       },
     }),
   ),
