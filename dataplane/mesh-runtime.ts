@@ -1,11 +1,14 @@
 import { NoSnapshotError } from "./config/cache.ts";
-import { meshConfigCache, type ConfigEnv } from "./config/runtime.ts";
+import { ControlPlaneNotConfiguredError, meshConfigCache, type ConfigEnv } from "./config/runtime.ts";
 import type { ConfigView } from "./config/cache.ts";
 import type { CompiledMesh } from "./config/compiled.ts";
 import type { Snapshot } from "../snapshot/schema.ts";
 import { MeshError } from "./traffic/mesh-error.ts";
 
-/** The config of one request, or the mesh's 503 when the isolate has none at all. */
+/**
+ * The config of one request, or the mesh's 503 (`no_snapshot`) when the isolate has none
+ * at all and cannot get one.
+ */
 export async function requestConfig(
   env: ConfigEnv,
   ctx: { waitUntil(promise: Promise<unknown>): void },
@@ -14,7 +17,9 @@ export async function requestConfig(
   try {
     return await meshConfigCache(env, refreshMs).current((promise) => ctx.waitUntil(promise));
   } catch (error) {
-    if (error instanceof NoSnapshotError) return new MeshUnconfiguredError(error.message).toResponse();
+    if (error instanceof NoSnapshotError || error instanceof ControlPlaneNotConfiguredError) {
+      return new MeshUnconfiguredError(error.message).toResponse();
+    }
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import type { CompiledMesh, MeshEndpoint, MeshService } from "../config/compiled.ts";
-import type { Headers as HeaderOperations } from "../../resources/virtual-service.ts";
+import type { HTTPRouteDestination } from "../../resources/virtual-service.ts";
 import type { RouteMatch } from "../traffic/route-table.ts";
 import type { Handler, Layer } from "../layer.ts";
 import type { ResponseFlag } from "../traffic/response-flags.ts";
@@ -11,7 +11,7 @@ export interface Destination {
   subset?: string;
   port?: number;
   /** Header operations of the chosen route destination (`route[].headers`). */
-  headers?: HeaderOperations;
+  headers?: HTTPRouteDestination["headers"];
 }
 
 /**
