@@ -80,7 +80,7 @@ export async function authenticateEndUser(
   if (!found) return { request: rebuilt(request, url, headers) };
 
   const refuse = (reason: string, detail: string): never => {
-    recordSecurityEvent({ event: "authn_failure", workload: `${target.namespace}/${target.labels.app ?? "?"}`, reason, detail });
+    recordSecurityEvent({ event: "authn_failure", workload: `${target.namespace}/${(target as { service?: string }).service ?? target.labels.app ?? "-"}`, reason, detail });
     throw new UnauthenticatedError(reason, `Jwt verification fails (${reason}): ${detail}`);
   };
   const { token, location } = found;

@@ -36,6 +36,12 @@ export interface TestMesh {
   apply(yaml: string): Promise<unknown>;
   /** Any control API call with the admin token. */
   control(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Headers that authenticate a test client (identity `default/test-client`, from the CA's
+   * REST API) to the echo Worker `name`, which STRICT peer authentication requires of a
+   * request sent straight to it.
+   */
+  credentials(name: string): Promise<Record<string, string>>;
   /** The control plane's current snapshot version. */
   snapshotVersion(): Promise<number>;
   /** Polls a Worker (through `probe`) until it routes by at least `version`; returns the ms waited. */
@@ -107,7 +113,16 @@ export async function startTestMesh(options: {
       modules: true,
       compatibilityDate: "2026-04-26",
       scriptPath: proxyScript,
-      serviceBindings: { CONTROL: { name: CONTROL, entrypoint: "MeshPeer", props: { namespace: "istio-system", serviceAccount: "control-proxy" } } },
+      serviceBindings: {
+        CONTROL: { name: CONTROL, entrypoint: "MeshPeer", props: { namespace: "istio-system", serviceAccount: "control-proxy" } },
+        // One binding per workload identity, so the proxy forwards identity requests as the caller.
+        ...Object.fromEntries(
+          [["istio-system", "istio-ingressgateway-service-account"], ...options.echoes.map((echo) => ["default", echo.service])].map(([namespace, serviceAccount]) => [
+            `CONTROL__${bindingOf(namespace!)}__${bindingOf(serviceAccount!)}`,
+            { name: CONTROL, entrypoint: "MeshPeer", props: { namespace, serviceAccount } },
+          ]),
+        ),
+      },
     } as WorkerOptions,
   ];
   for (const echo of options.echoes) {
@@ -153,8 +168,24 @@ export async function startTestMesh(options: {
     headers.set("authorization", `Bearer ${ADMIN_TOKEN}`);
     return send(CONTROL, `http://control.test${path}`, { ...init, headers });
   };
+  let joinToken: Promise<string> | undefined;
+  const credentials = async (name: string) => {
+    joinToken ??= control("/v1/identities", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ namespace: "default", serviceAccount: "test-client" }) })
+      .then((response) => response.json() as Promise<{ joinToken: string }>)
+      .then((body) => body.joinToken);
+    const service = options.echoes.find((echo) => echo.name === name)?.service ?? name;
+    const response = await send(CONTROL, "http://control.test/v1/svids/jwt", {
+      method: "POST",
+      headers: { authorization: `Bearer ${await joinToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ audience: `spiffe://cluster.local/ns/default/sa/${service}` }),
+    });
+    const body = (await response.json()) as { token?: string };
+    if (!body.token) throw new Error(`test client SVID: ${response.status} ${JSON.stringify(body)}`);
+    return { "x-isthmus-svid": body.token };
+  };
   return {
     mf,
+    credentials,
     gateway: sendEdge,
     worker: (name, path, init) => send(name, `http://${name}.test${path}`, init),
     control,

@@ -5,9 +5,13 @@ import { inboundStack, type InboundSlots } from "../../dataplane/inbound/stack.t
 import { requestConfig } from "../../dataplane/mesh-runtime.ts";
 import { meshClient, type MeshClient } from "../../dataplane/outbound/client.ts";
 import { outboundStack, type OutboundSlots } from "../../dataplane/outbound/stack.ts";
+import { bindPeer, inboundSecurity, outboundSecurity } from "../../dataplane/security/index.ts";
 import { attemptTrace, inboundTelemetry, outboundTelemetry } from "../../dataplane/telemetry/layers.ts";
 import { workload, type Workload } from "../../dataplane/workload.ts";
 import { interceptGlobalFetch } from "./intercept.ts";
+
+/** The verified caller of a request the wrapped handler received (SPIFFE ID, namespace, end user). */
+export { getPeer } from "../../dataplane/security/index.ts";
 
 /** Who the wrapped service is, and how its mesh behaves. */
 export interface MeshOptions {
@@ -54,13 +58,14 @@ export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | 
     const inbound = inboundStack(
       (request, call) => {
         const { client, ctx } = perRequest.get(call)!;
+        bindPeer(request, call.peer);
         const meshed = { ...(call.env as E), MESH: client } as MeshedEnv<E>;
         return Promise.resolve(handler.fetch!(request as Request<unknown, IncomingRequestCfProperties>, meshed, ctx));
       },
-      { telemetry: inboundTelemetry, ...resolved.inbound },
+      { telemetry: inboundTelemetry, ...inboundSecurity, ...resolved.inbound },
     );
     if (resolved.interceptFetch !== false) interceptGlobalFetch(() => latest);
-    return { workload: self, options: resolved, inbound, outbound: outboundStack({ telemetry: outboundTelemetry, trace: attemptTrace, ...resolved.outbound }) };
+    return { workload: self, options: resolved, inbound, outbound: outboundStack({ telemetry: outboundTelemetry, trace: attemptTrace, ...outboundSecurity, ...resolved.outbound }) };
   };
   // The handler at the end of the inbound stack needs this request's client and context.
   const perRequest = new WeakMap<InboundCall, { client: MeshClient; ctx: ExecutionContext }>();

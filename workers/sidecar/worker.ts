@@ -8,6 +8,7 @@ import { meshClient } from "../../dataplane/outbound/client.ts";
 import { outboundStack } from "../../dataplane/outbound/stack.ts";
 import { attemptTrace, outboundTelemetry } from "../../dataplane/telemetry/layers.ts";
 import { workload } from "../../dataplane/workload.ts";
+import { getPeer, outboundSecurity, PEER_HEADER } from "../../dataplane/security/index.ts";
 import { withMesh, type MeshOptions } from "./with-mesh.ts";
 
 /** The sidecar's vars: who the service behind it is. */
@@ -30,9 +31,18 @@ function optionsOf(env: SidecarEnv): MeshOptions {
   };
 }
 
-export default withMesh<SidecarEnv>({ fetch: (request, env) => env.UPSTREAM.fetch(request) }, optionsOf);
+/** The service behind the sidecar learns its verified caller from a header only the sidecar can set. */
+function withPeerHeader(request: Request): Request {
+  const principal = getPeer(request)?.principal;
+  if (!principal) return request;
+  const headers = new Headers(request.headers);
+  headers.set(PEER_HEADER, principal);
+  return new Request(request, { headers });
+}
 
-const outbound = outboundStack({ telemetry: outboundTelemetry, trace: attemptTrace });
+export default withMesh<SidecarEnv>({ fetch: (request, env) => env.UPSTREAM.fetch(withPeerHeader(request)) }, optionsOf);
+
+const outbound = outboundStack({ telemetry: outboundTelemetry, trace: attemptTrace, ...outboundSecurity });
 
 /** Outbound for the service behind this sidecar: `env.MESH.fetch("http://ratings/...")` there. */
 export class MeshOutbound extends WorkerEntrypoint<SidecarEnv> {
