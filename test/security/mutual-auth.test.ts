@@ -1,0 +1,235 @@
+// Mutual authentication through real Workers: the bad-input matrix against a STRICT
+// workload (each case refused with its reason code, the handler never invoked), mutual
+// answers detecting an impostor behind a binding, proof-of-possession replay, spoofed
+// identity headers from outside, and the verified caller as the handler sees it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { base64urlEncode } from "../../identity/base64url.ts";
+import { requestProof } from "../../dataplane/security/proofs.ts";
+import { generateWorkloadKey } from "../../dataplane/security/workload-key.ts";
+import { BASE_CONFIG } from "./config.ts";
+import { spiffe, startSecurityMesh, type SecurityMesh } from "./mesh.ts";
+
+const REFRESH_MS = 300;
+let mesh: SecurityMesh;
+const TARGET = spiffe("target");
+const GATEWAY_ID = spiffe("istio-ingressgateway-service-account", "istio-system");
+
+beforeAll(async () => {
+  mesh = await startSecurityMesh({ refreshMs: REFRESH_MS });
+  const version = await mesh.apply(BASE_CONFIG);
+  await mesh.settle("isthmus-gateway", version);
+  await mesh.settle("target-v1", version);
+});
+afterAll(() => mesh?.dispose());
+
+async function json(response: Response): Promise<any> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`not JSON (${response.status}): ${text}`);
+  }
+}
+
+/** Straight to target as the test client (a valid JWT-SVID from the real CA). */
+async function asClient(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return mesh.send("target-v1", path, { headers: { "x-isthmus-svid": await mesh.svid(TARGET), ...headers } });
+}
+
+async function invocations(): Promise<number> {
+  const response = await asClient("/invocations");
+  expect(response.status).toBe(200);
+  return (await json(response)).invocations;
+}
+
+function claims(over: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return { sub: spiffe("test-client"), aud: TARGET, iat: now, exp: now + 300, jti: crypto.randomUUID(), ...over };
+}
+
+function withPayload(token: string, payload: Record<string, unknown>): string {
+  const [header, , signature] = token.split(".");
+  return `${header}.${base64urlEncode(JSON.stringify(payload))}.${signature}`;
+}
+
+async function hmac(secret: string, input: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return base64urlEncode(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input)));
+}
+
+describe("mutual authentication through Workers", () => {
+  it("gateway -> target: the caller is verified, the handler reads it from the context, credentials never reach it", async () => {
+    const response = await mesh.send("isthmus-gateway", "/whoami");
+    const body = await json(response);
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    expect(body.peer).toMatchObject({ principal: GATEWAY_ID, namespace: "istio-system", serviceAccount: "istio-ingressgateway-service-account" });
+    for (const name of ["x-isthmus-svid", "x-isthmus-nonce", "x-isthmus-proof"]) expect(body.headers[name]).toBeUndefined();
+    // The caller consumed the callee's answer.
+    expect(response.headers.get("x-isthmus-peer-svid")).toBeNull();
+  });
+
+  it("service -> service: front calls target through env.MESH, target sees front", async () => {
+    const body = await json(await mesh.send("isthmus-gateway", "/front/call?url=http://target:9080/whoami"));
+    expect(body.status, JSON.stringify(body)).toBe(200);
+    expect(JSON.parse(body.body).peer.principal).toBe(spiffe("front"));
+  });
+
+  it("a callee impersonated behind a wrong binding is detected by the caller (502 peer_identity_mismatch, UPE)", async () => {
+    const response = await mesh.send("isthmus-gateway", "/victim/secret");
+    const body = await json(response);
+    expect(response.status).toBe(502);
+    expect(body.error).toMatchObject({ code: "peer_identity_mismatch", reason: "answer_missing", flags: "UPE" });
+    const viaFront = await json(await mesh.send("isthmus-gateway", "/front/call?url=http://victim:9080/secret"));
+    expect(viaFront).toMatchObject({ status: 502, error: "peer_identity_mismatch" });
+  });
+
+  it("refuses every case of the bad-input matrix with its reason, and the handler never runs", async () => {
+    const before = await invocations();
+    const realForTarget = await mesh.svid(TARGET);
+    const realForFront = await mesh.svid(spiffe("front"));
+    const [realHeader, realPayload] = realForTarget.split(".");
+    const kid = JSON.parse(Buffer.from(realHeader!, "base64url").toString()).kid;
+    const bundle = await json(await mesh.control("/v1/trust-bundle"));
+    const publicJwk = JSON.stringify(bundle.keys.find((k: { kid?: string }) => k.kid === kid));
+    const hsHeader = base64urlEncode(JSON.stringify({ alg: "HS256", kid, typ: "JWT" }));
+    const noneHeader = base64urlEncode(JSON.stringify({ alg: "none", kid, typ: "JWT" }));
+    const revokedToken = await mesh.svid(TARGET, { sa: "revokee" });
+    expect((await mesh.send("target-v1", "/as-revokee", { headers: { "x-isthmus-svid": revokedToken } })).status).toBe(200);
+    const revoke = await mesh.control("/v1/identities/default/revokee/revoke", { method: "POST" });
+    expect(revoke.status, await revoke.text()).toBeLessThan(300);
+    const afterRevoke = ((await (await mesh.control("/v1/snapshot")).json()) as { version: number }).version;
+    await mesh.settle("target-v1", afterRevoke);
+    const counted = await invocations();
+
+    const cases: { name: string; headers: Record<string, string>; reason: string }[] = [
+      { name: "no token", headers: {}, reason: "no_identity" },
+      { name: "expired", headers: { "x-isthmus-svid": await mesh.mint(claims({ exp: Math.floor(Date.now() / 1000) - 3600 })) }, reason: "expired" },
+      { name: "not yet valid", headers: { "x-isthmus-svid": await mesh.mint(claims({ nbf: Math.floor(Date.now() / 1000) + 3600 })) }, reason: "not_yet_valid" },
+      { name: "wrong audience (token for front replayed to target)", headers: { "x-isthmus-svid": realForFront }, reason: "wrong_audience" },
+      { name: "foreign trust domain", headers: { "x-isthmus-svid": await mesh.mint(claims({ sub: "spiffe://evil.example/ns/default/sa/front" })) }, reason: "foreign_trust_domain" },
+      { name: "unknown kid", headers: { "x-isthmus-svid": await mesh.mint(claims(), { alg: "ES256", kid: "no-such-key", typ: "JWT" }) }, reason: "unknown_kid" },
+      {
+        name: "tampered payload",
+        headers: { "x-isthmus-svid": withPayload(realForTarget, { ...JSON.parse(Buffer.from(realPayload!, "base64url").toString()), sub: spiffe("admin") }) },
+        reason: "bad_signature",
+      },
+      { name: "alg none", headers: { "x-isthmus-svid": `${noneHeader}.${realPayload}.` }, reason: "alg_not_allowed" },
+      { name: "HS256 with the public key as secret", headers: { "x-isthmus-svid": `${hsHeader}.${realPayload}.${await hmac(publicJwk, `${hsHeader}.${realPayload}`)}` }, reason: "alg_not_allowed" },
+      { name: "revoked identity", headers: { "x-isthmus-svid": revokedToken }, reason: "revoked" },
+      { name: "spoofed peer header without a token", headers: { "x-isthmus-peer": spiffe("admin"), "x-spiffe-id": spiffe("admin") }, reason: "no_identity" },
+      { name: "oversized identity header", headers: { "x-isthmus-svid": "a".repeat(9000) }, reason: "oversized_credential" },
+      { name: "garbage token", headers: { "x-isthmus-svid": "not.a.jwt" }, reason: "malformed" },
+    ];
+    const outcomes: string[] = [];
+    for (const c of cases) {
+      const response = await mesh.send("target-v1", "/secret", { headers: c.headers });
+      const body = await json(response);
+      outcomes.push(`${c.name}: ${response.status} ${body.error?.reason}`);
+      expect(response.status, c.name).toBe(401);
+      expect(response.headers.get("x-isthmus-error"), c.name).toBe("unauthenticated");
+      expect(body.error.reason, c.name).toBe(c.reason);
+      expect(body.error.flags, c.name).toBe("UAEX");
+    }
+    const after = await invocations();
+    // Only the two /invocations reads ran the handler.
+    expect(after).toBe(counted + 1);
+    expect(counted).toBe(before + 2);
+    console.log(`bad-input matrix: ${cases.length} cases refused with their reason codes, handler invoked 0 times\n  ${outcomes.join("\n  ")}`);
+  });
+
+  it("strips identity headers spoofed from outside at the gateway, which re-originates identity as itself", async () => {
+    const response = await mesh.send("isthmus-gateway", "/spoof", {
+      headers: { "x-isthmus-svid": await mesh.svid(TARGET), "x-isthmus-peer": spiffe("admin"), "x-spiffe-id": spiffe("admin"), "x-forwarded-client-cert": "By=spiffe://x" },
+    });
+    const body = await json(response);
+    expect(response.status).toBe(200);
+    expect(body.peer.principal).toBe(GATEWAY_ID);
+    expect(body.headers["x-isthmus-peer"]).toBeUndefined();
+    expect(body.headers["x-spiffe-id"]).toBeUndefined();
+    expect(body.headers["x-forwarded-client-cert"]).toBeUndefined();
+  });
+});
+
+describe("proof-of-possession mode", () => {
+  const POP = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: target-pop
+  annotations: { "isthmus.io/proof-of-possession": "true" }
+spec:
+  selector: { matchLabels: { app: target } }
+  mtls: { mode: STRICT }
+`;
+  beforeAll(async () => {
+    const version = await mesh.apply(POP);
+    await mesh.settle("target-v1", version);
+    await mesh.settle("isthmus-gateway", version);
+  });
+  afterAll(async () => {
+    const version = await mesh.remove("default/peerauthentications/target-pop");
+    await mesh.settle("target-v1", version);
+  });
+
+  it("mesh callers send proofs on their own: gateway -> target still works", async () => {
+    const response = await mesh.send("isthmus-gateway", "/pop/ok");
+    expect(response.status, await response.clone().text()).toBe(200);
+  });
+
+  it("refuses a bearer-only SVID, accepts a fresh proof once and refuses its replay", async () => {
+    const before = await invocations().catch(() => null);
+    expect(before).toBeNull(); // /invocations as a bearer is itself refused now
+    const key = await generateWorkloadKey();
+    const svid = await mesh.svid(TARGET, { publicKey: key.publicJwk });
+    const bearer = await json(await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": svid } }));
+    expect(bearer.error.reason).toBe("proof_missing");
+    const proof = await requestProof(key, new Request("http://target/pop/secret"), svid);
+    const first = await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": svid, "x-isthmus-proof": proof } });
+    expect(first.status, await first.clone().text()).toBe(200);
+    const replay = await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": svid, "x-isthmus-proof": proof } });
+    expect(replay.status).toBe(401);
+    expect((await json(replay)).error.reason).toBe("proof_replayed");
+    const otherPath = await requestProof(key, new Request("http://target/pop/other"), svid);
+    const moved = await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": svid, "x-isthmus-proof": otherPath } });
+    expect((await json(moved)).error.reason).toBe("proof_mismatch");
+    const stolen = await mesh.svid(TARGET, { publicKey: (await generateWorkloadKey()).publicJwk });
+    const wrongKey = await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": stolen, "x-isthmus-proof": await requestProof(key, new Request("http://target/pop/secret"), stolen) } });
+    expect((await json(wrongKey)).error.reason).toBe("proof_key_mismatch");
+  });
+});
+
+describe("PeerAuthentication modes", () => {
+  it("PERMISSIVE accepts a request without identity (marked none) but still refuses a bad token; DISABLE ignores tokens", async () => {
+    let version = await mesh.apply(`apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: { name: target-mode }
+spec:
+  selector: { matchLabels: { app: target } }
+  mtls: { mode: PERMISSIVE }
+`);
+    await mesh.settle("target-v1", version);
+    const plain = await mesh.send("target-v1", "/permissive");
+    const plainBody = await json(plain);
+    expect(plain.status).toBe(200);
+    expect(plainBody.peer).toEqual({});
+    const bad = await mesh.send("target-v1", "/permissive", { headers: { "x-isthmus-svid": "not.a.jwt" } });
+    expect(bad.status).toBe(401);
+    version = await mesh.apply(`apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: { name: target-mode }
+spec:
+  selector: { matchLabels: { app: target } }
+  mtls: { mode: DISABLE }
+`);
+    await mesh.settle("target-v1", version);
+    await mesh.settle("isthmus-gateway", version);
+    const ignored = await mesh.send("target-v1", "/disabled", { headers: { "x-isthmus-svid": "not.a.jwt" } });
+    expect(ignored.status).toBe(200);
+    // The gateway sees the callee is DISABLE and sends no identity (Istio's auto mTLS).
+    const viaGateway = await json(await mesh.send("isthmus-gateway", "/disabled"));
+    expect(viaGateway.peer).toEqual({});
+    version = await mesh.remove("default/peerauthentications/target-mode");
+    await mesh.settle("target-v1", version);
+    await mesh.settle("isthmus-gateway", version);
+    expect((await mesh.send("target-v1", "/strict-again")).status).toBe(401);
+  });
+});
