@@ -31,95 +31,105 @@ async function accept(raw: unknown): Promise<Snap> {
   return snap;
 }
 
+/** A cache on a clock the test moves; background sleeps wake when the clock passes them. */
 function setup(store?: SnapshotStore) {
   let clock = 1_000_000;
+  const sleepers: { at: number; wake: () => void }[] = [];
   const cp = controlPlane();
   let compiles = 0;
   const cache = new SnapshotCache<Snap, string>({
     source: cp.source,
     store,
     refreshMs: 1000,
+    activeMs: 5000,
     accept,
     compile: (s) => {
       compiles++;
       return `compiled-${s.version}`;
     },
     now: () => clock,
+    sleep: (ms) => new Promise((wake) => sleepers.push({ at: clock + ms, wake })),
   });
-  const pending: Promise<unknown>[] = [];
-  const waitUntil = (p: Promise<unknown>) => void pending.push(p);
-  const settle = async () => {
-    while (pending.length) await pending.shift();
-  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+  const waitUntil = () => undefined;
   return {
     cp,
     cache,
     waitUntil,
-    settle,
-    advance: (ms: number) => (clock += ms),
+    request: () => cache.current(waitUntil),
+    async advance(ms: number) {
+      clock += ms;
+      for (const sleeper of sleepers.splice(0).filter((s) => (s.at <= clock ? (s.wake(), false) : true))) sleepers.push(sleeper);
+      await settle();
+    },
     compiles: () => compiles,
   };
 }
 
 describe("SnapshotCache", () => {
-  it("waits for the first load, then revalidates only in waitUntil after refresh", async () => {
+  it("waits for the first load, then revalidates in the background every refresh", async () => {
     const t = setup();
-    const first = await t.cache.current(t.waitUntil);
-    expect(first.compiled).toBe("compiled-1");
+    expect((await t.request()).compiled).toBe("compiled-1");
     expect(t.cp.state.pulls).toBe(1);
     t.cp.state.current = { version: 2 };
-    t.advance(500);
-    expect((await t.cache.current(t.waitUntil)).snapshot.version).toBe(1);
+    await t.advance(500);
+    expect((await t.request()).snapshot.version).toBe(1);
     expect(t.cp.state.pulls).toBe(1);
-    t.advance(600);
-    // Past refresh: this request is still answered from the old snapshot; the pull runs beside it.
-    expect((await t.cache.current(t.waitUntil)).snapshot.version).toBe(1);
-    await t.settle();
+    await t.advance(600);
+    // The pull ran beside the requests, not in one.
     expect(t.cp.state.pulls).toBe(2);
-    expect((await t.cache.current(t.waitUntil)).compiled).toBe("compiled-2");
+    expect((await t.request()).compiled).toBe("compiled-2");
     expect(t.compiles()).toBe(2);
+  });
+
+  it("stops revalidating once no request came for activeMs, and resumes with the next request", async () => {
+    const t = setup();
+    await t.request();
+    for (let i = 0; i < 8; i++) await t.advance(1000);
+    const pullsWhenIdle = t.cp.state.pulls;
+    expect(pullsWhenIdle).toBeGreaterThanOrEqual(5);
+    expect(pullsWhenIdle).toBeLessThanOrEqual(7);
+    for (let i = 0; i < 5; i++) await t.advance(1000);
+    expect(t.cp.state.pulls).toBe(pullsWhenIdle);
+    await t.request(); // the last check is old: revalidates at once, beside this request
+    await t.advance(0);
+    expect(t.cp.state.pulls).toBe(pullsWhenIdle + 1);
   });
 
   it("keeps last-known-good, flagged stale, while the control plane is down", async () => {
     const t = setup();
-    await t.cache.current(t.waitUntil);
+    await t.request();
     t.cp.state.down = true;
-    t.advance(1500);
-    await t.cache.current(t.waitUntil);
-    await t.settle();
-    const view = await t.cache.current(t.waitUntil);
+    await t.advance(1100);
+    const view = await t.request();
     expect(view.stale).toBe(true);
     expect(view.snapshot.version).toBe(1);
     expect(t.cache.stats.staleServes).toBeGreaterThan(0);
     t.cp.state.down = false;
-    t.advance(1500);
-    await t.cache.current(t.waitUntil);
-    await t.settle();
-    expect((await t.cache.current(t.waitUntil)).stale).toBe(false);
+    await t.advance(1100);
+    expect((await t.request()).stale).toBe(false);
   });
 
   it("never applies a snapshot that fails validation", async () => {
     const t = setup();
-    await t.cache.current(t.waitUntil);
+    await t.request();
     t.cp.state.current = { version: 5, ok: false };
-    t.advance(1500);
-    await t.cache.current(t.waitUntil);
-    await t.settle();
-    const view = await t.cache.current(t.waitUntil);
+    await t.advance(1100);
+    const view = await t.request();
     expect(view.snapshot.version).toBe(1);
-    expect(t.cache.stats.rejected).toBe(1);
+    expect(t.cache.stats.rejected).toBeGreaterThanOrEqual(1);
   });
 
   it("persists to the store and starts a cold isolate from it when the control plane is down", async () => {
     const store = memoryStore();
     const warm = setup(store);
-    await warm.cache.current(warm.waitUntil);
-    await warm.settle();
+    await warm.request();
+    await warm.advance(0);
     expect(JSON.parse(store.data.get(STORE_KEY)!)).toEqual({ version: 1 });
 
     const cold = setup(store);
     cold.cp.state.down = true;
-    const view = await cold.cache.current(cold.waitUntil);
+    const view = await cold.request();
     expect(view.snapshot.version).toBe(1);
     expect(view.stale).toBe(true);
     expect(cold.cache.stats.storeLoads).toBe(1);
@@ -128,6 +138,6 @@ describe("SnapshotCache", () => {
   it("fails the first request when there is no snapshot anywhere", async () => {
     const t = setup(memoryStore());
     t.cp.state.down = true;
-    await expect(t.cache.current(t.waitUntil)).rejects.toBeInstanceOf(NoSnapshotError);
+    await expect(t.request()).rejects.toBeInstanceOf(NoSnapshotError);
   });
 });

@@ -42,8 +42,18 @@ export interface SnapshotCacheOptions<S extends VersionedSnapshot, T> {
   accept(raw: unknown): Promise<S>;
   /** Derives the indexes a request needs; called once per applied version. */
   compile(snapshot: S): T;
+  /**
+   * Keep revalidating every `refreshMs` in the background while the last request is at
+   * most this old (default 15 000 ms), so an isolate that served traffic recently routes
+   * its next request by fresh config, not only the one after it.
+   */
+  activeMs?: number;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** One background refresh loop stays within a waitUntil budget (30 s on Cloudflare). */
+const LOOP_BUDGET_MS = 25_000;
 
 /** Raised when an isolate has no snapshot at all: neither the control plane nor KV had one. */
 export class NoSnapshotError extends Error {
@@ -58,9 +68,10 @@ export const STORE_KEY = "snapshot/latest";
 
 /**
  * Module-scope snapshot cache of one isolate: the first request waits for a snapshot;
- * afterwards requests never wait — once the last check is older than `refreshMs` one
- * request starts a revalidation in `waitUntil`. A snapshot that fails `accept` is never
- * applied; an unreachable control plane leaves the last-known-good in place, flagged stale.
+ * afterwards requests never wait — a request starts a refresh loop in `waitUntil` that
+ * revalidates once the last check is `refreshMs` old and then every `refreshMs` while
+ * requests keep arriving (`activeMs`). A snapshot that fails `accept` is never applied;
+ * an unreachable control plane leaves the last-known-good in place, flagged stale.
  */
 export class SnapshotCache<S extends VersionedSnapshot, T> {
   readonly stats: ConfigStats = {
@@ -73,21 +84,27 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
   };
   private view: ConfigView<S, T> | undefined;
   private lastCheck = 0;
-  private revalidating: number | undefined;
+  private lastRequest = 0;
+  private refreshing: number | undefined;
   private readonly refreshMs: number;
+  private readonly activeMs: number;
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: SnapshotCacheOptions<S, T>) {
     this.refreshMs = options.refreshMs ?? 1000;
+    this.activeMs = options.activeMs ?? 15_000;
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** The config for this request. */
   async current(waitUntil: (promise: Promise<unknown>) => void): Promise<ConfigView<S, T>> {
     if (!this.view) await this.coldStart(waitUntil);
-    if (this.now() - this.lastCheck >= this.refreshMs && !this.revalidationInFlight()) {
-      this.revalidating = this.now();
-      waitUntil(this.revalidate(waitUntil).finally(() => (this.revalidating = undefined)));
+    this.lastRequest = this.now();
+    if (!this.refreshLoopRunning()) {
+      this.refreshing = this.now();
+      waitUntil(this.keepFresh(waitUntil).finally(() => (this.refreshing = undefined)));
     }
     const view = this.view!;
     if (view.stale) this.stats.staleServes++;
@@ -109,9 +126,22 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
     return this.lastCheck;
   }
 
-  // A revalidation whose request was torn down never settles: stop waiting on it after a while.
-  private revalidationInFlight(): boolean {
-    return this.revalidating !== undefined && this.now() - this.revalidating < Math.max(5000, 5 * this.refreshMs);
+  // A loop whose request was torn down never settles: do not wait on it past its budget.
+  private refreshLoopRunning(): boolean {
+    return this.refreshing !== undefined && this.now() - this.refreshing < LOOP_BUDGET_MS + Math.max(5000, 5 * this.refreshMs);
+  }
+
+  /** Revalidates whenever the last check is `refreshMs` old, while requests keep coming, within the loop budget. */
+  private async keepFresh(waitUntil: (promise: Promise<unknown>) => void): Promise<void> {
+    const started = this.now();
+    for (;;) {
+      const due = this.lastCheck + this.refreshMs - this.now();
+      if (due > 0) {
+        if (this.now() + due - started > LOOP_BUDGET_MS || this.now() + due - this.lastRequest > this.activeMs) return;
+        await this.sleep(due);
+      }
+      await this.revalidate(waitUntil);
+    }
   }
 
   private async coldStart(waitUntil: (promise: Promise<unknown>) => void): Promise<void> {
