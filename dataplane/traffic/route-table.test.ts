@@ -301,3 +301,27 @@ describe("RouteTable: scale", () => {
     expect(stats.examined).toBe(0);
   });
 });
+
+describe("RouteTable: merged candidates", () => {
+  it("keeps VirtualService order when exact, prefix and case-insensitive routes all apply, request after request", () => {
+    const table = compileRouteTable([
+      vs("r", {
+        hosts: ["reviews"],
+        http: [
+          { name: "tenant", match: [{ uri: { prefix: "/api/" }, headers: { "x-tenant": { exact: "a" } } }], route: to("v3") },
+          { name: "any-case", match: [{ uri: { prefix: "/API/V1/" }, ignoreUriCase: true, headers: { "x-tenant": { exact: "b" } } }], route: to("v2") },
+          { name: "exact", match: [{ uri: { exact: "/api/v1/x" } }], route: to("v1") },
+          { name: "prefix", match: [{ uri: { prefix: "/api/v1/" } }], route: to("v1") },
+        ],
+      }),
+    ]);
+    for (let round = 0; round < 3; round++) {
+      expect(table.match(req({ path: "/api/v1/x", headers: { "x-tenant": "a" } }))?.name).toBe("tenant");
+      expect(table.match(req({ path: "/api/v1/x", headers: { "x-tenant": "b" } }))?.name).toBe("any-case");
+      expect(table.match(req({ path: "/api/v1/x" }))?.name).toBe("exact");
+      expect(table.match(req({ path: "/api/v1/y" }))?.name).toBe("prefix");
+      expect(table.match(req({ path: "/Api/V1/y", headers: { "x-tenant": "b" } }))?.name).toBe("any-case");
+      expect(table.match(req({ path: "/Api/V1/y" }))).toBeUndefined();
+    }
+  });
+});

@@ -67,28 +67,33 @@ interface CompiledRoute {
 }
 
 interface TrieNode {
+  id: number;
   children: Map<string, TrieNode>;
   routes: number[];
+  /** Routes of this node and its ancestors in order, filled on first visit. */
+  inherited?: number[];
 }
-
-const newNode = (): TrieNode => ({ children: new Map(), routes: [] });
 
 /**
  * The routes of one host, indexed: exact paths in maps, prefixes (and regex literal
  * prefixes) in character tries, so a match examines only routes that could match.
  */
 export class HostRoutes {
+  private nodes = 0;
+  private readonly newNode = (): TrieNode => ({ id: this.nodes++, children: new Map(), routes: [] });
   private readonly exact = new Map<string, number[]>();
   private readonly exactIgnoreCase = new Map<string, number[]>();
-  private readonly prefixes = newNode();
-  private readonly prefixesIgnoreCase = newNode();
+  private readonly prefixes = this.newNode();
+  private readonly prefixesIgnoreCase = this.newNode();
+  /** Merged candidate lists by the lists they merge: requests differ in path, rarely in candidates. */
+  private readonly merged = new Map<string, number[]>();
 
   constructor(private readonly routes: readonly CompiledRoute[]) {
     routes.forEach((compiled, order) => {
       const keys = compiled.blocks === null ? [{ kind: "prefix", value: "", ignoreCase: false } as const] : compiled.route.match!.map(indexKey);
       for (const key of new Map(keys.map((k) => [`${k.kind}|${k.ignoreCase}|${k.value}`, k])).values()) {
         if (key.kind === "exact") addTo(key.ignoreCase ? this.exactIgnoreCase : this.exact, key.value, order);
-        else insert(key.ignoreCase ? this.prefixesIgnoreCase : this.prefixes, key.value, order);
+        else insert(key.ignoreCase ? this.prefixesIgnoreCase : this.prefixes, key.value, order, this.newNode);
       }
     });
   }
@@ -119,17 +124,24 @@ export class HostRoutes {
     return undefined;
   }
 
+  // The candidates are the exact lists plus every route on the trie walk, which the deepest
+  // node reached carries merged; merging several of those is cached, so a request pays
+  // no allocation or sort however many routes share its prefix.
   private candidates(path: string): number[] {
-    const lists: number[][] = [];
-    const exact = this.exact.get(path);
-    if (exact) lists.push(exact);
     const lower = path.toLowerCase();
+    const exact = this.exact.get(path);
     const exactIgnoreCase = this.exactIgnoreCase.get(lower);
-    if (exactIgnoreCase) lists.push(exactIgnoreCase);
-    walk(this.prefixes, path, lists);
-    walk(this.prefixesIgnoreCase, lower, lists);
-    if (lists.length === 1) return lists[0]!;
-    return [...new Set(lists.flat())].sort((a, b) => a - b);
+    const prefixed = deepest(this.prefixes, path);
+    const prefixedIgnoreCase = deepest(this.prefixesIgnoreCase, lower);
+    const lists = [exact, exactIgnoreCase, prefixed.inherited, prefixedIgnoreCase.inherited].filter((l): l is number[] => !!l?.length);
+    if (lists.length <= 1) return lists[0] ?? [];
+    const key = `${exact ? path : ""}\u0000${exactIgnoreCase ? lower : ""}\u0000${prefixed.id}\u0000${prefixedIgnoreCase.id}`;
+    let merged = this.merged.get(key);
+    if (!merged) {
+      if (this.merged.size > 10_000) this.merged.clear();
+      this.merged.set(key, (merged = [...new Set(lists.flat())].sort((a, b) => a - b)));
+    }
+    return merged;
   }
 }
 
@@ -151,7 +163,7 @@ function addTo<T>(map: Map<string, T[]>, key: string, item: T): void {
   else map.set(key, [item]);
 }
 
-function insert(root: TrieNode, prefix: string, order: number): void {
+function insert(root: TrieNode, prefix: string, order: number, newNode: () => TrieNode): void {
   let node = root;
   for (const char of prefix) {
     let next = node.children.get(char);
@@ -161,14 +173,17 @@ function insert(root: TrieNode, prefix: string, order: number): void {
   node.routes.push(order);
 }
 
-function walk(root: TrieNode, path: string, lists: number[][]): void {
-  let node: TrieNode | undefined = root;
-  if (node.routes.length) lists.push(node.routes);
+/** The deepest node on `path`'s walk, its `inherited` list filled (ascending, no repeats). */
+function deepest(root: TrieNode, path: string): TrieNode & { inherited: number[] } {
+  let node = root as TrieNode & { inherited: number[] };
+  node.inherited ??= node.routes;
   for (const char of path) {
-    node = node.children.get(char);
-    if (!node) return;
-    if (node.routes.length) lists.push(node.routes);
+    const next = node.children.get(char);
+    if (!next) break;
+    next.inherited ??= next.routes.length ? [...new Set([...node.inherited, ...next.routes])].sort((a, b) => a - b) : node.inherited;
+    node = next as TrieNode & { inherited: number[] };
   }
+  return node;
 }
 
 type IndexKey = { kind: "exact" | "prefix"; value: string; ignoreCase: boolean };
