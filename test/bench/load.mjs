@@ -3,58 +3,75 @@
 import { execFile } from "node:child_process";
 import http from "node:http";
 import { promisify } from "node:util";
+import { summarizeSamples } from "./stats.mjs";
 
 const run = promisify(execFile);
 
+/** Raised when wrk's output has no rate in it. */
+export class WrkOutputError extends Error {
+  code = "wrk_output";
+  constructor(output) {
+    super(`wrk printed no rate:\n${output}`);
+    this.name = "WrkOutputError";
+  }
+}
+
+/**
+ * What wrk printed: requests/s, total requests, non-2xx/3xx responses, socket errors
+ * (connect, read, write, timeout summed) and the error line as printed.
+ */
+export function parseWrkOutput(stdout) {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  if (!Number.isFinite(rps)) throw new WrkOutputError(stdout);
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+  const errorLine = /Socket errors:.*/.exec(stdout)?.[0] ?? "";
+  const socketErrors = [...errorLine.matchAll(/(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  return { rps, requests, non2xx, socketErrors, errorLine };
+}
+
 /** Throughput with wrk: requests/s over `seconds` at `connections` connections. */
-export async function wrkThroughput(url, { seconds = 5, connections = 32, threads = 2 } = {}) {
-  const { stdout } = await run("wrk", [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, url], {
+export async function wrkThroughput(url, { seconds = 5, connections = 32, threads = 2, headers = {} } = {}) {
+  const flags = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
+  const { stdout } = await run("wrk", [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, ...flags, url], {
     timeout: (seconds + 30) * 1000,
   });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-  const errors = /Socket errors:.*/.exec(stdout)?.[0] ?? "";
-  if (!Number.isFinite(rps)) throw new Error(`wrk printed no rate:\n${stdout}`);
-  return { rps, non2xx, errors };
+  return parseWrkOutput(stdout);
+}
+
+/** One GET on `agent`; resolves to the status and headers once the body is read. */
+export function get(url, { agent, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
 }
 
 /**
  * Sequential requests on one keep-alive connection for `seconds`; every sample kept.
- * Returns percentiles in microseconds and the stalls (samples over 50 ms).
+ * Returns percentiles in microseconds, the stalls (samples over 50 ms) and the failures
+ * (status >= 400 or a connection error).
  */
 export async function latencySamples(url, { seconds = 3, headers = {} } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const samples = [];
   let failures = 0;
+  let lastStatus = 0;
   const end = performance.now() + seconds * 1000;
-  while (performance.now() < end) {
-    const t0 = process.hrtime.bigint();
-    const status = await new Promise((resolve, reject) => {
-      const req = http.get(url, { agent, headers }, (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode));
-      });
-      req.on("error", reject);
-    });
-    samples.push(Number(process.hrtime.bigint() - t0) / 1000);
-    if (status >= 400) failures++;
+  try {
+    while (performance.now() < end) {
+      const t0 = process.hrtime.bigint();
+      const { status } = await get(url, { agent, headers });
+      samples.push(Number(process.hrtime.bigint() - t0) / 1000);
+      lastStatus = status;
+      if (status >= 400) failures++;
+    }
+  } finally {
+    agent.destroy();
   }
-  agent.destroy();
-  samples.sort((a, b) => a - b);
-  const at = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
-  return {
-    count: samples.length,
-    failures,
-    p50: at(0.5),
-    p90: at(0.9),
-    p99: at(0.99),
-    max: samples[samples.length - 1],
-    stalls: samples.filter((s) => s > 50_000).length,
-  };
-}
-
-export function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return { ...summarizeSamples(samples), failures, lastStatus };
 }

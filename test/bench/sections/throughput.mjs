@@ -1,0 +1,41 @@
+// Throughput and latency of every configuration, A B C / C B A each round so drift
+// cancels: wrk for requests/s, the raw-sample client for p50/p99 and stalls.
+import { latencySamples, wrkThroughput } from "../load.mjs";
+import { median, spread } from "../stats.mjs";
+
+/**
+ * `configs`: `{ id, label, url, headers? }`. Returns per config the median rps with its
+ * spread, medians of p50/p99 over rounds, the stalls summed, and any failed requests.
+ */
+export async function measureThroughput(configs, { rounds, seconds, latencySeconds, connections, log }) {
+  const results = Object.fromEntries(configs.map((c) => [c.id, { rps: [], lat: [], non2xx: 0, socketErrors: 0 }]));
+  for (const c of configs) await wrkThroughput(c.url, { seconds: 1, connections, headers: c.headers }); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    for (const c of r % 2 ? [...configs].reverse() : configs) {
+      const t = await wrkThroughput(c.url, { seconds, connections, headers: c.headers });
+      const l = await latencySamples(c.url, { seconds: latencySeconds, headers: c.headers });
+      const into = results[c.id];
+      into.rps.push(t.rps);
+      into.lat.push(l);
+      into.non2xx += t.non2xx + l.failures;
+      into.socketErrors += t.socketErrors;
+      log(`round ${r + 1} ${c.id.padEnd(8)} ${t.rps.toFixed(0).padStart(7)} rps  p50 ${l.p50.toFixed(0)} µs  p99 ${l.p99.toFixed(0)} µs  stalls ${l.stalls}${t.non2xx + l.failures ? `  FAILED ${t.non2xx + l.failures} (last ${l.lastStatus})` : ""}`);
+    }
+  }
+  return configs.map((c) => {
+    const r = results[c.id];
+    return {
+      ...c,
+      rps: median(r.rps),
+      spread: spread(r.rps),
+      p50: median(r.lat.map((l) => l.p50)),
+      p99: median(r.lat.map((l) => l.p99)),
+      p99spread: spread(r.lat.map((l) => l.p99)),
+      stalls: r.lat.reduce((n, l) => n + l.stalls, 0),
+      maxMs: Math.max(...r.lat.map((l) => l.max)) / 1000,
+      samples: r.lat.reduce((n, l) => n + l.count, 0),
+      failed: r.non2xx,
+      socketErrors: r.socketErrors,
+    };
+  });
+}
