@@ -34,7 +34,11 @@ export function GraphSvg({ graph }: { graph: ServiceGraph }) {
                 {n.label}
               </text>
               {[...placed.versions].map(([version, v]) =>
-                version === "" ? null : (
+                version === "" ? (
+                  <text key="namespace" x={v.x} y={v.y + 16} class="node-namespace">
+                    {n.namespace}
+                  </text>
+                ) : (
                   <g key={version} class="version">
                     <rect x={v.x} y={v.y} width={v.width} height={v.height} rx="4" />
                     <text x={v.x + 8} y={v.y + 16}>

@@ -21,7 +21,7 @@ export interface Layout {
   placed: Map<string, Placed>;
 }
 
-export const SIZES = { nodeWidth: 150, header: 26, versionHeight: 24, versionGap: 6, padding: 8, layerGap: 170, rowGap: 34, margin: 20 };
+export const SIZES = { nodeWidth: 180, header: 26, versionHeight: 24, versionGap: 6, padding: 8, layerGap: 200, rowGap: 34, margin: 20 };
 
 export function layeredLayout(graph: ServiceGraph): Layout {
   const layer = layersOf(graph);

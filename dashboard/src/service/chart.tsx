@@ -19,7 +19,7 @@ export function Chart({ title, lines, format }: { title: string; lines: { versio
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${title}: latest ${latest || "no data"}`}>
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${title}: latest ${latest || "no data"}`} data-points={Math.max(0, ...lines.map((l) => l.points.length))}>
         <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(min)} y2={y(min)} class="axis" />
         <text x={PAD.left - 4} y={PAD.top + 8} text-anchor="end" class="tick">
           {values.length ? format(max) : ""}
@@ -27,9 +27,15 @@ export function Chart({ title, lines, format }: { title: string; lines: { versio
         <text x={PAD.left - 4} y={HEIGHT - PAD.bottom} text-anchor="end" class="tick">
           {values.length ? format(min) : ""}
         </text>
-        {lines.map((line, i) => (
-          <polyline key={line.version} class={`series s${i % 6}`} points={segments(line.points, x, y)} />
-        ))}
+        {lines.map((line, i) => {
+          const last = [...line.points].reverse().find((p) => p.value !== null);
+          return (
+            <g key={line.version} class={`s${i % 6}`}>
+              <polyline class="series" points={segments(line.points, x, y)} />
+              {last && <circle class="last" cx={x(last.at)} cy={y(last.value!)} r="2.5" />}
+            </g>
+          );
+        })}
       </svg>
       <ul class="chart-legend">
         {lines.map((line, i) => (

@@ -83,11 +83,16 @@ export function ServiceView({ namespace, name }: { namespace: string; name: stri
           </table>
         )}
         {versions.length > 0 && (
+          <p class="hint">
+            Each point is the last {window}, polled every {REFRESH_MS / 1000} s while this page is open.
+          </p>
+        )}
+        {versions.length > 0 && (
           <div class="charts">
             {CHARTS.map((chart) => (
               <Chart
                 key={chart.metric}
-                title={`${chart.title} (${window} window, every ${REFRESH_MS / 1000} s)`}
+                title={chart.title}
                 format={chart.format}
                 lines={versions.map((version) => ({ version, points: history.current.series(chart.metric, version) }))}
               />
