@@ -160,6 +160,21 @@ describe("resilience", () => {
     await failed.arrayBuffer();
   });
 
+  it("replays a buffered request body on retry, and sends a body past the buffer limit once", async () => {
+    const small = "x".repeat(10_000);
+    const replayed = await mesh.gateway("/retry/flaky?key=body-small&fail=1", { method: "POST", body: small });
+    const echoed = await json(replayed);
+    expect(replayed.status).toBe(200);
+    expect(echoed.body).toBe(small);
+
+    const large = "y".repeat(100_000);
+    const once = await mesh.gateway("/retry/flaky?key=body-large&fail=1", { method: "POST", body: large });
+    await once.arrayBuffer();
+    expect(once.status).toBe(503);
+    const second = await json(await mesh.gateway("/retry/flaky?key=body-large&fail=1", { method: "POST", body: large }));
+    expect(second.body.length).toBe(large.length);
+  });
+
   it("the retry budget stops a retry storm against a failing destination", async () => {
     const before = await hits("storm-v1", "/status/500");
     const requests = 100;
