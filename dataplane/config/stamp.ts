@@ -5,6 +5,8 @@ export const STALE_HEADER = "x-isthmus-stale";
 
 /** The response with the snapshot headers set (copied when its headers are immutable). */
 export function stampSnapshot(response: Response, version: number, stale: boolean): Response {
+  // A WebSocket upgrade cannot be copied without losing its socket: pass it through as is.
+  if (response.status === 101) return response;
   const out = new Response(response.body, response);
   out.headers.set(SNAPSHOT_HEADER, String(version));
   if (stale) out.headers.set(STALE_HEADER, "1");
