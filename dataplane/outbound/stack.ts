@@ -1,6 +1,7 @@
 import { compose } from "../layer.ts";
 import { meshErrorResponses } from "../errors-layer.ts";
 import type { OutboundCall, OutboundHandler, OutboundLayer } from "./call.ts";
+import { circuitBreaker } from "./circuit-breaker.ts";
 import { chooseDestination } from "./destination.ts";
 import { dispatch } from "./terminal.ts";
 import { chooseEndpoint } from "./endpoint.ts";
@@ -32,10 +33,11 @@ const pass: OutboundLayer = (request, call, next) => next(request, call);
 /**
  * The outbound stack, Envoy's router in small layers: route match, edge extras, redirect,
  * fault, destination (weights / sticky), rewrite, headers, mirror, timeouts and retries;
- * then per attempt: endpoint (load balancer minus ejected), identity, trace, dispatch.
+ * then per attempt: circuit breaker, endpoint (load balancer minus ejected), identity,
+ * trace, dispatch.
  */
 export function outboundStack(slots: OutboundSlots = {}): OutboundHandler {
-  const attempt = compose<OutboundCall>([chooseEndpoint, slots.identity ?? pass, slots.trace ?? pass], dispatch);
+  const attempt = compose<OutboundCall>([circuitBreaker, chooseEndpoint, slots.identity ?? pass, slots.trace ?? pass], dispatch);
   return compose<OutboundCall>(
     [
       slots.telemetry ?? pass,

@@ -79,6 +79,9 @@ spec:
   - match: [{ uri: { prefix: /side/ } }]
     rewrite: { uri: / }
     route: [{ destination: { host: side } }]
+  - match: [{ uri: { prefix: /limited/ } }]
+    rewrite: { uri: / }
+    route: [{ destination: { host: shadow } }]
   - match: [{ uri: { prefix: /canary/ } }]
     rewrite: { uri: / }
     route: [{ destination: { host: back, subset: v1 }, weight: 100 }, { destination: { host: back, subset: v2 }, weight: 0 }]
@@ -101,6 +104,14 @@ spec:
   trafficPolicy:
     loadBalancer: { simple: ROUND_ROBIN }
     outlierDetection: { consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 2s, maxEjectionPercent: 100 }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: shadow }
+spec:
+  host: shadow
+  trafficPolicy:
+    connectionPool: { http: { http2MaxRequests: 2 } }
 ---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule

@@ -197,6 +197,16 @@ describe("resilience", () => {
     expect(back["pool-b"] ?? 0).toBeGreaterThan(0);
   });
 
+  it("circuit breaking refuses requests past http2MaxRequests in flight with 503 UO", async () => {
+    const answers = await Promise.all(Array.from({ length: 6 }, () => mesh.gateway("/limited/slow?ms=600")));
+    const statuses = answers.map((response) => response.status).sort();
+    const refused = answers.filter((response) => response.status === 503);
+    expect(statuses).toEqual([200, 200, 503, 503, 503, 503]);
+    for (const response of refused) expect((await json(response)).error).toMatchObject({ code: "overflow", flags: "UO" });
+    // Once they finished, the destination takes requests again.
+    expect((await mesh.gateway("/limited/x")).status).toBe(200);
+  });
+
   it("the route timeout fires with 504 UT", async () => {
     const started = Date.now();
     const response = await mesh.gateway("/timeout/slow?ms=3000");
