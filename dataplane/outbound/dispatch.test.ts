@@ -44,6 +44,15 @@ describe("dispatchToEndpoint", () => {
     expect(await response.json()).toEqual({ url: "/base/ratings/1?x=1", host: `127.0.0.1:${port}` });
   });
 
+  it("sends origin requests through the named mTLS certificate binding when one is configured", async () => {
+    const through: string[] = [];
+    const env = { MESH_CLIENT_CERT: { fetch: async (request: Request) => (through.push(request.url), new Response("with certificate")) } };
+    const response = await dispatchToEndpoint(new Request("http://payments/charge"), "https://payments.example.com/v1", env, "mesh-client-cert");
+    expect(await response.text()).toBe("with certificate");
+    expect(through).toEqual(["https://payments.example.com/v1/charge"]);
+    await expect(dispatchToEndpoint(new Request("http://payments/charge"), "https://payments.example.com", {}, "absent")).rejects.toBeInstanceOf(UpstreamConnectFailureError);
+  });
+
   it("reports a missing binding or an unreachable origin as an upstream connect failure (UF)", async () => {
     await expect(dispatchToEndpoint(new Request("http://x/"), "worker://nowhere", {})).rejects.toBeInstanceOf(UpstreamConnectFailureError);
     await expect(dispatchToEndpoint(new Request("http://x/"), "http://127.0.0.1:1", {})).rejects.toMatchObject({ code: "upstream_connect_failure", status: 503 });

@@ -25,13 +25,18 @@ export function bindingName(name: string): string {
  * fetch to that origin with the request's path and query (appended to the base path);
  * `dispatch://NAMESPACE_BINDING/SCRIPT` -> `env[NAMESPACE_BINDING].get(SCRIPT)`.
  * A missing binding or a thrown fetch is an upstream connect failure (UF).
+ *
+ * `clientCertificate` names the mTLS certificate binding (Cloudflare's `mtls_certificates`,
+ * from a DestinationRule's `tls.credentialName`) that origin requests go through, so the
+ * origin sees the mesh's client certificate.
  */
 export async function dispatchToEndpoint(
   request: Request,
   address: string,
   env: Record<string, unknown>,
+  clientCertificate?: string,
 ): Promise<Response> {
-  const target = fetcherFor(address, env);
+  const target = fetcherFor(address, env, clientCertificate);
   try {
     return await target.fetch(target.rewrite ? target.rewrite(request) : request);
   } catch (error) {
@@ -46,7 +51,7 @@ interface Target extends Fetcher {
   rewrite?: (request: Request) => Request;
 }
 
-function fetcherFor(address: string, env: Record<string, unknown>): Target {
+function fetcherFor(address: string, env: Record<string, unknown>, clientCertificate?: string): Target {
   const scheme = address.slice(0, address.indexOf("://"));
   switch (scheme) {
     case "worker": {
@@ -70,8 +75,16 @@ function fetcherFor(address: string, env: Record<string, unknown>): Target {
     case "https": {
       const origin = new URL(address);
       const base = origin.pathname.replace(/\/$/, "");
+      let send = originFetch as (request: Request) => Promise<Response>;
+      if (clientCertificate) {
+        const certificate = env[bindingName(clientCertificate)] as Fetcher | undefined;
+        if (!certificate || typeof certificate.fetch !== "function") {
+          throw new UpstreamConnectFailureError(address, `no mTLS certificate binding ${bindingName(clientCertificate)}`);
+        }
+        send = (request) => certificate.fetch(request);
+      }
       return {
-        fetch: (request) => originFetch(request),
+        fetch: send,
         rewrite: (request) => {
           const from = new URL(request.url);
           const to = new URL(origin.origin);

@@ -1,8 +1,15 @@
 import type { OutboundHandler } from "./call.ts";
 import { dispatchToEndpoint } from "./dispatch.ts";
 
-/** The end of the outbound stack: sends the request to the endpoint chosen for this attempt. */
+/**
+ * The end of the outbound stack: sends the request to the endpoint chosen for this attempt,
+ * with the destination's client certificate (`trafficPolicy.tls.credentialName` under
+ * SIMPLE or MUTUAL) for origin endpoints.
+ */
 export const dispatch: OutboundHandler = (request, call) => {
   if (!call.endpoint) throw new Error("dispatch reached without an endpoint");
-  return dispatchToEndpoint(request, call.endpoint.address, call.env);
+  const destination = call.destination!;
+  const tls = call.mesh.subset(destination.service, destination.subset)?.policy.tls;
+  const certificate = tls?.mode === "MUTUAL" || tls?.mode === "SIMPLE" ? tls.credentialName : undefined;
+  return dispatchToEndpoint(request, call.endpoint.address, call.env, certificate);
 };
