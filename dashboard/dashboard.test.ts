@@ -113,6 +113,10 @@ describe("the dashboard in a browser", () => {
       const before = await page.locator(".updated").textContent();
       await until(async () => (await page.locator(".updated").textContent()) !== before, 15_000, "a live refresh");
       await page.screenshot({ path: `${SCREENSHOTS}service-graph.png` });
+      // Keyboard: a service node is a link; Enter opens the service's page.
+      await page.locator('svg a[aria-label^="Service reviews"]').focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: "reviews.default" }).waitFor();
       await page.close();
     } finally {
       await traffic.stop();

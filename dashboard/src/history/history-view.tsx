@@ -68,21 +68,22 @@ export function HistoryView() {
                 <td>{formatTime(revision.createdAt)}</td>
                 <td>{revision.actor}</td>
                 <td>
-                  {revision.operation}
-                  {revision.message ? `: ${revision.message}` : ""} — {revision.changes.map((c) => `${c.kind} ${c.namespace}/${c.name} ${c.action}`).join(", ")}
+                  {revision.operation}: {revision.message || changesSummary(revision)}
                 </td>
-                <td class="actions">
-                  <button type="button" class="secondary" aria-expanded={open === revision.number} onClick={() => setOpen(open === revision.number ? null : revision.number)}>
-                    {open === revision.number ? "Hide" : "Show"} change
-                  </button>
-                  <button
-                    type="button"
-                    disabled={!editable || busy || i === 0}
-                    title={i === 0 ? "This is the current state" : undefined}
-                    onClick={() => void rollback(revision.number)}
-                  >
-                    Roll back to #{revision.number}
-                  </button>
+                <td>
+                  <div class="actions">
+                    <button type="button" class="secondary" aria-expanded={open === revision.number} onClick={() => setOpen(open === revision.number ? null : revision.number)}>
+                      {open === revision.number ? "Hide" : "Show"} change
+                    </button>
+                    <button
+                      type="button"
+                      disabled={!editable || busy || i === 0}
+                      title={i === 0 ? "This is the current state" : undefined}
+                      onClick={() => void rollback(revision.number)}
+                    >
+                      Roll back to #{revision.number}
+                    </button>
+                  </div>
                 </td>
               </tr>
               {open === revision.number && (
@@ -98,6 +99,12 @@ export function HistoryView() {
       </table>
     </section>
   );
+}
+
+function changesSummary(revision: Revision): string {
+  const listed = revision.changes.slice(0, 3).map((c) => `${c.kind} ${c.namespace}/${c.name} ${c.action}`);
+  const more = revision.changes.length - listed.length;
+  return listed.join(", ") + (more > 0 ? ` and ${more} more` : "");
 }
 
 function RevisionDetail({ number }: { number: number }) {
