@@ -32,7 +32,8 @@ export function parseWrkOutput(stdout) {
 
 /** Throughput with wrk: requests/s over `seconds` at `connections` connections. */
 export async function wrkThroughput(url, { seconds = 5, connections = 32, threads = 2, headers = {} } = {}) {
-  const flags = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
+  // wrk replaces its own Host only when given as `Host`; any other spelling sends two.
+  const flags = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name.toLowerCase() === "host" ? "Host" : name}: ${value}`]);
   const { stdout } = await run("wrk", [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, ...flags, url], {
     timeout: (seconds + 30) * 1000,
   });

@@ -1,35 +1,66 @@
 // `npm run bench`: the mesh against direct calls and against nginx, side by side in one
-// run. Writes docs/BENCHMARKS.md. Exits non-zero only when a run failed, never because a
-// figure is slow.
+// run, then the mesh's own figures. Writes docs/BENCHMARKS.md. Exits non-zero only when a
+// run failed (a section threw or requests failed), never because a figure is slow.
 import { execFileSync, spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Miniflare } from "miniflare";
 import { buildWorker, repoRoot } from "../../local/build.mjs";
-import { latencySamples, median, wrkThroughput } from "./load.mjs";
+import { HIT } from "./configs/resources.mjs";
+import { VARIANTS, endpointWorker, hostOf } from "./configs/variants.mjs";
+import { buildScripts, startBenchMesh } from "./mesh.mjs";
 import { startNginxSplit } from "./nginx.mjs";
+import { configurationsTable, hopTable, renderDoc } from "./report.mjs";
+import { measureApplies } from "./sections/control.mjs";
+import { measureBundles } from "./sections/bundles.mjs";
+import { measureIdentity } from "./sections/identity.mjs";
+import { measureIsolate } from "./sections/isolate.mjs";
+import { measurePropagation } from "./sections/propagation.mjs";
+import { measureScaling } from "./sections/scaling.mjs";
+import { measureSplit } from "./sections/split.mjs";
+import { measureThroughput } from "./sections/throughput.mjs";
+import { virtualService } from "./configs/resources.mjs";
 
+const SECTIONS = ["throughput", "split", "propagation", "identity", "control", "scaling", "isolate", "bundles"];
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: "string", default: "3" },
-    seconds: { type: "string", default: "5" },
+    quick: { type: "boolean" },
+    sections: { type: "string" },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
     connections: { type: "string", default: "32" },
     out: { type: "string", default: "docs/BENCHMARKS.md" },
+    "sink-port": { type: "string", default: "18999" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (args.help) {
-  console.log(`usage: npm run bench -- [--rounds N] [--seconds S] [--connections C] [--out FILE]
+  console.log(`usage: npm run bench -- [--quick] [--sections a,b] [--rounds N] [--seconds S] [--connections C] [--out FILE]
 
-Measures, on 127.0.0.1 only and bounded in time, each configuration A B A B:
-  direct     the trivial service Worker on its own socket (the floor)
-  binding    a bare gateway Worker forwarding through a service binding (the platform)
-  nginx      nginx split_clients 90/10 in front of two copies of the service
-and writes the figures with the command, machine and versions to --out.`);
+Sections (default all): ${SECTIONS.join(", ")}
+  throughput   direct / bare binding / nginx / full mesh (withMesh, sidecar) / identity off, PoP /
+               telemetry off, A B A B: req/s (wrk), p50/p99 and stalls (raw samples)
+  split        10,000 requests: 90/10 accuracy; 1,000 users x 10: stickiness
+  propagation  20 config changes: apply answered -> gateway routing by it
+  identity     JWT-SVID verify cached/uncached, sign, CSR in workerd; JWT-SVIDs/s and CSRs/s via REST
+  control      applies/s of a 20-document file
+  scaling      routes, services, policies at 10/100/1,000: through the gateway and in Node
+  isolate      fresh workerd: ready and first-response time, RSS with a 50- vs 1,000-route snapshot
+  bundles      raw and gzip size of each Worker
+--quick shortens every section (about 3 minutes); 127.0.0.1 only; bounded in time.`);
   process.exit(0);
 }
+const quick = args.quick === true;
+const chosen = args.sections ? args.sections.split(",").map((s) => s.trim()) : SECTIONS;
+for (const s of chosen) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s} (${SECTIONS.join(", ")})`);
+const params = {
+  rounds: Number(args.rounds ?? (quick ? 2 : 3)),
+  seconds: Number(args.seconds ?? (quick ? 2 : 5)),
+  latencySeconds: quick ? 1 : 3,
+  connections: Number(args.connections),
+};
+const log = (line) => console.log(line);
 
 function ensureTool(cmd, pkg) {
   try {
@@ -42,113 +73,132 @@ function ensureTool(cmd, pkg) {
 ensureTool("wrk", "wrk");
 ensureTool("nginx", "nginx-light");
 
-const build = resolve(repoRoot, ".isthmus/bench");
-const echo = await buildWorker("test/bench/workers/echo.ts", `${build}/echo.js`);
-const forward = await buildWorker("test/bench/workers/forward.ts", `${build}/forward.js`);
+const started = performance.now();
+const report = {
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+  date: new Date().toISOString().slice(0, 10),
+  load: { start: os.loadavg()[0].toFixed(2) },
+  params,
+  refreshMs: 1000,
+  failures: [],
+  findings: [],
+  checks: [],
+  skipped: [],
+};
+const buildDir = resolve(repoRoot, ".isthmus/bench");
+const scripts = await buildScripts(buildDir);
+const mesh = await startBenchMesh({ scripts, buildDir, sinkPort: Number(args["sink-port"]), refreshMs: report.refreshMs });
+let nginx;
 
-const port = { direct: 18901, directB: 18902, binding: 18903, nginx: 18904 };
-const worker = (name, scriptPath, extra = {}) => ({
-  name,
-  modules: true,
-  scriptPath,
-  compatibilityDate: "2026-04-26",
-  ...extra,
-});
-const mf = new Miniflare({
-  workers: [
-    worker("echo", echo, { unsafeDirectSockets: [{ host: "127.0.0.1", port: port.direct }] }),
-    worker("echo-b", echo, { unsafeDirectSockets: [{ host: "127.0.0.1", port: port.directB }] }),
-    worker("forward", forward, {
-      serviceBindings: { UPSTREAM: "echo" },
-      unsafeDirectSockets: [{ host: "127.0.0.1", port: port.binding }],
-    }),
-  ],
-});
-await mf.ready;
-const nginx = await startNginxSplit({ port: port.nginx, upstreamA: port.direct, upstreamB: port.directB });
-
-const configs = [
-  { id: "direct", label: "service called directly (floor)", url: `http://127.0.0.1:${port.direct}/api/v1/products` },
-  { id: "binding", label: "gateway -> service binding, no mesh (platform)", url: `http://127.0.0.1:${port.binding}/api/v1/products` },
-  { id: "nginx", label: "nginx split_clients 90/10 -> service", url: `http://127.0.0.1:${port.nginx}/api/v1/products` },
-];
-
-const rounds = Number(args.rounds);
-const seconds = Number(args.seconds);
-const connections = Number(args.connections);
-const results = Object.fromEntries(configs.map((c) => [c.id, { rps: [], lat: [] }]));
-let failed = false;
-try {
-  for (const c of configs) await wrkThroughput(c.url, { seconds: 1, connections }); // warm-up
-  for (let r = 0; r < rounds; r++) {
-    for (const c of r % 2 ? [...configs].reverse() : configs) {
-      const t = await wrkThroughput(c.url, { seconds, connections });
-      if (t.non2xx || t.errors) console.warn(`${c.id}: ${t.non2xx} non-2xx ${t.errors}`);
-      const l = await latencySamples(c.url, { seconds: Math.min(3, seconds) });
-      if (l.failures) failed = true;
-      results[c.id].rps.push(t.rps);
-      results[c.id].lat.push(l);
-      console.log(`round ${r + 1} ${c.id.padEnd(8)} ${t.rps.toFixed(0).padStart(7)} rps  p50 ${l.p50.toFixed(0)} µs  p99 ${l.p99.toFixed(0)} µs  stalls ${l.stalls}`);
-    }
+/** Runs one section; a throw is recorded as a failure and the run goes on. */
+async function section(name, run) {
+  if (!chosen.includes(name)) return;
+  log(`\n== ${name}`);
+  const t0 = performance.now();
+  try {
+    await run();
+  } catch (error) {
+    console.error(error);
+    report.failures.push(`${name}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   }
-} catch (e) {
-  console.error(e);
-  failed = true;
-} finally {
-  await nginx.stop();
-  await mf.dispose();
+  log(`   (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }
 
-const summary = configs.map((c) => {
-  const r = results[c.id];
-  const rps = median(r.rps);
-  return {
-    ...c,
-    rps,
-    spread: r.rps.length ? [Math.min(...r.rps), Math.max(...r.rps)] : [0, 0],
-    p50: median(r.lat.map((l) => l.p50)),
-    p99: median(r.lat.map((l) => l.p99)),
-    stalls: r.lat.reduce((n, l) => n + l.stalls, 0),
-  };
-});
-const by = Object.fromEntries(summary.map((s) => [s.id, s]));
-const ratio = (a, b) => (b ? (a / b).toFixed(2) : "-");
+try {
+  await section("throughput", async () => {
+    // Identity really is enforced where the column says so: a call straight to the
+    // service Worker, without the gateway's SVID, must be refused; with identity off it passes.
+    for (const [id, expected] of [["mesh", 401], ["sidecar", 401], ["pop", 401], ["idoff", 200]]) {
+      const variant = VARIANTS.find((v) => v.id === id);
+      const worker = await mesh.mf.getWorker(endpointWorker(variant, "v1"));
+      const res = await worker.fetch(`http://echo${HIT.path}`);
+      await res.text();
+      const ok = res.status === expected;
+      report.checks.push(`${variant.label}: a request to the service without the gateway's credentials answers ${res.status} (${ok ? "as expected" : `expected ${expected}`}).`);
+      if (!ok) report.failures.push(`identity check ${id}: ${res.status}, expected ${expected}`);
+    }
+    const urls = mesh.urls;
+    nginx = await startNginxSplit({ port: 18998, upstreamA: new URL(urls.echo).port, upstreamB: new URL(urls["echo-b"]).port });
+    const path = HIT.path;
+    const configs = [
+      { id: "direct", label: "service called directly (floor)", url: `${urls.echo}${path}` },
+      { id: "binding", label: "gateway -> service binding, no mesh (platform)", url: `${urls.forward}${path}` },
+      { id: "nginx", label: "nginx split_clients 90/10 -> service", url: `http://127.0.0.1:18998${path}` },
+      ...VARIANTS.map((v) => ({ id: v.id, label: v.label, url: `${urls[v.gateway]}${path}`, headers: { host: hostOf(v), ...HIT.headers } })),
+    ];
+    const sinkBefore = await (await fetch(urls.sink)).json();
+    report.throughput = await measureThroughput(configs, { ...params, log });
+    const sinkAfter = await (await fetch(urls.sink)).json();
+    report.sink = { exports: sinkAfter.exports - sinkBefore.exports, bytes: sinkAfter.bytes - sinkBefore.bytes };
+    for (const s of report.throughput) if (s.failed || s.socketErrors) report.failures.push(`${s.id}: ${s.failed} failed requests, ${s.socketErrors} socket errors`);
+    log(`\n${configurationsTable(report.throughput)}\n\n${hopTable(report.throughput)}`);
+    await nginx.stop();
+    nginx = undefined;
+  });
 
+  await section("split", async () => {
+    report.split = await measureSplit(mesh.urls.gw, hostOf(VARIANTS[0]), quick ? { requests: 2000, users: 200, perUser: 5 } : {});
+    log(`split: ${JSON.stringify(report.split)}`);
+    if (report.split.failed) report.failures.push(`split: ${report.split.failed} failed requests`);
+    if (report.split.switchedShare > 0) report.findings.push(`Stickiness broken: ${(100 * report.split.switchedShare).toFixed(2)} % of users switched subset.`);
+  });
+
+  await section("propagation", async () => {
+    const variant = VARIANTS[0];
+    report.propagation = await measurePropagation(mesh, { resources: { virtualService: virtualService(`bench-${variant.id}`, hostOf(variant)) }, host: hostOf(variant), changes: quick ? 5 : 20 });
+    log(`propagation: ${JSON.stringify(report.propagation)}`);
+  });
+
+  await section("identity", async () => {
+    report.identity = await measureIdentity(mesh, buildDir, { quick });
+    for (const x of report.identity) log(`${x.what}: ${Math.round(x.perSecond)}/s`);
+  });
+
+  await section("control", async () => {
+    report.applies = await measureApplies(mesh, { applies: quick ? 5 : 20 });
+    log(`applies: ${JSON.stringify(report.applies)}`);
+  });
+
+  await section("isolate", async () => {
+    report.isolate = await measureIsolate(mesh, scripts, buildDir, { runs: quick ? 1 : 3 });
+    log(`isolate: ${JSON.stringify(report.isolate)}`);
+  });
+
+  await section("scaling", async () => {
+    const micro = await import(await buildWorker("test/bench/micro/matchers.ts", join(buildDir, "micro.mjs")));
+    report.scaling = await measureScaling(mesh, micro, { counts: [10, 100, 1000], latencySeconds: quick ? 1 : 2, seconds: quick ? 1 : 2, connections: params.connections, log });
+    const at = (dimension, count) => report.scaling.find((p) => p.dimension === dimension && p.count === count);
+    for (const dimension of ["routes", "services", "policies"]) {
+      const [a, b] = [at(dimension, 10), at(dimension, 1000)];
+      if (a && b) report.findings.push(`${dimension} 10 -> 1,000: p50 through the gateway ${Math.round(a.p50)} -> ${Math.round(b.p50)} µs; the operation in Node ${(a.nodeNs / 1000).toFixed(1)} -> ${(b.nodeNs / 1000).toFixed(1)} µs (×${(b.nodeNs / a.nodeNs).toFixed(0)}).`);
+    }
+  });
+
+  await section("bundles", async () => {
+    report.bundles = await measureBundles(buildDir);
+    for (const b of report.bundles) log(`${b.label}: ${(b.raw / 1024).toFixed(1)} KiB, gzip ${(b.gzip / 1024).toFixed(1)} KiB`);
+  });
+} finally {
+  if (nginx) await nginx.stop();
+  await mesh.dispose();
+}
+
+for (const s of SECTIONS) if (!chosen.includes(s)) report.skipped.push(`${s} (not selected with --sections)`);
 /** First line a tool prints of its version (wrk exits 1 after printing it). */
 function toolVersion(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: "utf8" });
   return `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n")[0].replace(/Copyright.*/, "").trim() || cmd;
 }
-const versions = {
-  node: process.version,
-  workerd: (await import("miniflare/package.json", { with: { type: "json" } }).catch(() => ({ default: {} }))).default.version,
-  wrk: toolVersion("wrk", ["-v"]),
-  nginx: toolVersion("nginx", ["-v"]),
-};
-const table = [
-  "| configuration | req/s (median, spread) | × direct | × binding | p50 µs (1 conn) | +p50 vs direct | p99 µs | stalls > 50 ms |",
-  "|---|---|---|---|---|---|---|---|",
-  ...summary.map(
-    (s) =>
-      `| ${s.label} | ${s.rps.toFixed(0)} (${s.spread[0].toFixed(0)}–${s.spread[1].toFixed(0)}) | ${ratio(s.rps, by.direct.rps)} | ${ratio(s.rps, by.binding.rps)} | ${s.p50.toFixed(0)} | ${(s.p50 - by.direct.p50).toFixed(0)} | ${s.p99.toFixed(0)} | ${s.stalls} |`,
-  ),
-].join("\n");
-console.log("\n" + table);
-
-const doc = `# Benchmarks
-
-Produced by \`npm run bench -- --rounds ${rounds} --seconds ${seconds} --connections ${connections}\` on
-${new Date().toISOString().slice(0, 10)}; machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"},
-${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${versions.node}, Miniflare ${versions.workerd}, ${versions.wrk}, ${versions.nginx}.
-
-Method: every configuration runs in the same process tree, each Worker on its own socket,
-alternating A B C / C B A each round so drift cancels; throughput from wrk
-(${connections} connections, ${seconds} s, 1 s warm-up excluded), latency from a client that keeps every raw
-sample on one keep-alive connection (wrk's tail figures are unusable when workerd stalls).
-Figures are medians over rounds; the spread is min–max of the rounds.
-
-${table}
-`;
-await writeFile(resolve(repoRoot, args.out), doc);
-console.log(`\nwrote ${args.out}`);
-process.exit(failed ? 1 : 0);
+const pkg = async (name) => (await import(`${name}/package.json`, { with: { type: "json" } }).catch(() => ({ default: {} }))).default.version;
+report.miniflare = await pkg("miniflare");
+report.versions = `Node ${process.version}, Miniflare ${report.miniflare}, wrangler ${await pkg("wrangler")}, ${toolVersion("wrk", ["-v"])}, ${toolVersion("nginx", ["-v"])}`;
+report.machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
+report.load.end = os.loadavg()[0].toFixed(2);
+if (Number(report.load.start) > os.cpus().length || Number(report.load.end) > os.cpus().length) {
+  report.load.note = "other work was running on the machine during this run; ratios within the run still hold, absolute figures are low";
+}
+report.wallSeconds = (performance.now() - started) / 1000;
+if (report.findings.length) log(`\nfindings:\n${report.findings.map((f) => `- ${f}`).join("\n")}`);
+await writeFile(resolve(repoRoot, args.out), renderDoc(report));
+log(`\nwrote ${args.out} (${report.wallSeconds.toFixed(0)} s)${report.failures.length ? `\nFAILED: ${report.failures.join("; ")}` : ""}`);
+process.exit(report.failures.length ? 1 : 0);

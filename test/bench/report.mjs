@@ -1,0 +1,165 @@
+// docs/BENCHMARKS.md from the run's results: every table, the command, the machine, the
+// versions and how each figure was taken. Sections that did not run say so.
+const f0 = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
+const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : "–");
+const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : "–");
+const signed = (n) => (Number.isFinite(n) ? `${n >= 0 ? "+" : ""}${Math.round(n)}` : "–");
+const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+
+export function configurationsTable(summary) {
+  const by = Object.fromEntries(summary.map((s) => [s.id, s]));
+  const ratio = (a, b) => (b && Number.isFinite(a / b) ? f2(a / b) : "–");
+  return table(
+    ["configuration", "req/s (median; min–max)", "× direct", "× binding", "p50 µs", "p99 µs (median; min–max)", "+p50 vs direct", "stalls > 50 ms / samples", "max ms", "failed"],
+    summary.map((s) => [
+      s.label,
+      `${f0(s.rps)} (${f0(s.spread[0])}–${f0(s.spread[1])})`,
+      ratio(s.rps, by.direct?.rps),
+      ratio(s.rps, by.binding?.rps),
+      f0(s.p50),
+      `${f0(s.p99)} (${f0(s.p99spread[0])}–${f0(s.p99spread[1])})`,
+      signed(s.p50 - (by.direct?.p50 ?? NaN)),
+      `${s.stalls} / ${f0(s.samples)}`,
+      f1(s.maxMs),
+      String(s.failed + s.socketErrors),
+    ]),
+  );
+}
+
+/** Differences of medians between configurations that differ in one thing. */
+export function hopTable(summary) {
+  const by = Object.fromEntries(summary.map((s) => [s.id, s]));
+  const pairs = [
+    ["one service-binding hop, no mesh (binding − direct)", "binding", "direct"],
+    ["mesh layers on that hop: gateway + withMesh (mesh − binding)", "mesh", "binding"],
+    ["gateway -> withMesh service, all in (mesh − direct)", "mesh", "direct"],
+    ["standalone sidecar instead of withMesh: one more hop (sidecar − mesh)", "sidecar", "mesh"],
+    ["identity: bearer JWT-SVID + answer vs off (mesh − idoff)", "mesh", "idoff"],
+    ["identity: proof-of-possession vs bearer (pop − mesh)", "pop", "mesh"],
+    ["telemetry: metrics + 100 % traces vs off (mesh − notel)", "mesh", "notel"],
+  ].filter(([, a, b]) => by[a] && by[b]);
+  return table(
+    ["added by", "p50 µs", "p99 µs", "req/s ratio"],
+    pairs.map(([label, a, b]) => [label, signed(by[a].p50 - by[b].p50), signed(by[a].p99 - by[b].p99), f2(by[a].rps / by[b].rps)]),
+  );
+}
+
+export function renderDoc(r) {
+  const parts = [];
+  parts.push(`# Benchmarks
+
+Produced by \`${r.command}\` on ${r.date}, machine: ${r.machine}; ${r.versions}.
+Load average (1 min) at start ${r.load.start}, at end ${r.load.end}${r.load.note ? ` — ${r.load.note}` : ""}.
+Wall time of the run: ${f0(r.wallSeconds)} s. ${r.failures.length ? `**Failures:** ${r.failures.join("; ")}` : "No run failed."}
+
+How to read this: every configuration runs in one workerd process (Miniflare ${r.miniflare}),
+each Worker a client reaches on its own socket (Miniflare's \`unsafeDirectSockets\`), and they
+alternate A B C / C B A each round so drift cancels. Throughput is wrk (${r.params.connections} connections,
+${r.params.seconds} s per round, a 1 s warm-up excluded); latency comes from a client that keeps every raw
+sample on one keep-alive connection (${r.params.latencySeconds} s per round), because wrk's tail figures are
+unusable when workerd stalls. Figures are medians over ${r.params.rounds} rounds; spreads are min–max of the
+rounds. Stalls (samples over 50 ms) are counted, not removed: workerd pauses for 50–650 ms a
+few times in ten seconds in every configuration, which is what the p99 column mostly shows.
+On 2 cores wrk, Node and workerd share the CPU, so absolute rates are this machine's; the
+ratios measured in the same run are the figures to compare.`);
+
+  if (r.throughput) {
+    parts.push(`## Configurations side by side
+
+The request: \`GET /api/v1/products/7\` with \`x-bench: on\`. Full mesh = a 50-route
+VirtualService on the gateway (prefix, regex and header matches; the request hits route 49,
+about half of the others are candidates the matcher must test and reject), a 90/10 weighted
+split between two versions, identity on (PeerAuthentication STRICT by default: the gateway
+sends its JWT-SVID, the service verifies it and answers with its own, which the gateway
+verifies), an AuthorizationPolicy on the service (ALLOW GET /api/* from the gateway's
+principal) and a DENY policy at the edge, telemetry on (Istio metrics flushed to the control
+plane, 100 % trace sampling exported over OTLP/HTTP to a local sink Worker). Access logs are
+off in every configuration (they are console lines; they would measure the log pipe).
+
+${configurationsTable(r.throughput)}
+
+### Per-hop and per-feature cost (differences of the medians above)
+
+${hopTable(r.throughput)}
+
+p99 differences of medians are noisy (see the min–max spread in the table above); p50 is the
+stable per-request figure. OTLP exports received by the sink during the run: ${f0(r.sink?.exports)} (${f0(r.sink?.bytes)} bytes).`);
+  }
+  if (r.checks?.length) parts.push(`### Checks that the columns measure what they say\n\n${r.checks.map((c) => `- ${c}`).join("\n")}`);
+
+  if (r.split) {
+    const s = r.split;
+    parts.push(`## Weighted split and stickiness (through the gateway, full mesh)
+
+- ${f0(s.requests)} requests without a user: ${Object.entries(s.counts).map(([k, v]) => `${k} ${f0(v)}`).join(", ")} — max deviation from 90/10: **${f2(s.deviation)} percentage points** (smooth weighted round-robin; deterministic per isolate).
+- ${f0(s.users)} users (\`end-user\` header, the DestinationRule's consistent hash) × ${s.perUser} requests each: share of users that ever switched subset **${f2(100 * s.switchedShare)} %** (must be 0); users per subset ${Object.entries(s.byUser).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}, deviation ${f2(s.userDeviation)} points (weighted rendezvous hashing: statistical over users).
+- Failed requests: ${s.failed}.`);
+  }
+  if (r.propagation) {
+    const p = r.propagation;
+    parts.push(`## Config propagation
+
+From \`POST /v1/apply\` answered to the gateway routing by the change, over ${p.changes} changes (each moves the
+late route's weight to the other version; the gateway is polled every 2 ms and the answering version
+is the proof): **p50 ${f0(p.p50)} ms, p99 ${f0(p.p99)} ms** (min ${f0(p.min)}, max ${f0(p.max)}). The data plane
+revalidates its snapshot every ISTHMUS_REFRESH_MS = ${r.refreshMs} ms in \`waitUntil\` (never on the request path),
+so propagation is bounded by that interval plus one pull: the figure is the setting, as designed.`);
+  }
+  if (r.identity) {
+    parts.push(`## Identity and CA
+
+${table(["operation", "per second"], r.identity.map((x) => [x.what, f0(x.perSecond)]))}
+
+In one isolate, each request does N operations and the client times N against 0 (workerd's clocks
+stand still while code runs); the REST rows are client-timed end to end through the control-plane
+Worker and the CA Durable Object.`);
+  }
+  if (r.applies) {
+    parts.push(`## Control plane
+
+\`POST /v1/apply\` of a 20-document file (5 × ServiceEntry, DestinationRule, 10-route VirtualService,
+AuthorizationPolicy), each apply changing every document: **${f1(r.applies.perSecond)} applies/s**
+(${f0(r.applies.meanMs)} ms each, ${r.applies.applies} applies in a row; every one validated, stored, recorded as a revision and compiled into a snapshot).`);
+  }
+  if (r.scaling) {
+    parts.push(`## Scaling curves
+
+Through the gateway (full mesh, scale namespace): p50/p99 at one connection and wrk req/s, and the
+same per-request operation timed in Node on the compiled matchers (route match for routes, service
+lookup for services, AuthorizationPolicy evaluation for policies; \`compile\` = building the snapshot's
+indexes, paid once per version per isolate). Services and policies are added to the snapshot on top
+of the 50-route table; the policies are DENY policies that select the service and do not match, so
+every one is evaluated on every request (the worst case).
+
+${table(["dimension", "count", "p50 µs", "p99 µs", "req/s", "Node µs/op", "routes examined", "compile ms"], r.scaling.map((p) => [p.dimension, f0(p.count), f0(p.p50), f0(p.p99), f0(p.rps), f1(p.nodeNs / 1000), p.examined ?? "–", f1(p.compileMs)]))}`);
+  }
+  if (r.isolate) {
+    const i = r.isolate;
+    parts.push(`## A data-plane isolate: start-up and memory
+
+Fresh workerd process per run (a new Miniflare with one Worker), median of ${i.runs} runs. The gateway
+pulls its snapshot over HTTP from a server in the bench process, so nothing else lives in that
+workerd. Memory = VmRSS of the workerd process after 300 requests (workerd exposes no per-isolate
+heap); the isolate's cost of a snapshot is the difference between the two gateway rows.
+
+${table(["Worker", "snapshot", "ready ms (process start)", "first response ms", "RSS MiB"], [
+  ["trivial service", "–", f0(i.echo.readyMs), f1(i.echo.firstMs), f1(i.echo.rssMiB)],
+  ["gateway", `${i.small.routes} routes, ${f0(i.small.bytes / 1024)} KiB`, f0(i.small.readyMs), f1(i.small.firstMs), f1(i.small.rssMiB)],
+  ["gateway", `${i.large.routes} routes, ${f0(i.large.bytes / 1024)} KiB`, f0(i.large.readyMs), f1(i.large.firstMs), f1(i.large.rssMiB)],
+])}
+
+RSS delta for ~${f0(i.large.routes - i.small.routes)} more routes: **${f1(i.large.rssMiB - i.small.rssMiB)} MiB** (process RSS, so GC timing blurs it by a few MiB).
+The first response includes the snapshot pull, its schema check and hash, and compiling the indexes
+(answer status ${i.small.firstStatus}: the lone gateway has no endpoints or CA bound, which does not matter here).`);
+  }
+  if (r.bundles) {
+    parts.push(`## Bundle sizes
+
+esbuild with wrangler's resolution conditions (local/build.mjs), unminified, as \`wrangler deploy\` bundles them:
+
+${table(["Worker", "raw KiB", "gzip KiB"], r.bundles.map((b) => [b.label, f1(b.raw / 1024), f1(b.gzip / 1024)]))}`);
+  }
+  if (r.findings?.length) parts.push(`## Findings\n\n${r.findings.map((x) => `- ${x}`).join("\n")}`);
+  if (r.skipped?.length) parts.push(`## Not measured in this run\n\n${r.skipped.map((x) => `- ${x}`).join("\n")}`);
+  return parts.join("\n\n") + "\n";
+}
