@@ -1,7 +1,8 @@
 // The dashboard in a real browser (Debian's chromium through playwright-core) against the
 // whole local mesh on workerd: sign in, the live service graph, a canary shift that the
 // gateway's traffic follows, a refused concurrent change, rollback, the viewer's limits.
-// Screenshots of the graph and the split panel go to docs/screenshots/.
+// Screenshots of the graph and the split panel go to test-results/screenshots/ on every
+// run, and to docs/screenshots/ (the README's copies) with ISTHMUS_UPDATE_SCREENSHOTS=1.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
@@ -9,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, type Browser } from "./e2e/browser.ts";
 import { backgroundTraffic, reviewsVersions, startTestMesh, until, type TestMesh } from "./e2e/mesh.ts";
 
-const SCREENSHOTS = fileURLToPath(new URL("../docs/screenshots/", import.meta.url));
+const SCREENSHOTS = fileURLToPath(
+  new URL(process.env.ISTHMUS_UPDATE_SCREENSHOTS === "1" ? "../docs/screenshots/" : "../test-results/screenshots/", import.meta.url),
+);
 
 let mesh: TestMesh;
 let browser: Browser;
