@@ -18,10 +18,12 @@ export function countSecurityEventsWith(recorder: SecurityCounters): void {
   counters = recorder;
 }
 
-/** Writes the event as one JSON log line and counts it when a recorder is attached. */
+/**
+ * Writes the event as one JSON log line; authentication failures and enforced denials are
+ * also counted when a recorder is attached (dry-run verdicts are only logged).
+ */
 export function recordSecurityEvent(event: SecurityEvent): void {
   console.log(JSON.stringify({ type: "isthmus.security", ...event }));
   if (event.event === "authn_failure") counters?.recordAuthnFailure(event.reason);
   else if (event.event === "authz_denied") counters?.recordAuthzDenial(event.policy);
-  else if (event.event === "authz_dry_run" && event.wouldDeny) counters?.recordAuthzDenial(`dry-run:${event.policy}`);
 }

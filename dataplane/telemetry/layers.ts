@@ -19,6 +19,7 @@ import { MetricsRecorder, type SnapshotFacts } from "./metrics.ts";
 import { flushTelemetry, type TelemetryPeer } from "./report.ts";
 import { ACCESS_LOG_SAMPLING_ANNOTATION, annotationPercent, TRACE_SAMPLING_ANNOTATION } from "./sampling.ts";
 import { captureError, type SentryEnv } from "./sentry.ts";
+import { countSecurityEventsWith } from "../security/events.ts";
 import { endHop, Tracing, type TracingEnv } from "./trace.ts";
 import { extractTraceContext, injectTraceContext } from "./trace-context.ts";
 
@@ -49,11 +50,15 @@ let isolate: Isolate | undefined;
 
 // One recorder and tracer per isolate, made from the first request's env and workload.
 function isolateTelemetry(env: TelemetryEnv, self: Workload): Isolate {
-  isolate ??= {
-    recorder: new MetricsRecorder({ workload: workloadName(self), dropLabels: parseDropLabels(env.ISTHMUS_DROP_LABELS) }),
-    tracing: Tracing.fromEnv(env, `${self.labels.app ?? self.service}.${self.namespace}`),
-    appliedAt: new Map(),
-  };
+  if (!isolate) {
+    isolate = {
+      recorder: new MetricsRecorder({ workload: workloadName(self), dropLabels: parseDropLabels(env.ISTHMUS_DROP_LABELS) }),
+      tracing: Tracing.fromEnv(env, `${self.labels.app ?? self.service}.${self.namespace}`),
+      appliedAt: new Map(),
+    };
+    // Authentication failures, denials and dry-run verdicts count in the same recorder.
+    countSecurityEventsWith(isolate.recorder);
+  }
   return isolate;
 }
 
