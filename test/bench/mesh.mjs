@@ -2,6 +2,8 @@
 // bare forwarding Worker), the control plane, two gateways (telemetry on / off), every
 // variant's endpoints and a local OTLP sink; each Worker a client reaches has its own
 // socket. Config goes in through the REST API, as a user's would.
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { Miniflare } from "miniflare";
 import { join } from "node:path";
 import { buildWorker } from "../../local/build.mjs";
@@ -15,6 +17,15 @@ const CONTROL = "isthmus-control";
 const DATE = "2026-04-26";
 const binding = (name) => name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
 const ownSocket = () => [{ host: "127.0.0.1", port: 0 }];
+
+/** Process ids of this process's children (Miniflare starts workerd as one). */
+export function childPids() {
+  try {
+    return execFileSync("ps", ["-o", "pid=", "--ppid", String(process.pid)], { encoding: "utf8" }).split("\n").map((s) => s.trim()).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
 
 /** Builds every bench Worker into `buildDir`; returns script paths by role. */
 export async function buildScripts(buildDir) {
@@ -42,8 +53,8 @@ export function telemetryVars(on, sinkUrl) {
  * Starts the bench mesh and applies every variant's config. `sinkPort` must be free: the
  * data plane's OTLP endpoint is a var, so it is fixed before the process starts.
  */
-export async function startBenchMesh({ scripts, buildDir, sinkPort, refreshMs = 1000 }) {
-  const sinkUrl = `http://127.0.0.1:${sinkPort}`;
+export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSinkUrl, refreshMs = 1000 }) {
+  const sinkUrl = externalSinkUrl ?? `http://127.0.0.1:${sinkPort}`;
   const dataPlane = (namespace, serviceAccount, vars) => ({
     modules: true,
     compatibilityDate: DATE,
@@ -58,7 +69,6 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, refreshMs = 
     plain("echo", scripts.echo, { unsafeDirectSockets: ownSocket() }),
     plain("echo-b", scripts.echo, { unsafeDirectSockets: ownSocket(), bindings: { VERSION: "v2" } }),
     plain("forward", scripts.forward, { serviceBindings: { UPSTREAM: "echo" }, unsafeDirectSockets: ownSocket() }),
-    plain("otlp-sink", scripts.sink, { unsafeDirectSockets: [{ host: "127.0.0.1", port: sinkPort }] }),
     {
       ...scripts.control.options,
       modulesRoot: buildDir,
@@ -88,8 +98,19 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, refreshMs = 
     workers.push({ ...base, name, scriptPath: scripts.gateway, serviceBindings: { ...base.serviceBindings, ...endpointBindings }, unsafeDirectSockets: ownSocket() });
   }
 
+  if (!externalSinkUrl) workers.push(plain("otlp-sink", scripts.sink, { unsafeDirectSockets: [{ host: "127.0.0.1", port: sinkPort }] }));
+  const before = new Set(childPids());
   const mf = new Miniflare({ workers, kvPersist: false, durableObjectsPersist: false });
   await mf.ready;
+  const workerdPid = childPids().find((pid) => !before.has(pid));
+  /** Open file descriptors of this workerd process (sockets included); NaN if unknown. */
+  const openFiles = () => {
+    try {
+      return readdirSync(`/proc/${workerdPid}/fd`).length;
+    } catch {
+      return NaN;
+    }
+  };
   const origin = async (name) => (await mf.unsafeGetDirectURL(name)).origin;
   const urls = {};
   for (const name of ["echo", "echo-b", "forward", "gw", "gw-notel", CONTROL]) urls[name] = await origin(name);
@@ -126,5 +147,5 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, refreshMs = 
   const version = await snapshotVersion();
   await settle(version, { gateway: "gw" });
   await settle(version, { gateway: "gw-notel", host: "notel.bench" });
-  return { mf, urls, api, apply, snapshotVersion, settle, dispose: () => mf.dispose() };
+  return { mf, urls, api, apply, snapshotVersion, settle, openFiles, dispose: () => mf.dispose() };
 }

@@ -10,7 +10,7 @@ export function configurationsTable(summary) {
   const by = Object.fromEntries(summary.map((s) => [s.id, s]));
   const ratio = (a, b) => (b && Number.isFinite(a / b) ? f2(a / b) : "–");
   return table(
-    ["configuration", "req/s (median; min–max)", "× direct", "× binding", "p50 µs", "p99 µs (median; min–max)", "+p50 vs direct", "stalls > 50 ms / samples", "max ms", "failed"],
+    ["configuration", "req/s (median; min–max)", "× direct", "× binding", "p50 µs", "p99 µs (median; min–max)", "+p50 vs direct", "stalls > 50 ms / samples", "max ms", "failed", "workerd fds after wrk"],
     summary.map((s) => [
       s.label,
       `${f0(s.rps)} (${f0(s.spread[0])}–${f0(s.spread[1])})`,
@@ -22,6 +22,7 @@ export function configurationsTable(summary) {
       `${s.stalls} / ${f0(s.samples)}`,
       f1(s.maxMs),
       String(s.failed + s.socketErrors),
+      Number.isFinite(s.fdsPeak) ? f0(s.fdsPeak) : "–",
     ]),
   );
 }
@@ -43,6 +44,25 @@ export function hopTable(summary) {
     pairs.map(([label, a, b]) => [label, signed(by[a].p50 - by[b].p50), signed(by[a].p99 - by[b].p99), f2(by[a].rps / by[b].rps)]),
   );
 }
+
+// What the scaling rows mean for the code, true of the matchers as written.
+const MATCHER_NOTES = `Where the curves come from:
+- Route match (dataplane/traffic/route-table.ts) is indexed by path: exact paths in maps,
+  prefixes and regex literal prefixes in a trie, so only routes whose path could match are
+  examined. The bench's table is adversarial: half its routes share the request's path prefix
+  and differ only by a header or a regex tail, so the "routes examined" column grows with the
+  table (500 of 1,000) and so does the per-request cost. A header-value index (e.g. on exact
+  header matches) would cut that further; with tables that differ by path it stays flat.
+  Fixed in this pass: the candidate list used to be flattened, de-duplicated and sorted on
+  every request; it is now merged once per trie node and cached.
+- Services: lookup is a map by canonical host; per-request cost is flat, the snapshot
+  compile grows linearly (once per version).
+- AuthorizationPolicy (dataplane/security/authorization.ts): the policies selecting a
+  workload are found once per version, then every one is evaluated per request — inherent
+  to Istio's semantics (any matching DENY wins), linear in policies that select the
+  workload (the bench's worst case: all 1,000 do). An index by path or principal over
+  DENY rules would make it sub-linear; policies that select other workloads cost nothing
+  per request.`;
 
 export function renderDoc(r) {
   const parts = [];
@@ -159,7 +179,7 @@ esbuild with wrangler's resolution conditions (local/build.mjs), unminified, as 
 
 ${table(["Worker", "raw KiB", "gzip KiB"], r.bundles.map((b) => [b.label, f1(b.raw / 1024), f1(b.gzip / 1024)]))}`);
   }
-  if (r.findings?.length) parts.push(`## Findings\n\n${r.findings.map((x) => `- ${x}`).join("\n")}`);
+  if (r.findings?.length) parts.push(`## Findings\n\n${r.findings.map((x) => `- ${x}`).join("\n")}\n\n${MATCHER_NOTES}`);
   if (r.skipped?.length) parts.push(`## Not measured in this run\n\n${r.skipped.map((x) => `- ${x}`).join("\n")}`);
   return parts.join("\n\n") + "\n";
 }

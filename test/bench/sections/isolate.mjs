@@ -4,22 +4,15 @@
 // workerd process's RSS (/proc/PID/status VmRSS) after 300 requests, compared between a
 // snapshot with the scale namespace at 50 routes and the same at 1,000 routes: workerd
 // exposes no per-isolate heap figure.
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import { Miniflare } from "miniflare";
 import { get } from "../load.mjs";
+import { childPids as children } from "../mesh.mjs";
 import { HIT, virtualService } from "../configs/resources.mjs";
 import { SCALE, hostOf, namespaceOf } from "../configs/variants.mjs";
 import { median } from "../stats.mjs";
 
-function children() {
-  try {
-    return execFileSync("ps", ["-o", "pid=", "--ppid", String(process.pid)], { encoding: "utf8" }).split("\n").map((s) => s.trim()).filter(Boolean);
-  } catch {
-    return [];
-  }
-}
 
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
 

@@ -7,19 +7,28 @@ import { median, spread } from "../stats.mjs";
  * `configs`: `{ id, label, url, headers? }`. Returns per config the median rps with its
  * spread, medians of p50/p99 over rounds, the stalls summed, and any failed requests.
  */
-export async function measureThroughput(configs, { rounds, seconds, latencySeconds, connections, log }) {
-  const results = Object.fromEntries(configs.map((c) => [c.id, { rps: [], lat: [], non2xx: 0, socketErrors: 0 }]));
+export async function measureThroughput(configs, { rounds, seconds, latencySeconds, connections, log, openFiles = () => NaN }) {
+  const results = Object.fromEntries(configs.map((c) => [c.id, { rps: [], lat: [], non2xx: 0, socketErrors: 0, fds: [] }]));
+  const idleFiles = openFiles();
+  // Sockets workerd opened during a run (trace exports) must close before the next one
+  // starts, or they add up to the process's descriptor limit; wait up to 15 s.
+  const drain = async () => {
+    for (let waited = 0; waited < 15_000 && openFiles() > idleFiles + 200; waited += 250) await new Promise((r) => setTimeout(r, 250));
+  };
   for (const c of configs) await wrkThroughput(c.url, { seconds: 1, connections, headers: c.headers }); // warm-up
   for (let r = 0; r < rounds; r++) {
     for (const c of r % 2 ? [...configs].reverse() : configs) {
       const t = await wrkThroughput(c.url, { seconds, connections, headers: c.headers });
+      const fds = openFiles();
+      await drain();
       const l = await latencySamples(c.url, { seconds: latencySeconds, headers: c.headers });
       const into = results[c.id];
       into.rps.push(t.rps);
       into.lat.push(l);
       into.non2xx += t.non2xx + l.failures;
       into.socketErrors += t.socketErrors;
-      log(`round ${r + 1} ${c.id.padEnd(8)} ${t.rps.toFixed(0).padStart(7)} rps  p50 ${l.p50.toFixed(0)} µs  p99 ${l.p99.toFixed(0)} µs  stalls ${l.stalls}${t.non2xx + l.failures ? `  FAILED ${t.non2xx + l.failures} (last ${l.lastStatus})` : ""}`);
+      into.fds.push(fds);
+      log(`round ${r + 1} ${c.id.padEnd(8)} ${t.rps.toFixed(0).padStart(7)} rps  p50 ${l.p50.toFixed(0)} µs  p99 ${l.p99.toFixed(0)} µs  stalls ${l.stalls}  fds ${fds}${t.non2xx + l.failures ? `  FAILED ${t.non2xx + l.failures} (last ${l.lastStatus})` : ""}`);
     }
   }
   return configs.map((c) => {
@@ -36,6 +45,8 @@ export async function measureThroughput(configs, { rounds, seconds, latencySecon
       samples: r.lat.reduce((n, l) => n + l.count, 0),
       failed: r.non2xx,
       socketErrors: r.socketErrors,
+      fdsPeak: Math.max(...r.fds),
+      idleFiles,
     };
   });
 }
