@@ -34,16 +34,24 @@ import { workerFromConfig } from "./worker-options.mjs";
 /** Resources whose presence means the default configuration is applied. */
 const READY_RESOURCES = ["gateways/default/bookinfo-gateway", "virtualservices/default/bookinfo", "serviceentries/default/productpage"];
 
-// `/readyz` of the local control plane also probes every Worker of the mesh, through
-// service bindings that exist only locally (the deployed control plane has none): Bookinfo's
-// page through the gateway (its routes applied and served end to end) and each demo
-// service's /health through its mesh layer.
+// `/readyz` of the local control plane also probes the mesh's Workers, through service
+// bindings that exist only locally (the deployed control plane has none). Demo services
+// require a workload identity (STRICT by default), so they are probed the way users reach
+// them: through the gateway, whose Bookinfo API answers with its upstream's status
+// (details, reviews); the plain details Worker behind the sidecar is probed directly.
+const GATEWAY_PROBES = ["productpage", "api/v1/products/0", "api/v1/products/0/reviews"];
+const UNMESHED_PROBES = { "bookinfo-details-v1-app": "health" };
+
 function addReadinessProbes(controlOptions, gateway, services) {
-  const probes = [];
-  for (const [worker, path] of [[gateway, "productpage"], ...services.map((s) => [s, "health"])]) {
-    const binding = `READY_${worker.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-    controlOptions.serviceBindings[binding] = { name: worker.name };
-    probes.push(`${binding}/${path}`);
+  const bindingFor = (name) => {
+    const binding = `READY_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+    controlOptions.serviceBindings[binding] = { name };
+    return binding;
+  };
+  const probes = GATEWAY_PROBES.map((path) => `${bindingFor(gateway.name)}/${path}`);
+  for (const service of services) {
+    const path = UNMESHED_PROBES[service.name];
+    if (path) probes.push(`${bindingFor(service.name)}/${path}`);
   }
   probes.push(...READY_RESOURCES.map((resource) => `resource:${resource}`));
   controlOptions.bindings.ISTHMUS_READY_CHECKS = probes.join(",");

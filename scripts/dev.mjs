@@ -67,8 +67,12 @@ async function stop(signal) {
   console.log("Stopped. State kept in", stateDir);
   process.exit(0);
 }
-process.on("SIGINT", () => stop("SIGINT"));
-process.on("SIGTERM", () => stop("SIGTERM"));
+// Miniflare's own signal hook kills workerd and exits at once; take the signals over so
+// that stopping disposes cleanly (its exit hook still kills workerd if we exit early).
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => stop(signal));
+}
 
 try {
   const { notes } = await bootstrapMesh({ controlUrl: mesh.controlUrl, adminToken: token.value, stateDir });

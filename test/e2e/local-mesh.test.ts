@@ -1,0 +1,148 @@
+// What the README says a new user does: `npm start`, wait until ready, browse Bookinfo
+// through the gateway, apply an example, stop, start again and find the config kept.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const repo = fileURLToPath(new URL("../..", import.meta.url));
+const TOKEN = "e2e-admin-token";
+
+interface Running {
+  child: ChildProcess;
+  gatewayUrl: string;
+  controlUrl: string;
+  output: () => string;
+}
+
+// Starts `node scripts/dev.mjs` on free ports and resolves once it printed its URLs.
+function startMesh(stateDir: string): Promise<Running> {
+  const child = spawn(process.execPath, ["scripts/dev.mjs"], {
+    cwd: repo,
+    env: {
+      ...process.env,
+      ISTHMUS_STATE_DIR: stateDir,
+      ISTHMUS_CONTROL_PORT: "0",
+      ISTHMUS_GATEWAY_PORT: "0",
+      ISTHMUS_ADMIN_TOKEN: TOKEN,
+      ISTHMUS_REFRESH_MS: "200",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (chunk) => (out += chunk));
+  child.stderr!.on("data", (chunk) => (out += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dev.mjs did not come up:\n${out}`)), 90_000);
+    const failed = (code: number | null) => reject(new Error(`dev.mjs exited with ${code}:\n${out}`));
+    child.on("exit", failed);
+    const check = () => {
+      const gateway = /gateway\s+(http:\/\/\S+)/.exec(out);
+      const control = /control API\s+(http:\/\/\S+)/.exec(out);
+      if (gateway && control && out.includes("Ctrl-C to stop")) {
+        clearTimeout(timer);
+        child.stdout!.off("data", check);
+        child.off("exit", failed);
+        resolve({ child, gatewayUrl: gateway[1], controlUrl: control[1], output: () => out });
+      }
+    };
+    child.stdout!.on("data", check);
+  });
+}
+
+function stop(running: Running): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (running.child.exitCode !== null) return resolve(running.child.exitCode);
+    running.child.once("exit", (code) => resolve(code));
+    running.child.kill("SIGINT");
+  });
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+// Every request is bounded, so a hang fails the step that hung instead of the whole test.
+const get = (url: string, init: RequestInit = {}) => fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+const page = async (gatewayUrl: string, user?: string) =>
+  (await get(`${gatewayUrl}/productpage${user ? `?u=${user}` : ""}`)).text();
+const reviewsPod = (html: string) => /Reviews served by: (\S+?)</.exec(html)?.[1];
+
+describe("npm start (local mesh as a process)", () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => {});
+  });
+
+  it("serves Bookinfo, applies config, and keeps it across a restart", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "isthmus-e2e-"));
+    cleanup.push(() => rm(stateDir, { recursive: true, force: true }));
+    const api = (base: string, path: string, init: RequestInit = {}) =>
+      get(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...init.headers } });
+
+    const first = await startMesh(stateDir);
+    cleanup.push(() => stop(first));
+    await eventually(async () => ((await get(`${first.controlUrl}/readyz`)).status === 200 ? true : undefined), "/readyz");
+
+    const html = await page(first.gatewayUrl);
+    expect(html).toContain("The Comedy of Errors");
+    expect(html).toContain("Details served by: details-v1");
+    expect(reviewsPod(html)).toBe("reviews-v1");
+
+    const apply = async (file: string) => {
+      const body = await readFile(join(repo, "examples", file), "utf8");
+      const res = await api(first.controlUrl, "/v1/apply", { method: "POST", body, headers: { "content-type": "application/yaml" } });
+      expect(res.status, `${file}: ${await res.clone().text()}`).toBe(200);
+    };
+
+    // Header route: jason sees reviews v2, everyone else v1.
+    await apply("reviews-jason-v2.yaml");
+    await eventually(async () => (reviewsPod(await page(first.gatewayUrl, "jason")) === "reviews-v2" ? true : undefined), "jason on reviews-v2");
+    expect(reviewsPod(await page(first.gatewayUrl, "alice"))).toBe("reviews-v1");
+
+    // Fault: ratings aborts for jason, so his v2 reviews say ratings are unavailable.
+    await apply("ratings-abort-jason.yaml");
+    await eventually(async () => ((await page(first.gatewayUrl, "jason")).includes("Ratings service is currently unavailable") ? true : undefined), "abort for jason");
+
+    // Canary: about 10 % of reviews answers come from v2.
+    await apply("reviews-canary-90-10.yaml");
+    await eventually(async () => {
+      const pods: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const res = await get(`${first.gatewayUrl}/api/v1/products/0/reviews`);
+        pods.push(((await res.json()) as { podname: string }).podname);
+      }
+      const v2 = pods.filter((pod) => pod === "reviews-v2").length;
+      return v2 >= 3 && v2 <= 12 && v2 + pods.filter((pod) => pod === "reviews-v1").length === 60 ? true : undefined;
+    }, "a 90/10 split between reviews v1 and v2");
+
+    expect(await stop(first)).toBe(0);
+    expect(first.output()).toContain("Stopped.");
+
+    const second = await startMesh(stateDir);
+    cleanup.push(() => stop(second));
+    expect(second.output()).toContain("default configuration kept from the previous run");
+    await eventually(async () => ((await get(`${second.controlUrl}/readyz`)).status === 200 ? true : undefined), "/readyz after restart");
+    const stored = await api(second.controlUrl, "/v1/namespaces/default/virtualservices/reviews");
+    expect(stored.status).toBe(200);
+    const reviews = (await stored.json()) as { spec: { http: Array<{ route: Array<{ weight?: number }> }> } };
+    expect(reviews.spec.http[0].route.map((r) => r.weight)).toEqual([90, 10]);
+    const ratings = (await (await api(second.controlUrl, "/v1/namespaces/default/virtualservices/ratings")).json()) as { spec: unknown };
+    expect(JSON.stringify(ratings.spec)).toContain('"httpStatus":500');
+    expect(await page(second.gatewayUrl)).toContain("Details served by: details-v1");
+    expect(await stop(second)).toBe(0);
+  }, 240_000);
+});
