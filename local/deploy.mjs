@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parse } from "smol-toml";
 import { repoRoot } from "./build.mjs";
-import { ALL_CONFIGS } from "./topology.mjs";
+import { ALL_CONFIGS, REQUIRED_SECRETS } from "./topology.mjs";
 
 /** The free plan's limit on a Worker's compressed size. */
 export const GZIP_LIMIT_BYTES = 3 * 1024 * 1024;
@@ -42,7 +42,7 @@ export async function planDeploy({ env } = {}) {
     plan.push({
       config,
       name: section.name ?? (env ? `${raw.name}-${env}` : raw.name),
-      secrets: section.secrets?.required ?? [],
+      secrets: [...new Set([...(REQUIRED_SECRETS[config] ?? []), ...(section.secrets?.required ?? [])])],
     });
   }
   return plan;

@@ -22,6 +22,18 @@ export const SERVICE_CONFIGS = [
 /** Every Worker config, in deploy order: control plane, services, gateway. */
 export const ALL_CONFIGS = [CONTROL_CONFIG, ...SERVICE_CONFIGS, GATEWAY_CONFIG];
 
+/**
+ * Secrets each Worker needs before it serves (`wrangler secret put`), beyond any its config
+ * declares under `[secrets] required`. Data-plane Workers need none: their binding props
+ * are their credential.
+ */
+export const REQUIRED_SECRETS = {
+  [CONTROL_CONFIG]: ["ISTHMUS_ADMIN_TOKEN", "ISTHMUS_CA_WRAPPING_KEY"],
+};
+
+/** Secrets any Worker may take: set them to turn the feature on. */
+export const OPTIONAL_SECRETS = ["SENTRY_DSN"];
+
 /** The resources the local mesh applies on first start (Istio YAML, applied in order). */
 export const DEFAULT_CONFIG_FILES = [
   "examples/bookinfo/services.yaml",

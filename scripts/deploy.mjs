@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run deploy [-- --dry-run] [-- --env NAME]`: the whole mesh to Cloudflare with wrangler.
 import { deployAll, GZIP_LIMIT_BYTES, secretCommands } from "../local/deploy.mjs";
+import { OPTIONAL_SECRETS } from "../local/topology.mjs";
 
 const HELP = `Usage: npm run deploy -- [--dry-run] [--env NAME] [--outdir DIR]
 
@@ -45,6 +46,7 @@ try {
     console.log(`\n${dryRun ? "Before a real deploy, set" : "Set"} these secrets (once per environment):`);
     for (const command of secrets) console.log(`  ${command}`);
   }
+  console.log(`Optional, per Worker: ${OPTIONAL_SECRETS.join(", ")} (error reports).`);
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
