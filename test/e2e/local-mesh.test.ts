@@ -129,6 +129,31 @@ describe("npm start (local mesh as a process)", () => {
       return v2 >= 3 && v2 <= 12 && v2 + pods.filter((pod) => pod === "reviews-v1").length === 60 ? true : undefined;
     }, "a 90/10 split between reviews v1 and v2");
 
+    // Deny at the edge: the ratings API answers 403 from the gateway, the page still works.
+    await apply("deny-ratings-api.yaml");
+    const denied = await eventually(async () => {
+      const res = await get(`${first.gatewayUrl}/api/v1/products/0/ratings`);
+      await res.body?.cancel();
+      return res.status === 403 ? res : undefined;
+    }, "the deny policy");
+    expect(denied.headers.get("x-isthmus-error")).toBe("authz_denied");
+    expect((await get(`${first.gatewayUrl}/productpage`)).status).toBe(200);
+
+    // Sticky canary: each user keeps one version while the split holds across users.
+    await apply("reviews-sticky-canary.yaml");
+    await eventually(async () => {
+      const byUser = new Map<string, Set<string>>();
+      for (const user of ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"]) {
+        for (let i = 0; i < 4; i++) {
+          const res = await get(`${first.gatewayUrl}/api/v1/products/0/reviews`, { headers: { "end-user": user } });
+          const { podname } = (await res.json()) as { podname: string };
+          byUser.set(user, (byUser.get(user) ?? new Set()).add(podname));
+        }
+      }
+      const pods = [...byUser.values()];
+      return pods.every((set) => set.size === 1 && !set.has("reviews-v2")) ? true : undefined;
+    }, "every user pinned to one of reviews v1 / v3");
+
     expect(await stop(first)).toBe(0);
     expect(first.output()).toContain("Stopped.");
 
@@ -139,7 +164,7 @@ describe("npm start (local mesh as a process)", () => {
     const stored = await api(second.controlUrl, "/v1/namespaces/default/virtualservices/reviews");
     expect(stored.status).toBe(200);
     const reviews = (await stored.json()) as { spec: { http: Array<{ route: Array<{ weight?: number }> }> } };
-    expect(reviews.spec.http[0].route.map((r) => r.weight)).toEqual([90, 10]);
+    expect(reviews.spec.http[0].route.map((r) => r.weight)).toEqual([80, 20]);
     const ratings = (await (await api(second.controlUrl, "/v1/namespaces/default/virtualservices/ratings")).json()) as { spec: unknown };
     expect(JSON.stringify(ratings.spec)).toContain('"httpStatus":500');
     expect(await page(second.gatewayUrl)).toContain("Details served by: details-v1");
