@@ -62,7 +62,11 @@ export const retry: OutboundLayer = async (request, call, next) => {
     let response: Response | undefined;
     let failure: unknown;
     try {
-      const timed = await raceTimeout((signal) => next(new Request(attemptRequest, { signal }), call), attemptTimeoutMs(timeouts, startedAt, Date.now()));
+      // The caller's own signal (service code's fetch timeout) still aborts the attempt.
+      const timed = await raceTimeout(
+        (signal) => next(new Request(attemptRequest, { signal: AbortSignal.any([attemptRequest.signal, signal]) }), call),
+        attemptTimeoutMs(timeouts, startedAt, Date.now()),
+      );
       if (timed.timedOut) {
         if (routeDeadlinePassed()) throw new UpstreamTimeoutError(timeouts.routeTimeoutMs!);
         outcome = { failure: "timeout" };
