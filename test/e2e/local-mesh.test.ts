@@ -117,6 +117,16 @@ describe("npm start (local mesh as a process)", () => {
     await apply("ratings-abort-jason.yaml");
     await eventually(async () => ((await page(first.gatewayUrl, "jason")).includes("Ratings service is currently unavailable") ? true : undefined), "abort for jason");
 
+    // Fault: a 7 s ratings delay for jason outlasts productpage's two 3 s tries of reviews,
+    // so jason's page gives up on reviews after about 6 s, as in Istio's fault-injection task.
+    await apply("ratings-delay-jason.yaml");
+    await eventually(async () => {
+      const started = Date.now();
+      const html = await page(first.gatewayUrl, "jason");
+      const took = Date.now() - started;
+      return html.includes("Sorry, product reviews are currently unavailable") && took >= 5_500 && took < 7_000 ? true : undefined;
+    }, "reviews unavailable for jason after ~6 s", 40_000);
+
     // Canary: about 10 % of reviews answers come from v2.
     await apply("reviews-canary-90-10.yaml");
     await eventually(async () => {
@@ -166,7 +176,7 @@ describe("npm start (local mesh as a process)", () => {
     const reviews = (await stored.json()) as { spec: { http: Array<{ route: Array<{ weight?: number }> }> } };
     expect(reviews.spec.http[0].route.map((r) => r.weight)).toEqual([80, 20]);
     const ratings = (await (await api(second.controlUrl, "/v1/namespaces/default/virtualservices/ratings")).json()) as { spec: unknown };
-    expect(JSON.stringify(ratings.spec)).toContain('"httpStatus":500');
+    expect(JSON.stringify(ratings.spec)).toContain('"fixedDelay":"7s"');
     expect(await page(second.gatewayUrl)).toContain("Details served by: details-v1");
     expect(await stop(second)).toBe(0);
   }, 240_000);
