@@ -16,8 +16,6 @@ export class BootstrapError extends Error {
   }
 }
 
-/** Marker in the state directory: the default configuration was applied to this state. */
-const DEFAULTS_MARKER = "defaults-applied.json";
 /** Join tokens of the demo identities (shown once by the CA, so kept here, mode 0600). */
 const JOIN_TOKENS = "join-tokens.json";
 
@@ -36,7 +34,7 @@ export async function bootstrapMesh({ controlUrl, adminToken, stateDir, timeoutM
   const notes = [];
   notes.push(await bootstrapCa(api));
   notes.push(await createIdentities(api, stateDir));
-  notes.push(await applyDefaults(api, stateDir));
+  notes.push(await applyDefaults(api));
   return { notes };
 }
 
@@ -48,13 +46,13 @@ async function bootstrapCa(api) {
   throw new BootstrapError(`POST /v1/ca/bootstrap: ${res.status} ${JSON.stringify(body)}`);
 }
 
+// Every start asks the CA (409 = exists), so a fresh store always gets its identities; the
+// join tokens it shows once are kept in the state directory for `isthmus cert sign` demos.
 async function createIdentities(api, stateDir) {
   const path = join(stateDir, JOIN_TOKENS);
   const tokens = JSON.parse(await readFile(path, "utf8").catch(() => "{}"));
   let created = 0;
   for (const identity of DEMO_IDENTITIES) {
-    const key = `${identity.namespace}/${identity.serviceAccount}`;
-    if (tokens[key]) continue;
     const res = await api("/v1/identities", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -65,21 +63,24 @@ async function createIdentities(api, stateDir) {
       continue;
     }
     const body = await res.json().catch(() => ({}));
+    const key = `${identity.namespace}/${identity.serviceAccount}`;
     if (!res.ok) throw new BootstrapError(`POST /v1/identities ${key}: ${res.status} ${JSON.stringify(body)}`);
     tokens[key] = { spiffeId: body.spiffeId, joinToken: body.joinToken };
     created++;
   }
-  await writeFile(path, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
+  if (created) await writeFile(path, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
   return created
     ? `created ${created} workload identities (join tokens in ${path})`
     : `workload identities present (${DEMO_IDENTITIES.length})`;
 }
 
-async function applyDefaults(api, stateDir) {
-  const marker = join(stateDir, DEFAULTS_MARKER);
-  if (await readFile(marker, "utf8").then(() => true, () => false)) {
-    return "default configuration kept from the previous run";
-  }
+// The defaults go into an empty store only: once anything was ever applied (a revision
+// exists), the mesh keeps what the user made of it, across restarts.
+async function applyDefaults(api) {
+  const history = await api("/v1/revisions?limit=1");
+  const revisions = await history.json().catch(() => ({}));
+  if (!history.ok) throw new BootstrapError(`GET /v1/revisions: ${history.status} ${JSON.stringify(revisions)}`);
+  if (revisions.items?.length) return `configuration kept from the previous run (revision ${revisions.items[0].number})`;
   const documents = [];
   for (const file of DEFAULT_CONFIG_FILES) documents.push(await readFile(resolve(repoRoot, file), "utf8"));
   const res = await api("/v1/apply", {
@@ -89,7 +90,6 @@ async function applyDefaults(api, stateDir) {
   });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new BootstrapError(`POST /v1/apply (defaults): ${res.status} ${JSON.stringify(body)}`);
-  await writeFile(marker, `${JSON.stringify({ appliedAt: new Date().toISOString(), files: DEFAULT_CONFIG_FILES }, null, 2)}\n`);
   return `applied the default configuration (${DEFAULT_CONFIG_FILES.join(", ")})`;
 }
 

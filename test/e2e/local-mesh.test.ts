@@ -169,7 +169,7 @@ describe("npm start (local mesh as a process)", () => {
 
     const second = await startMesh(stateDir);
     cleanup.push(() => stop(second));
-    expect(second.output()).toContain("default configuration kept from the previous run");
+    expect(second.output()).toContain("configuration kept from the previous run");
     await eventually(async () => ((await get(`${second.controlUrl}/readyz`)).status === 200 ? true : undefined), "/readyz after restart");
     const stored = await api(second.controlUrl, "/v1/namespaces/default/virtualservices/reviews");
     expect(stored.status).toBe(200);
