@@ -5,6 +5,9 @@ import { bootstrapMesh, waitFor } from "../local/bootstrap.mjs";
 import { startLocalMesh } from "../local/mesh.mjs";
 import { keptSecret, newAdminToken, newSecret } from "../local/secrets.mjs";
 
+// Data-plane settings a user may set for a local run, passed on as Worker vars.
+const PASSED_THROUGH = ["ISTHMUS_ACCESS_LOG", "ISTHMUS_ACCESS_LOG_SAMPLING", "ISTHMUS_OTLP_ENDPOINT", "ISTHMUS_TRACE_SAMPLING", "SENTRY_DSN"];
+
 const HELP = `Usage: npm start [-- --help]
 
 Runs the Isthmus control plane, the gateway and the Bookinfo demo on workerd.
@@ -16,6 +19,9 @@ Environment:
   ISTHMUS_ADMIN_TOKEN   first admin token (default: generated once, kept in the state directory)
   ISTHMUS_CA_WRAPPING_KEY  secret sealing the CA's private keys (default: generated once, kept there too)
   ISTHMUS_REFRESH_MS    how often data-plane Workers revalidate their snapshot
+  ${PASSED_THROUGH.join(", ")}
+                        passed on to the gateway and every service Worker (e.g.
+                        ISTHMUS_ACCESS_LOG=off quiets the access log)
 
 Ctrl-C stops everything; the configuration stays in the state directory.`;
 
@@ -52,6 +58,7 @@ try {
     adminToken: token.value,
     refreshMs,
     controlVars: { ISTHMUS_CA_WRAPPING_KEY: wrappingKey.value },
+    dataPlaneVars: Object.fromEntries(PASSED_THROUGH.filter((name) => process.env[name]).map((name) => [name, process.env[name]])),
   });
 } catch (error) {
   console.error(`Could not start the local mesh: ${error instanceof Error ? error.message : error}`);
