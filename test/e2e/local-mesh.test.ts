@@ -1,14 +1,16 @@
 // What the README says a new user does: `npm start`, wait until ready, browse Bookinfo
 // through the gateway, apply an example, stop, start again and find the config kept.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const TOKEN = "e2e-admin-token";
+const run = promisify(execFile);
 
 interface Running {
   child: ChildProcess;
@@ -102,10 +104,11 @@ describe("npm start (local mesh as a process)", () => {
     expect(html).toContain("Details served by: details-v1");
     expect(reviewsPod(html)).toBe("reviews-v1");
 
+    // Examples go in with the CLI, as the README tells a new user to.
     const apply = async (file: string) => {
-      const body = await readFile(join(repo, "examples", file), "utf8");
-      const res = await api(first.controlUrl, "/v1/apply", { method: "POST", body, headers: { "content-type": "application/yaml" } });
-      expect(res.status, `${file}: ${await res.clone().text()}`).toBe(200);
+      const args = ["bin/isthmus.js", "apply", "-f", join("examples", file), "--server", first.controlUrl, "--token", TOKEN];
+      const { stdout } = await run(process.execPath, args, { cwd: repo, timeout: 30_000 });
+      expect(stdout).toMatch(/configured|created|unchanged/);
     };
 
     // Header route: jason sees reviews v2, everyone else v1.
