@@ -1,11 +1,8 @@
 // Load generation: wrk for throughput, and a client that keeps every raw latency sample
 // (wrk's coordinated-omission correction swamps its tail figures when workerd stalls).
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import http from "node:http";
-import { promisify } from "node:util";
 import { summarizeSamples } from "./stats.mjs";
-
-const run = promisify(execFile);
 
 /** Raised when wrk's output has no rate in it. */
 export class WrkOutputError extends Error {
@@ -30,14 +27,36 @@ export function parseWrkOutput(stdout) {
   return { rps, requests, non2xx, socketErrors, errorLine };
 }
 
-/** Throughput with wrk: requests/s over `seconds` at `connections` connections. */
-export async function wrkThroughput(url, { seconds = 5, connections = 32, threads = 2, headers = {} } = {}) {
+/**
+ * Throughput with wrk: requests/s over `seconds` at `connections` connections. `guard`,
+ * polled every 200 ms, may return a reason to stop early: wrk is interrupted (it still
+ * reports the rate of the time it ran) and the result carries `stoppedEarly`.
+ */
+export async function wrkThroughput(url, { seconds = 5, connections = 32, threads = 2, headers = {}, guard } = {}) {
   // wrk replaces its own Host only when given as `Host`; any other spelling sends two.
   const flags = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name.toLowerCase() === "host" ? "Host" : name}: ${value}`]);
-  const { stdout } = await run("wrk", [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, ...flags, url], {
-    timeout: (seconds + 30) * 1000,
-  });
-  return parseWrkOutput(stdout);
+  const child = spawn("wrk", [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, ...flags, url], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  let stoppedEarly;
+  const poll = guard && setInterval(() => {
+    const reason = stoppedEarly ? undefined : guard();
+    if (reason) {
+      stoppedEarly = reason;
+      child.kill("SIGINT");
+    }
+  }, 200);
+  const kill = setTimeout(() => child.kill("SIGKILL"), (seconds + 30) * 1000);
+  try {
+    await new Promise((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", resolve);
+    });
+  } finally {
+    clearInterval(poll);
+    clearTimeout(kill);
+  }
+  return { ...parseWrkOutput(stdout), ...(stoppedEarly ? { stoppedEarly } : {}) };
 }
 
 /** One GET on `agent`; resolves to the status and headers once the body is read. */

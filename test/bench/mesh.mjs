@@ -3,7 +3,7 @@
 // variant's endpoints and a local OTLP sink; each Worker a client reaches has its own
 // socket. Config goes in through the REST API, as a user's would.
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Miniflare } from "miniflare";
 import { join } from "node:path";
 import { buildWorker } from "../../local/build.mjs";
@@ -53,7 +53,7 @@ export function telemetryVars(on, sinkUrl) {
  * Starts the bench mesh and applies every variant's config. `sinkPort` must be free: the
  * data plane's OTLP endpoint is a var, so it is fixed before the process starts.
  */
-export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSinkUrl, refreshMs = 1000 }) {
+export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSinkUrl, refreshMs = 1000, inspectorPort }) {
   const sinkUrl = externalSinkUrl ?? `http://127.0.0.1:${sinkPort}`;
   const dataPlane = (namespace, serviceAccount, vars) => ({
     modules: true,
@@ -100,7 +100,7 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSink
 
   if (!externalSinkUrl) workers.push(plain("otlp-sink", scripts.sink, { unsafeDirectSockets: [{ host: "127.0.0.1", port: sinkPort }] }));
   const before = new Set(childPids());
-  const mf = new Miniflare({ workers, kvPersist: false, durableObjectsPersist: false });
+  const mf = new Miniflare({ workers, kvPersist: false, durableObjectsPersist: false, ...(inspectorPort ? { inspectorPort } : {}) });
   await mf.ready;
   const workerdPid = childPids().find((pid) => !before.has(pid));
   /** Open file descriptors of this workerd process (sockets included); NaN if unknown. */
@@ -147,5 +147,22 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSink
   const version = await snapshotVersion();
   await settle(version, { gateway: "gw" });
   await settle(version, { gateway: "gw-notel", host: "notel.bench" });
-  return { mf, urls, api, apply, snapshotVersion, settle, openFiles, dispose: () => mf.dispose() };
+  // Sockets workerd opens under load (trace exports) must close before the next run starts,
+  // or they add up to the process's descriptor limit and workerd aborts: `drain` waits up to
+  // 30 s for them, `guard` (for wrkThroughput) stops a run early when the count nears the limit.
+  const idleFiles = openFiles();
+  const limit = Number(/Max open files\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? 1024);
+  const workerd = {
+    openFiles,
+    idleFiles,
+    guard: () => (openFiles() > 0.75 * limit ? `workerd held over ${Math.round(0.75 * limit)} descriptors` : undefined),
+    /** Drains only when over half the limit: for long request loops. */
+    async relieve() {
+      if (openFiles() > 0.5 * limit) await workerd.drain();
+    },
+    async drain() {
+      for (let waited = 0; waited < 30_000 && openFiles() > Math.max(idleFiles + 200, 1000); waited += 250) await new Promise((r) => setTimeout(r, 250));
+    },
+  };
+  return { mf, urls, api, apply, snapshotVersion, settle, workerd, dispose: () => mf.dispose() };
 }

@@ -19,7 +19,9 @@ export async function measureScaling(mesh, micro, { counts, latencySeconds, seco
     // refresh and compile it once: let that pass (discarded) so the point is steady state.
     await latencySamples(url, { seconds: 1.5, headers });
     const latency = await latencySamples(url, { seconds: latencySeconds, headers });
-    const { rps } = await wrkThroughput(url, { seconds, connections, headers });
+    const { rps, stoppedEarly } = await wrkThroughput(url, { seconds, connections, headers, guard: mesh.workerd.guard });
+    await mesh.workerd.drain();
+    if (stoppedEarly) log(`scaling ${dimension} ${count}: wrk stopped early (${stoppedEarly})`);
     const inNode = micro[`${dimension}Point`](count);
     points.push({ dimension, count, p50: latency.p50, p99: latency.p99, rps, failed: latency.failures, ...pick(inNode) });
     log(`scaling ${dimension} ${count}: p50 ${latency.p50.toFixed(0)} µs, ${rps.toFixed(0)} rps, match in Node ${(inNode.nsPerRequest / 1000).toFixed(1)} µs`);

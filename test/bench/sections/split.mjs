@@ -8,14 +8,20 @@ import { maxDeviationPoints } from "../stats.mjs";
 
 const versionOf = (pod) => String(pod ?? "").split("-").pop();
 
-async function inParallel(total, concurrency, one) {
+async function inParallel(total, concurrency, one, relieve) {
   let next = 0;
+  let pausing;
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) await one(next++);
+    while (next < total) {
+      const i = next++;
+      if (i % 500 === 0) pausing = relieve();
+      await pausing;
+      await one(i);
+    }
   }));
 }
 
-export async function measureSplit(gatewayUrl, host, { requests = 10_000, users = 1_000, perUser = 10 } = {}) {
+export async function measureSplit(gatewayUrl, host, { requests = 10_000, users = 1_000, perUser = 10, relieve = async () => {} } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const url = `${gatewayUrl}${HIT.path}`;
   let failed = 0;
@@ -26,7 +32,7 @@ export async function measureSplit(gatewayUrl, host, { requests = 10_000, users 
       if (status !== 200) failed++;
       const v = versionOf(headers["x-pod"]);
       counts[v] = (counts[v] ?? 0) + 1;
-    });
+    }, relieve);
 
     const seen = new Map();
     await inParallel(users * perUser, 8, async (i) => {
@@ -36,7 +42,7 @@ export async function measureSplit(gatewayUrl, host, { requests = 10_000, users 
       const set = seen.get(user) ?? new Set();
       set.add(versionOf(headers["x-pod"]));
       seen.set(user, set);
-    });
+    }, relieve);
     const switched = [...seen.values()].filter((s) => s.size > 1).length;
     const byUser = {};
     for (const s of seen.values()) for (const v of s) byUser[v] = (byUser[v] ?? 0) + 1;

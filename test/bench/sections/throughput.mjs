@@ -2,24 +2,22 @@
 // cancels: wrk for requests/s, the raw-sample client for p50/p99 and stalls.
 import { latencySamples, wrkThroughput } from "../load.mjs";
 import { median, spread } from "../stats.mjs";
-
 /**
  * `configs`: `{ id, label, url, headers? }`. Returns per config the median rps with its
  * spread, medians of p50/p99 over rounds, the stalls summed, and any failed requests.
  */
-export async function measureThroughput(configs, { rounds, seconds, latencySeconds, connections, log, openFiles = () => NaN }) {
-  const results = Object.fromEntries(configs.map((c) => [c.id, { rps: [], lat: [], non2xx: 0, socketErrors: 0, fds: [] }]));
-  const idleFiles = openFiles();
-  // Sockets workerd opened during a run (trace exports) must close before the next one
-  // starts, or they add up to the process's descriptor limit; wait up to 15 s.
-  const drain = async () => {
-    for (let waited = 0; waited < 15_000 && openFiles() > idleFiles + 200; waited += 250) await new Promise((r) => setTimeout(r, 250));
-  };
-  for (const c of configs) await wrkThroughput(c.url, { seconds: 1, connections, headers: c.headers }); // warm-up
+export async function measureThroughput(configs, { rounds, seconds, latencySeconds, connections, log, workerd }) {
+  const { openFiles, guard, drain } = workerd;
+  const results = Object.fromEntries(configs.map((c) => [c.id, { rps: [], lat: [], non2xx: 0, socketErrors: 0, fds: [], stoppedEarly: [] }]));
+  for (const c of configs) {
+    await wrkThroughput(c.url, { seconds: 1, connections, headers: c.headers, guard }); // warm-up
+    await drain();
+  }
   for (let r = 0; r < rounds; r++) {
     for (const c of r % 2 ? [...configs].reverse() : configs) {
-      const t = await wrkThroughput(c.url, { seconds, connections, headers: c.headers });
+      const t = await wrkThroughput(c.url, { seconds, connections, headers: c.headers, guard });
       const fds = openFiles();
+      if (t.stoppedEarly) results[c.id].stoppedEarly.push(`round ${r + 1}: ${t.stoppedEarly}`);
       await drain();
       const l = await latencySamples(c.url, { seconds: latencySeconds, headers: c.headers });
       const into = results[c.id];
@@ -46,7 +44,7 @@ export async function measureThroughput(configs, { rounds, seconds, latencySecon
       failed: r.non2xx,
       socketErrors: r.socketErrors,
       fdsPeak: Math.max(...r.fds),
-      idleFiles,
+      stoppedEarly: r.stoppedEarly,
     };
   });
 }
