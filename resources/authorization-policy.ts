@@ -45,9 +45,17 @@ const Operation = z.strictObject({
 const CONDITION_KEY =
   /^(request\.headers\[[^\]]+\]|source\.ip|remote\.ip|source\.namespace|source\.principal|source\.serviceAccount|request\.auth\.principal|request\.auth\.audiences|request\.auth\.presenter|request\.auth\.claims(\[[^\]]+\])+|destination\.ip|destination\.port|connection\.sni|experimental\.envoy\.filters\..+)$/;
 
+// Keys of facts a Worker never sees: refused rather than matching nothing.
+const UNSUPPORTED_KEY = /^(destination\.ip|connection\.sni|experimental\..*)$/;
+
 const Condition = z
   .strictObject({
-    key: z.string().regex(CONDITION_KEY, "must be a condition key such as request.headers[x-user], source.principal or request.auth.claims[iss]"),
+    key: z
+      .string()
+      .regex(CONDITION_KEY, "must be a condition key such as request.headers[x-user], source.principal or request.auth.claims[iss]")
+      .refine((key) => !UNSUPPORTED_KEY.test(key), {
+        error: "unsupported condition key: Workers see no destination IP, SNI or Envoy filter state",
+      }),
     values: Strings,
     notValues: Strings,
   })

@@ -9,7 +9,7 @@ describe("DestinationRule", () => {
     const full = {
       loadBalancer: { consistentHash: { httpCookie: { name: "user", ttl: "0s", path: "/" }, ringHash: { minimumRingSize: 1024 } } },
       connectionPool: {
-        tcp: { maxConnections: 100, connectTimeout: "30ms", idleTimeout: "1h" },
+        tcp: { maxConnections: 100, idleTimeout: "1h" },
         http: { http1MaxPendingRequests: 1, http2MaxRequests: 10, maxRequestsPerConnection: 1, maxRetries: 3, idleTimeout: "30s", maxConcurrentStreams: 4 },
       },
       outlierDetection: {
@@ -24,7 +24,6 @@ describe("DestinationRule", () => {
         minHealthPercent: 0,
       },
       tls: { mode: "ISTIO_MUTUAL" },
-      portLevelSettings: [{ port: { number: 443 }, tls: { mode: "SIMPLE", sni: "x.example" }, loadBalancer: { simple: "RANDOM" } }],
       retryBudget: { percent: 20, minRetryConcurrency: 3, budgetInterval: "1s" },
     };
     expect(
@@ -35,7 +34,6 @@ describe("DestinationRule", () => {
           { name: "v2", labels: { version: "v2" }, trafficPolicy: { loadBalancer: { simple: "LEAST_REQUEST" } } },
         ],
         exportTo: ["."],
-        workloadSelector: { matchLabels: { app: "productpage" } },
       }),
     ).toEqual([]);
     for (const simple of ["ROUND_ROBIN", "RANDOM", "LEAST_REQUEST", "LEAST_CONN", "PASSTHROUGH", "UNSPECIFIED"]) {
@@ -86,10 +84,16 @@ describe("DestinationRule", () => {
       'spec.trafficPolicy.tls.clientCertificate: unsupported field "clientCertificate": certificate files do not exist on Workers; use credentialName',
     ]);
     expect(policy({ tls: { insecureSkipVerify: true } })[0]).toMatch(/unsupported field "insecureSkipVerify"/);
-    expect(policy({ portLevelSettings: [{ port: { number: 70000 } }] })).toEqual([
-      "spec.trafficPolicy.portLevelSettings[0].port.number: must be a port number 1..65535",
-    ]);
-    expect(policy({ portLevelSettings: [{ tls: { mode: "SIMPLE" } }] })).toEqual(["spec.trafficPolicy.portLevelSettings[0].port: is required"]);
+  });
+
+  it("refuses by name the fields a Worker cannot honour", () => {
+    const refused = (spec: Record<string, unknown>) => policy(spec)[0];
+    expect(refused({ portLevelSettings: [{ port: { number: 443 } }] })).toMatch(/^spec.trafficPolicy.portLevelSettings: unsupported field "portLevelSettings"/);
+    expect(refused({ connectionPool: { tcp: { connectTimeout: "30ms" } } })).toMatch(/unsupported field "connectTimeout"/);
+    expect(refused({ tls: { mode: "SIMPLE", sni: "x.example" } })).toMatch(/unsupported field "sni"/);
+    expect(refused({ tls: { mode: "SIMPLE", subjectAltNames: ["x"] } })).toMatch(/unsupported field "subjectAltNames"/);
+    expect(refused({ outlierDetection: { outlierDetectionHttpErrorCodes: [500] } })).toMatch(/unsupported field "outlierDetectionHttpErrorCodes"/);
+    expect(dr({ workloadSelector: { matchLabels: { app: "productpage" } } })[0]).toMatch(/^spec.workloadSelector: unsupported field "workloadSelector"/);
   });
 
   it("refuses tunnels and the PROXY protocol", () => {

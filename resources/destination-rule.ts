@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Duration, ExportTo, NonEmptyString, PortNumber, WorkloadSelector, unsupported } from "./fields.ts";
+import { Duration, ExportTo, NonEmptyString, unsupported } from "./fields.ts";
 import { Labels } from "./metadata.ts";
 import { resourceOf } from "./resource.ts";
 
@@ -36,7 +36,7 @@ export const ConnectionPoolSettings = z.strictObject({
   tcp: z
     .strictObject({
       maxConnections: Count.optional(),
-      connectTimeout: Duration.optional(),
+      connectTimeout: unsupported("connectTimeout", "Workers do not expose connection set-up; bound the request with the route timeout"),
       idleTimeout: Duration.optional(),
       tcpKeepalive: unsupported("tcpKeepalive", "Workers do not control TCP keepalive"),
       maxConnectionDuration: unsupported("maxConnectionDuration", "Workers do not control connection lifetime"),
@@ -69,7 +69,7 @@ export const OutlierDetection = z.strictObject({
   baseEjectionTime: Duration.optional(),
   maxEjectionPercent: Percentage.optional(),
   minHealthPercent: Percentage.optional(),
-  outlierDetectionHttpErrorCodes: z.array(z.number().int().min(100).max(599)).optional(),
+  outlierDetectionHttpErrorCodes: unsupported("outlierDetectionHttpErrorCodes", "consecutive5xxErrors and consecutiveGatewayErrors choose which answers count"),
 });
 
 const FILES_NOT_SUPPORTED = "certificate files do not exist on Workers; use credentialName";
@@ -77,8 +77,8 @@ const FILES_NOT_SUPPORTED = "certificate files do not exist on Workers; use cred
 export const ClientTLSSettings = z.strictObject({
   mode: z.enum(["DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"]).optional(),
   credentialName: z.string().optional(),
-  subjectAltNames: z.array(z.string()).optional(),
-  sni: z.string().optional(),
+  subjectAltNames: unsupported("subjectAltNames", "Workers verify an origin's certificate against the host name of its URL"),
+  sni: unsupported("sni", "Workers send the host name of the origin URL as SNI"),
   clientCertificate: unsupported("clientCertificate", FILES_NOT_SUPPORTED),
   privateKey: unsupported("privateKey", FILES_NOT_SUPPORTED),
   caCertificates: unsupported("caCertificates", FILES_NOT_SUPPORTED),
@@ -101,7 +101,7 @@ const policyShape = {
 
 export const TrafficPolicy = z.strictObject({
   ...policyShape,
-  portLevelSettings: z.array(z.strictObject({ port: z.strictObject({ number: PortNumber }), ...policyShape })).optional(),
+  portLevelSettings: unsupported("portLevelSettings", "a Worker endpoint has one entry point; set the policy on the rule or a subset"),
   retryBudget: RetryBudget.optional(),
   tunnel: unsupported("tunnel", "HTTP CONNECT tunnels are not supported"),
   proxyProtocol: unsupported("proxyProtocol", "the PROXY protocol is not supported"),
@@ -121,7 +121,7 @@ export const DestinationRuleSpec = z
     trafficPolicy: TrafficPolicy.optional(),
     subsets: z.array(Subset).optional(),
     exportTo: ExportTo.optional(),
-    workloadSelector: WorkloadSelector.optional(),
+    workloadSelector: unsupported("workloadSelector", "a DestinationRule applies to every client it is exported to"),
   })
   .superRefine((spec, ctx) => {
     const seen = new Set<string>();

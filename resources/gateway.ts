@@ -14,9 +14,9 @@ const ServerTLSSettings = z.strictObject({
       error: "only SIMPLE, MUTUAL and OPTIONAL_MUTUAL are supported at the edge",
     })
     .optional(),
-  credentialName: z.string().optional(),
-  credentialNames: z.array(z.string()).optional(),
-  subjectAltNames: z.array(z.string()).optional(),
+  credentialName: unsupported("credentialName", EDGE_TLS),
+  credentialNames: unsupported("credentialNames", EDGE_TLS),
+  subjectAltNames: unsupported("subjectAltNames", "Cloudflare verifies client certificates against the zone's mTLS CA; authorize by principal"),
   serverCertificate: unsupported("serverCertificate", EDGE_TLS),
   privateKey: unsupported("privateKey", EDGE_TLS),
   caCertificates: unsupported("caCertificates", EDGE_TLS),

@@ -26,7 +26,7 @@ const JWTRule = z.strictObject({
   forwardOriginalToken: z.boolean().optional(),
   outputClaimToHeaders: z.array(z.strictObject({ header: NonEmptyString, claim: NonEmptyString })).optional(),
   timeout: Duration.optional(),
-  spaceDelimitedClaims: z.array(z.string()).optional(),
+  spaceDelimitedClaims: unsupported("spaceDelimitedClaims", "claims are matched as the token carries them"),
 });
 export type JWTRule = z.infer<typeof JWTRule>;
 

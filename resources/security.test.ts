@@ -58,6 +58,9 @@ describe("AuthorizationPolicy", () => {
     expect(rule({ to: [{ operation: { notPorts: ["70000"] } }] })).toEqual(["spec.rules[0].to[0].operation.notPorts[0]: must be a port number 1..65535"]);
     expect(rule({ when: [{ key: "request.body", values: ["x"] }] })[0]).toMatch(/^spec.rules\[0\].when\[0\].key: must be a condition key/);
     expect(rule({ when: [{ key: "source.ip" }] })).toEqual(["spec.rules[0].when[0]: must set values or notValues"]);
+    for (const key of ["destination.ip", "connection.sni", "experimental.envoy.filters.network.mysql_proxy[db.table]"]) {
+      expect(rule({ when: [{ key, values: ["x"] }] })[0]).toMatch(/^spec.rules\[0\].when\[0\].key: unsupported condition key/);
+    }
     expect(rule({ from: [{ source: { users: ["x"] } }] })).toEqual(['spec.rules[0].from[0].source.users: unknown field "users"']);
     expect(rule({ to: [{ operation: { methods: "GET" } }] })[0]).toMatch(/^spec.rules\[0\].to\[0\].operation.methods: Invalid input: expected array/);
   });
@@ -76,7 +79,6 @@ describe("RequestAuthentication", () => {
         forwardOriginalToken: true,
         outputClaimToHeaders: [{ header: "x-sub", claim: "sub" }],
         timeout: "5s",
-        spaceDelimitedClaims: ["scope"],
       }),
     ).toEqual([]);
     expect(ra({ jwks: JSON.stringify({ keys: [{ kty: "EC", crv: "P-256", x: "a", y: "b" }] }) })).toEqual([]);
@@ -92,5 +94,6 @@ describe("RequestAuthentication", () => {
     expect(ra({ outputClaimToHeaders: [{ header: "x-sub" }] })).toEqual(["spec.jwtRules[0].outputClaimToHeaders[0].claim: is required"]);
     expect(ra({ timeout: "soon" })[0]).toMatch(/^spec.jwtRules\[0\].timeout: must be a duration/);
     expect(problemLines(doc("RequestAuthentication", { targetRef: { kind: "Gateway", name: "g" } }))[0]).toMatch(/unsupported field "targetRef"/);
+    expect(ra({ spaceDelimitedClaims: ["scope"] })[0]).toMatch(/^spec.jwtRules\[0\].spaceDelimitedClaims: unsupported field/);
   });
 });

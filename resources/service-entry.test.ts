@@ -9,16 +9,13 @@ describe("ServiceEntry", () => {
     expect(
       se({
         hosts: ["reviews", "reviews.default.svc.cluster.local"],
-        ports: [{ number: 9080, name: "http", protocol: "HTTP", targetPort: 8080 }, { number: 443, protocol: "https" }],
+        ports: [{ number: 9080, name: "http", protocol: "HTTP" }, { number: 443, protocol: "https" }],
         location: "MESH_INTERNAL",
         resolution: "STATIC",
         endpoints: [
           {
             address: "worker://reviews-v2",
-            ports: { http: 9080 },
             labels: { app: "reviews", version: "v2" },
-            network: "edge",
-            locality: "weur",
             weight: 3,
             serviceAccount: "bookinfo-reviews",
           },
@@ -27,7 +24,6 @@ describe("ServiceEntry", () => {
           { address: "dispatch://CUSTOMER_WORKERS/reviews-tenant-a" },
         ],
         exportTo: ["*"],
-        subjectAltNames: ["spiffe://cluster.local/ns/default/sa/bookinfo-reviews"],
       }),
     ).toEqual([]);
     for (const resolution of ["NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN"]) expect(se({ resolution })).toEqual([]);
@@ -53,7 +49,6 @@ describe("ServiceEntry", () => {
     expect(se({ ports: [{ number: 3306, name: "mysql", protocol: "TCP" }] })).toEqual([
       "spec.ports[0].protocol: must be one of HTTP, HTTPS, HTTP2, GRPC: Isthmus carries HTTP only",
     ]);
-    expect(se({ endpoints: [{ address: "worker://a", ports: { http: 0 } }] })).toEqual(["spec.endpoints[0].ports.http: must be a port number 1..65535"]);
     expect(se({ resolution: "MAGIC" })[0]).toMatch(/^spec.resolution: Invalid option/);
     expect(se({ location: "EVERYWHERE" })[0]).toMatch(/^spec.location: Invalid option/);
   });
@@ -61,5 +56,12 @@ describe("ServiceEntry", () => {
   it("refuses virtual IPs and workload selectors by name", () => {
     expect(se({ addresses: ["10.0.0.1"] })[0]).toMatch(/^spec.addresses: unsupported field "addresses": virtual IPs/);
     expect(se({ workloadSelector: { labels: { app: "a" } } })[0]).toMatch(/^spec.workloadSelector: unsupported field "workloadSelector"/);
+    expect(se({ ports: [{ number: 80, targetPort: 8080 }] })[0]).toMatch(/^spec.ports\[0\].targetPort: unsupported field "targetPort"/);
+    for (const field of ["ports", "network", "locality"]) {
+      expect(se({ endpoints: [{ address: "worker://a", [field]: field === "ports" ? { http: 80 } : "x" }] })[0]).toMatch(
+        new RegExp(`^spec.endpoints\\[0\\].${field}: unsupported field "${field}"`),
+      );
+    }
+    expect(se({ subjectAltNames: ["spiffe://cluster.local/ns/default/sa/a"] })[0]).toMatch(/^spec.subjectAltNames: unsupported field/);
   });
 });

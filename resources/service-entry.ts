@@ -15,7 +15,7 @@ export const ServicePort = z.strictObject({
   number: PortNumber,
   protocol: HttpProtocol.optional(),
   name: z.string().optional(),
-  targetPort: PortNumber.optional(),
+  targetPort: unsupported("targetPort", "an endpoint's address names its port"),
 });
 
 export const EndpointAddress = z.string().superRefine((address, ctx) => {
@@ -25,10 +25,10 @@ export const EndpointAddress = z.string().superRefine((address, ctx) => {
 
 export const WorkloadEntry = z.strictObject({
   address: EndpointAddress,
-  ports: z.record(z.string(), PortNumber).optional(),
+  ports: unsupported("ports", "an endpoint's address names its port"),
   labels: Labels.optional(),
-  network: z.string().optional(),
-  locality: z.string().optional(),
+  network: unsupported("network", "Workers reach every endpoint on one network"),
+  locality: unsupported("locality", "Workers have no localities to balance between"),
   weight: z.number().int().min(0).max(4294967295).optional(),
   serviceAccount: z.string().optional(),
 });
@@ -41,7 +41,7 @@ export const ServiceEntrySpec = z.strictObject({
   resolution: z.enum(["NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"]).optional(),
   endpoints: z.array(WorkloadEntry).optional(),
   exportTo: ExportTo.optional(),
-  subjectAltNames: z.array(z.string()).optional(),
+  subjectAltNames: unsupported("subjectAltNames", "a mesh endpoint proves the identity of its serviceAccount; origins are verified against their URL's host name"),
   addresses: unsupported("addresses", "virtual IPs do not exist on Workers; services are reached by host name"),
   workloadSelector: unsupported("workloadSelector", "list the endpoints, or register them through the registry API"),
 });

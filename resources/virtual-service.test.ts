@@ -169,5 +169,17 @@ describe("VirtualService", () => {
     expect(problemLines(doc("VirtualService", { hosts: [""] }))).toEqual(["spec.hosts[0]: must not be empty"]);
     expect(lines([route({ headers: { request: { append: { a: "b" } } } })])).toEqual(['spec.http[0].headers.request.append: unknown field "append"']);
     expect(lines([route()], { exportTo: ["~"] })).toEqual(['spec.exportTo[0]: must be ".", "*" or a namespace name']);
+    expect(lines([route({ headers: { request: { set: { "x-client": "%DOWNSTREAM_REMOTE_ADDRESS%" } } } })])).toEqual([
+      'spec.http[0].headers.request.set["x-client"]: unsupported header value placeholder (%VARIABLE%): values are sent as written',
+    ]);
+    expect(lines([route({ headers: { response: { add: { "x-id": "%REQ(x-request-id)%" } } } })])[0]).toMatch(/placeholder/);
+    expect(lines([route({ headers: { request: { set: { "x-discount": "50%" } } } })])).toEqual([]);
+  });
+
+  it("checks retryOn conditions", () => {
+    expect(lines([route({ retries: { attempts: 2, retryOn: "gateway-error,unavailable,503" } })])).toEqual([]);
+    expect(lines([route({ retries: { attempts: 2, retryOn: "5xx,retriable-headers" } })])[0]).toMatch(
+      /^spec.http\[0\].retries.retryOn: unsupported retryOn condition "retriable-headers"/,
+    );
   });
 });

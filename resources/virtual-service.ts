@@ -21,9 +21,15 @@ export const Destination = z.strictObject({
 });
 export type Destination = z.infer<typeof Destination>;
 
+// Envoy's `%VARIABLE%` substitutions (`%DOWNSTREAM_REMOTE_ADDRESS%`, `%REQ(x-id)%`).
+const PLACEHOLDER = /%[A-Z][A-Z0-9_]*(\([^)]*\))?(:[0-9]+)?%/;
+const HeaderValue = z.string().refine((value) => !PLACEHOLDER.test(value), {
+  error: "unsupported header value placeholder (%VARIABLE%): values are sent as written",
+});
+
 const HeaderOperations = z.strictObject({
-  set: z.record(z.string(), z.string()).optional(),
-  add: z.record(z.string(), z.string()).optional(),
+  set: z.record(z.string(), HeaderValue).optional(),
+  add: z.record(z.string(), HeaderValue).optional(),
   remove: z.array(z.string()).optional(),
 });
 
@@ -79,10 +85,24 @@ const HTTPRewrite = z
   })
   .refine((r) => r.uri === undefined || r.uriRegexRewrite === undefined, { error: "set at most one of uri, uriRegexRewrite" });
 
+// Envoy's retry_on conditions the mesh evaluates, and gRPC's (from the `grpc-status` header).
+const RETRY_ON = [
+  "5xx", "gateway-error", "connect-failure", "reset", "retriable-4xx", "retriable-status-codes", "refused-stream",
+  "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
+];
+
+const RetryOn = z.string().superRefine((text, ctx) => {
+  for (const token of text.split(",").map((t) => t.trim()).filter(Boolean)) {
+    if (!/^\d{3}$/.test(token) && !RETRY_ON.includes(token)) {
+      ctx.addIssue({ code: "custom", message: `unsupported retryOn condition "${token}": use ${RETRY_ON.join(", ")} or a status code` });
+    }
+  }
+});
+
 const HTTPRetry = z.strictObject({
   attempts: z.number().int().min(0, "must be 0 or more"),
   perTryTimeout: Duration.optional(),
-  retryOn: z.string().optional(),
+  retryOn: RetryOn.optional(),
   retryRemoteLocalities: z.boolean().optional(),
   retryIgnorePreviousHosts: z.boolean().optional(),
   backoff: Duration.optional(),
