@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { captureError } from "../dataplane/telemetry/sentry.ts";
 import { InvalidResourceError, MalformedDocumentError } from "../resources/errors.ts";
 import { caOperations, caRoutes } from "./ca/index.ts";
 import type { ControlEnv } from "./env.ts";
@@ -57,6 +58,7 @@ app.onError((error, c) => {
   const known = asApiError(error);
   if (known) return c.json(known.toJSON(), known.status);
   console.error("control API error", error);
+  captureError(c.env, c.executionCtx, c.req.raw, error, { workload: "isthmus-control" });
   return c.json({ error: { code: "internal", message: "internal error", details: [] } }, 500);
 });
 

@@ -15,6 +15,8 @@ export interface Env {
   ISTHMUS_READY_CHECKS?: string;
   /** Metric labels to drop, comma-separated (telemetry). */
   ISTHMUS_DROP_LABELS?: string;
+  /** Uncaught errors go to Sentry (toucan-js) when set. */
+  SENTRY_DSN?: string;
 }
 
 /** Hono typing of the control API: `c.env` and what middleware leaves in `c.var`. */
