@@ -122,7 +122,22 @@ describe("the injected Hono service on workerd", () => {
     const controlUrl = (await cp.mf.ready).origin;
     const get = (path: string, init?: RequestInit) => cp!.worker("hello", path, init);
 
-    const first = await get("/hello/mesh");
+    // STRICT by default: the injected service answers no caller without a mesh identity.
+    const refused = await get("/hello/mesh");
+    expect(refused.status).toBe(401);
+    expect((await refused.json()) as object).toMatchObject({ error: { code: "unauthenticated" } });
+
+    // This test calls from outside the mesh, so it admits plaintext callers, as Istio's PERMISSIVE does.
+    const permissive = await cp.request("/v1/apply", {
+      body: "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: hello-permissive, namespace: default}\nspec:\n  selector: {matchLabels: {app: hello}}\n  mtls: {mode: PERMISSIVE}\n",
+    });
+    expect(permissive.status).toBe(200);
+    let first = await get("/hello/mesh");
+    for (let i = 0; i < 50 && first.status === 401; i++) {
+      await first.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 100));
+      first = await get("/hello/mesh");
+    }
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ message: "hello, mesh" });
     const version = Number(first.headers.get("x-isthmus-snapshot"));
