@@ -17,6 +17,11 @@ describe("deploy", () => {
     await expect(planDeploy({ env: "no-such-env" })).rejects.toMatchObject({ code: "missing_environment" });
   });
 
+  it("plans staging for every Worker under its -staging name (each config has the environment)", async () => {
+    const plan = await planDeploy({ env: "staging" });
+    expect(plan.map((w) => w.name)).toEqual((await planDeploy()).map((w) => `${w.name}-staging`));
+  });
+
   it("builds every Worker offline with wrangler --dry-run, each under the free plan's limit", async () => {
     const outDir = await mkdtemp(join(tmpdir(), "isthmus-dist-"));
     dirs.push(outDir);
