@@ -214,6 +214,25 @@ describe("JWT-SVIDs", () => {
   });
 });
 
+describe("issuance accounting", () => {
+  it("counts credentials by type, per identity's last issuance, and in /metrics", async () => {
+    const { joinToken } = await identity("accounting");
+    const before = (await call("/v1/ca")).body.issued;
+    expect((await call("/v1/identities/default/accounting")).body.lastIssuedAt).toBeNull();
+    for (let i = 0; i < 2; i++) expect((await call("/v1/svids/jwt", { auth: joinToken, json: { audience: REVIEWS } })).status).toBe(200);
+    const csr = opensslCsr(dir, "accounting", { san: `URI:spiffe://${TD}/ns/default/sa/accounting` });
+    expect((await csrFor(joinToken, csr.csrPem)).status).toBe(200);
+
+    const after = (await call("/v1/ca")).body.issued;
+    expect(after).toEqual({ "jwt-svid": before["jwt-svid"] + 2, "x509-svid": before["x509-svid"] + 1 });
+    const lastIssuedAt = Date.parse((await call("/v1/identities/default/accounting")).body.lastIssuedAt);
+    expect(Date.now() - lastIssuedAt).toBeLessThan(60_000);
+    const metrics = (await call("/metrics")).body as string;
+    expect(metrics).toContain(`isthmus_ca_certificates_issued_total{type="jwt-svid"} ${after["jwt-svid"]}`);
+    expect(metrics).toContain(`isthmus_ca_certificates_issued_total{type="x509-svid"} ${after["x509-svid"]}`);
+  });
+});
+
 describe("X509-SVIDs over REST", () => {
   let token: string;
   const ID = `spiffe://${TD}/ns/default/sa/reviews`;

@@ -398,7 +398,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
         this.store.revokeIdentity(identity.spiffe_id, Date.now());
         this.store.bumpSequence();
       }
-      return identityInfo({ ...this.store.identity(identity.spiffe_id)!, active_tokens: 0 });
+      return identityInfo({ ...identity, ...this.store.identity(identity.spiffe_id)!, active_tokens: 0 });
     });
   }
 
@@ -412,7 +412,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
     });
   }
 
-  private requireIdentity(namespace: string, serviceAccount: string): IdentityRow & { active_tokens: number } {
+  private requireIdentity(namespace: string, serviceAccount: string): IdentityListRow {
     const spiffeId = this.workloadIdOf(namespace, serviceAccount);
     const identity = this.store.identities().find((i) => i.spiffe_id === spiffeId);
     if (!identity) throw new CaError(404, "not_found", `identity ${spiffeId} does not exist`);
@@ -447,6 +447,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
         this.store.recordJwt(signer.kid, exp * 1000);
         this.recordedExp.set(signer.kid, exp);
       }
+      this.store.recordIssuance(identity.spiffe_id, "jwt-svid", iat * 1000);
       return { token, expiresAt: iso(exp * 1000), spiffeId: identity.spiffe_id };
     });
   }
@@ -472,6 +473,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
         throw err;
       }
       this.store.recordLeaf(signer.id, leaf.notAfter.getTime());
+      this.store.recordIssuance(identity.spiffe_id, "x509-svid", Date.now());
       return { chain: [leaf.toString("pem"), ...signer.chain].map((p) => p.trim() + "\n").join(""), spiffeId: identity.spiffe_id, expiresAt: leaf.notAfter.toISOString() };
     });
   }
@@ -551,6 +553,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
       jwtRotation: { periodSeconds: this.jwtRotationSeconds, nextRotationAt: active ? iso(active.created_at + this.jwtRotationSeconds * 1000) : null },
       settings: { jwtDefaultTtlSeconds: JWT_DEFAULT_TTL, jwtMaxTtlSeconds: this.jwtMaxTtl, x509TtlSeconds: this.x509Ttl, expiryWarningDays: this.warningDays },
       revoked: this.store.revoked(),
+      issued: this.store.issuedByKind(),
       findings: this.computeFindings(),
     };
   }
@@ -563,7 +566,7 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   throw new CaError(400, "invalid_request", `invalid request: ${details.map((d) => `${d.path || "(body)"}: ${d.message}`).join("; ")}`, details);
 }
 
-function identityInfo(row: IdentityRow & { active_tokens: number }): IdentityInfo {
+function identityInfo(row: IdentityListRow): IdentityInfo {
   return {
     spiffeId: row.spiffe_id,
     namespace: row.namespace,
@@ -572,6 +575,7 @@ function identityInfo(row: IdentityRow & { active_tokens: number }): IdentityInf
     revokedAt: row.revoked_at ? iso(row.revoked_at) : null,
     attestation: row.attestation,
     activeJoinTokens: row.revoked_at ? 0 : row.active_tokens,
+    lastIssuedAt: row.last_issued_at ? iso(row.last_issued_at) : null,
   };
 }
 

@@ -33,7 +33,12 @@ export async function collectControlPlaneMetrics(env: Env, out: Exposition): Pro
           "JWT-SVID signing keys in the trust bundle, by state.",
           (["active", "retiring"] as const).map((state) => ({ labels: { state }, value: ca.jwtKeys.filter((k) => k.state === state).length })),
         )
-        .gauge("isthmus_ca_revoked_identities", "Workload identities revoked by the CA.", [{ labels: {}, value: ca.revoked.length }]);
+        .gauge("isthmus_ca_revoked_identities", "Workload identities revoked by the CA.", [{ labels: {}, value: ca.revoked.length }])
+        .counter(
+          "isthmus_ca_certificates_issued_total",
+          "Credentials the CA has issued, by type (jwt-svid, x509-svid).",
+          (["jwt-svid", "x509-svid"] as const).map((type) => ({ labels: { type }, value: ca.issued[type] })),
+        );
       up.push({ labels: { source: "ca" }, value: 1 });
     } catch (error) {
       console.warn(JSON.stringify({ msg: "metrics: CA unavailable", error: String(error) }));

@@ -86,6 +86,8 @@ export const caInfoSchema = z
       expiryWarningDays: z.number(),
     }),
     revoked: z.array(z.string()),
+    /** Credentials issued since the CA was created, by kind. */
+    issued: z.object({ "jwt-svid": z.number(), "x509-svid": z.number() }),
     findings: z.array(finding),
   })
   .meta({ id: "CertificateAuthority" });
@@ -100,6 +102,8 @@ export const identitySchema = z
     revokedAt: z.string().nullable(),
     attestation: z.enum(["join-token", "binding"]),
     activeJoinTokens: z.number(),
+    /** When a JWT-SVID or X509-SVID was last issued to it, if ever. */
+    lastIssuedAt: z.string().nullable(),
   })
   .meta({ id: "WorkloadIdentity" });
 export type IdentityInfo = z.infer<typeof identitySchema>;

@@ -37,6 +37,11 @@ export interface IdentityRow {
   attestation: "join-token" | "binding";
 }
 
+export type IssuedKind = "jwt-svid" | "x509-svid";
+
+/** An identity as listed: with its unused join tokens and its last issuance. */
+export type IdentityListRow = IdentityRow & { active_tokens: number; last_issued_at: number | null };
+
 export interface JoinTokenRow {
   hash: string;
   spiffe_id: string;
@@ -62,6 +67,9 @@ CREATE TABLE IF NOT EXISTS identities (
 CREATE TABLE IF NOT EXISTS join_tokens (
   hash TEXT PRIMARY KEY, spiffe_id TEXT NOT NULL, created_at INTEGER NOT NULL,
   expires_at INTEGER, single_use INTEGER NOT NULL, used_at INTEGER);
+CREATE TABLE IF NOT EXISTS issuance (
+  spiffe_id TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL, last_at INTEGER NOT NULL,
+  PRIMARY KEY (spiffe_id, kind));
 `;
 
 type Row = Record<string, SqlStorageValue>;
@@ -170,10 +178,26 @@ export class CaStore {
     return this.one<IdentityRow>("SELECT * FROM identities WHERE spiffe_id = ?", spiffeId);
   }
 
-  identities(): (IdentityRow & { active_tokens: number })[] {
+  identities(): IdentityListRow[] {
     return this.all(
-      "SELECT i.*, (SELECT COUNT(*) FROM join_tokens t WHERE t.spiffe_id = i.spiffe_id AND t.used_at IS NULL) AS active_tokens FROM identities i ORDER BY namespace, service_account",
+      "SELECT i.*, (SELECT COUNT(*) FROM join_tokens t WHERE t.spiffe_id = i.spiffe_id AND t.used_at IS NULL) AS active_tokens, " +
+        "(SELECT MAX(last_at) FROM issuance s WHERE s.spiffe_id = i.spiffe_id) AS last_issued_at FROM identities i ORDER BY namespace, service_account",
     );
+  }
+
+  /** Counts one credential issued to `spiffeId`: one small upsert, no per-credential row. */
+  recordIssuance(spiffeId: string, kind: IssuedKind, now: number): void {
+    this.sql.exec(
+      "INSERT INTO issuance (spiffe_id, kind, count, last_at) VALUES (?, ?, 1, ?) ON CONFLICT (spiffe_id, kind) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+      spiffeId, kind, now,
+    );
+  }
+
+  /** Credentials issued since the CA was created, by kind. */
+  issuedByKind(): Record<IssuedKind, number> {
+    const counts: Record<IssuedKind, number> = { "jwt-svid": 0, "x509-svid": 0 };
+    for (const row of this.all<{ kind: IssuedKind; n: number }>("SELECT kind, SUM(count) AS n FROM issuance GROUP BY kind")) counts[row.kind] = row.n;
+    return counts;
   }
 
   insertIdentity(row: IdentityRow): void {
