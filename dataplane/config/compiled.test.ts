@@ -53,6 +53,26 @@ describe("compileMesh", () => {
     expect(mesh.subset(service, "v2")).toBe(v2); // derived once per version
   });
 
+  it("honours exportTo on ServiceEntries and DestinationRules, the client's own rule first", () => {
+    const hidden = resource("ServiceEntry", "ratings", { hosts: ["ratings"], exportTo: ["."], endpoints: [{ address: "worker://ratings" }] });
+    const shared = resource("ServiceEntry", "details", { hosts: ["details"], exportTo: ["shop"], endpoints: [{ address: "worker://details" }] });
+    const mesh = compileMesh(snapshot([hidden, shared]));
+    expect(mesh.service("ratings", "default")?.name).toBe("ratings");
+    expect(mesh.service("ratings.default", "shop")).toBeUndefined();
+    expect(mesh.service("details.default", "shop")?.name).toBe("details");
+    expect(mesh.service("details", "default")).toBeUndefined();
+
+    const ownRule = { ...rule, spec: { ...rule.spec, exportTo: ["."] } };
+    const shopRule = resource("DestinationRule", "reviews-for-shop", { host: "reviews.default", trafficPolicy: { loadBalancer: { simple: "RANDOM" } } }, "shop");
+    const withRules = compileMesh(snapshot([reviews, ownRule, shopRule]));
+    const service = withRules.service("reviews", "default")!;
+    expect(withRules.destinationRule(service.host, "default")?.rule.name).toBe("reviews");
+    expect(withRules.destinationRule(service.host, "shop")?.rule.name).toBe("reviews-for-shop");
+    expect(withRules.destinationRule(service.host, "other")?.rule.name).toBe("reviews-for-shop");
+    expect(withRules.subset(service, "v1", "shop")).toBeUndefined(); // the shop's rule has no subsets
+    expect(withRules.subset(service, "v1", "default")!.endpoints).toHaveLength(1);
+  });
+
   it("leaves endpoints the registry reports unhealthy out of every subset", () => {
     const mesh = compileMesh(snapshot([reviews, rule], { "default/reviews/worker://reviews-v1": { healthy: false } }));
     const service = mesh.service("reviews", "default")!;

@@ -5,6 +5,8 @@ import type { Gateway } from "../../resources/gateway.ts";
 import type { VirtualService } from "../../resources/virtual-service.ts";
 import { subsetEndpoints } from "../traffic/load-balancer.ts";
 import { compileRouteTable, type RouteTable } from "../traffic/route-table.ts";
+import type { HTTPRoute as GatewayRoute } from "../../resources/http-route.ts";
+import { virtualServiceOfHttpRoute } from "./http-route.ts";
 
 /** One registered endpoint of a mesh service (a ServiceEntry endpoint). */
 export interface MeshEndpoint {
@@ -24,6 +26,19 @@ export interface MeshService {
   namespace: string;
   ports: { number: number; name?: string }[];
   endpoints: MeshEndpoint[];
+  /** `exportTo` of the ServiceEntries naming it, with their namespaces (visibility). */
+  exportedTo: Visibility[];
+}
+
+interface Visibility {
+  namespace: string;
+  exportTo?: readonly string[];
+}
+
+/** Istio's `exportTo`: absent or `*` everywhere, `.` the resource's own namespace, else the names. */
+function exportedTo(resource: Visibility, client: string | undefined): boolean {
+  if (!resource.exportTo || resource.exportTo.length === 0 || client === undefined) return true;
+  return resource.exportTo.some((to) => to === "*" || to === client || (to === "." && resource.namespace === client));
 }
 
 /** Endpoints and policy of one destination subset. */
@@ -55,14 +70,17 @@ export interface CompiledMesh {
    * the Gateway resources a gateway Worker serves. Built once per version and context.
    */
   routeTable(gateways: readonly string[]): RouteTable;
-  /** The DestinationRule for a qualified host, if any. */
-  destinationRule(host: string): DestinationPolicy | undefined;
+  /**
+   * The DestinationRule for a qualified host, if any, as a client in namespace `from` sees
+   * it (`exportTo`): a rule in the client's namespace first, then the service's, then others.
+   */
+  destinationRule(host: string, from?: string): DestinationPolicy | undefined;
   /**
    * A destination subset: its endpoints (healthy, matching the subset's labels) and its
    * traffic policy (the subset's fields override the rule's, as in Istio). No subset name:
    * the whole service. Undefined when the subset is not defined by a DestinationRule.
    */
-  subset(service: MeshService, subset?: string): SubsetView | undefined;
+  subset(service: MeshService, subset?: string, from?: string): SubsetView | undefined;
   /** Gateway resources (`ns/name` keys) whose selector matches the labels. */
   gatewaysSelecting(labels: Record<string, string>): readonly { key: string; spec: Gateway["spec"] }[];
   /** Resources of one kind, as in the snapshot. */
@@ -82,7 +100,10 @@ export function compileMesh(snapshot: Snapshot): CompiledMesh {
   const ofKind = (kind: string) => byKind.get(kind) ?? [];
 
   const services = indexServices(ofKind("ServiceEntry"), snapshot);
-  const virtualServices = ofKind("VirtualService") as unknown as VirtualService[];
+  const virtualServices = [
+    ...(ofKind("VirtualService") as unknown as VirtualService[]),
+    ...(ofKind("HTTPRoute") as unknown as GatewayRoute[]).map(virtualServiceOfHttpRoute),
+  ];
   const rules = indexDestinationRules(ofKind("DestinationRule"));
   const gateways = ofKind("Gateway").map((gateway) => ({
     key: `${gateway.metadata.namespace}/${gateway.metadata.name}`,
@@ -94,17 +115,20 @@ export function compileMesh(snapshot: Snapshot): CompiledMesh {
   return {
     snapshot,
     version: snapshot.version,
-    service: (host, namespace) => services.get(canonicalHost(host, namespace)),
+    service(host, namespace) {
+      const service = services.get(canonicalHost(host, namespace));
+      return service && service.exportedTo.some((to) => exportedTo(to, namespace)) ? service : undefined;
+    },
     routeTable(gateways) {
       const key = `routes:${[...gateways].sort().join(",")}`;
       let table = derived.get(key) as RouteTable | undefined;
       if (!table) derived.set(key, (table = compileRouteTable(virtualServices, { gateways })));
       return table;
     },
-    destinationRule: (host) => rules.get(host),
-    subset(service, name) {
-      const key = `${service.host}|${name ?? ""}`;
-      if (!subsets.has(key)) subsets.set(key, subsetView(service, name, rules.get(service.host)));
+    destinationRule: (host, from) => ruleFor(rules.get(host), host, from),
+    subset(service, name, from) {
+      const key = `${service.host}|${name ?? ""}|${from ?? ""}`;
+      if (!subsets.has(key)) subsets.set(key, subsetView(service, name, ruleFor(rules.get(service.host), service.host, from)));
       return subsets.get(key);
     },
     gatewaysSelecting: (labels) =>
@@ -139,9 +163,12 @@ function indexServices(entries: readonly SnapshotResource[], snapshot: Snapshot)
           healthy: snapshot.endpointHealth[key]?.healthy ?? true,
         };
       });
+      const visibility = { namespace, exportTo: spec.exportTo as string[] | undefined };
       const existing = services.get(host);
-      if (existing) existing.endpoints.push(...endpoints);
-      else services.set(host, { host, ...named, ports: (spec.ports ?? []) as MeshService["ports"], endpoints });
+      if (existing) {
+        existing.endpoints.push(...endpoints);
+        existing.exportedTo.push(visibility);
+      } else services.set(host, { host, ...named, ports: (spec.ports ?? []) as MeshService["ports"], endpoints, exportedTo: [visibility] });
     }
   }
   return services;
@@ -161,16 +188,25 @@ function subsetView(service: MeshService, name: string | undefined, rule: Destin
   };
 }
 
-function indexDestinationRules(rules: readonly SnapshotResource[]): Map<string, DestinationPolicy> {
-  const index = new Map<string, DestinationPolicy>();
+function indexDestinationRules(rules: readonly SnapshotResource[]): Map<string, DestinationPolicy[]> {
+  const index = new Map<string, DestinationPolicy[]>();
   for (const rule of rules) {
     const spec = rule.spec as DestinationRule["spec"];
     const host = canonicalHost(spec.host, rule.metadata.namespace);
-    const policy = { rule: { name: rule.metadata.name, namespace: rule.metadata.namespace }, spec };
-    const current = index.get(host);
-    // A rule in the service's own namespace wins over one elsewhere (Istio's lookup order).
-    const own = meshServiceOf(host)?.namespace === rule.metadata.namespace;
-    if (!current || own) index.set(host, policy);
+    const list = index.get(host) ?? [];
+    list.push({ rule: { name: rule.metadata.name, namespace: rule.metadata.namespace }, spec });
+    index.set(host, list);
   }
   return index;
+}
+
+/** Istio's lookup order among the rules a client may see: its own namespace, the service's, then any. */
+function ruleFor(candidates: readonly DestinationPolicy[] | undefined, host: string, from: string | undefined): DestinationPolicy | undefined {
+  const visible = (candidates ?? []).filter((c) => exportedTo({ namespace: c.rule.namespace, exportTo: c.spec.exportTo }, from));
+  const serviceNamespace = meshServiceOf(host)?.namespace;
+  return (
+    visible.find((c) => from !== undefined && c.rule.namespace === from) ??
+    visible.find((c) => c.rule.namespace === serviceNamespace) ??
+    visible[0]
+  );
 }
