@@ -1,28 +1,60 @@
+import type { TrafficPolicy } from "../../resources/destination-rule.ts";
 import { OverflowError } from "../traffic/mesh-error.ts";
 import type { OutboundLayer } from "./call.ts";
 
-// Module scope: requests in flight per destination subset, in this isolate.
-const inFlight = new Map<string, number>();
+interface Slots {
+  active: number;
+  /** Requests waiting for an active slot, oldest first. */
+  waiting: (() => void)[];
+}
+
+// Module scope: requests in flight and waiting per destination subset, in this isolate.
+const slots = new Map<string, Slots>();
+
+/** The limits a DestinationRule's connectionPool sets, as a Worker can apply them. */
+export function connectionLimits(pool: TrafficPolicy["connectionPool"]): { active: number; pending: number; queue: boolean } {
+  const maxConnections = pool?.tcp?.maxConnections;
+  const maxRequests = pool?.http?.http2MaxRequests;
+  const limit = (n: number | undefined) => (n === undefined || n <= 0 ? Infinity : n);
+  const pending = pool?.http?.http1MaxPendingRequests;
+  return {
+    active: Math.min(limit(maxConnections), limit(maxRequests)),
+    pending: pending === undefined || pending <= 0 ? Infinity : pending,
+    // Only a connection limit queues (Envoy's pending requests wait for a connection);
+    // http2MaxRequests alone refuses at once.
+    queue: limit(maxConnections) <= limit(maxRequests),
+  };
+}
 
 /**
- * Circuit breaking by the DestinationRule's `connectionPool.http.http2MaxRequests`: at most
- * that many requests in flight to the destination subset from this isolate (as each Envoy
- * counts its own); one more is refused at once with 503 UO and never retried. Istio's
- * default is unlimited.
+ * Circuit breaking by the DestinationRule's `connectionPool`, per destination subset and
+ * isolate (as each Envoy counts its own). A Worker opens one upstream connection per request,
+ * so `tcp.maxConnections` and `http.http2MaxRequests` both bound the requests in flight.
+ * Past `maxConnections`, up to `http.http1MaxPendingRequests` requests wait for a slot;
+ * past `http2MaxRequests`, or with the queue full, one more is refused at once with 503 UO
+ * and never retried. Istio's defaults are unlimited.
  */
 export const circuitBreaker: OutboundLayer = async (request, call, next) => {
   const destination = call.destination!;
-  const view = call.mesh.subset(destination.service, destination.subset);
-  const limit = view?.policy.connectionPool?.http?.http2MaxRequests;
-  if (!view || limit === undefined || limit <= 0) return next(request, call);
-  const active = inFlight.get(view.key) ?? 0;
-  if (active >= limit) throw new OverflowError(`${destination.service.host}${destination.subset ? `|${destination.subset}` : ""}`);
-  inFlight.set(view.key, active + 1);
+  const view = call.mesh.subset(destination.service, destination.subset, call.source.namespace);
+  const limits = connectionLimits(view?.policy.connectionPool);
+  if (!view || limits.active === Infinity) return next(request, call);
+  let state = slots.get(view.key);
+  if (!state) slots.set(view.key, (state = { active: 0, waiting: [] }));
+  if (state.active >= limits.active) {
+    if (!limits.queue || state.waiting.length >= limits.pending) {
+      throw new OverflowError(`${destination.service.host}${destination.subset ? `|${destination.subset}` : ""}`);
+    }
+    // The slot is handed over by the request that frees it.
+    await new Promise<void>((resolve) => state!.waiting.push(resolve));
+  } else {
+    state.active++;
+  }
   try {
     return await next(request, call);
   } finally {
-    const left = (inFlight.get(view.key) ?? 1) - 1;
-    if (left <= 0) inFlight.delete(view.key);
-    else inFlight.set(view.key, left);
+    const waiter = state.waiting.shift();
+    if (waiter) waiter();
+    else if (--state.active <= 0) slots.delete(view.key);
   }
 };

@@ -56,5 +56,5 @@ export function sourceIpOf(request: Request): string | undefined {
 function consistentHashOf(call: Parameters<OutboundLayer>[1], host: string, namespace: string): StickyHash | undefined {
   const service = call.mesh.service(host, namespace);
   if (!service) return undefined;
-  return call.mesh.destinationRule(service.host)?.spec.trafficPolicy?.loadBalancer?.consistentHash as StickyHash | undefined;
+  return call.mesh.destinationRule(service.host, call.source.namespace)?.spec.trafficPolicy?.loadBalancer?.consistentHash as StickyHash | undefined;
 }

@@ -41,7 +41,7 @@ function stateOf(view: SubsetView): SubsetState {
 export const chooseEndpoint: OutboundLayer = async (request, call, next) => {
   const destination = call.destination!;
   const label = `${destination.service.host}${destination.subset ? `|${destination.subset}` : ""}`;
-  const view = call.mesh.subset(destination.service, destination.subset);
+  const view = call.mesh.subset(destination.service, destination.subset, call.source.namespace);
   if (!view) throw new NoHealthyUpstreamError(label);
   const state = stateOf(view);
   const hash = view.policy.loadBalancer?.consistentHash;

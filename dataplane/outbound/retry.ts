@@ -18,7 +18,7 @@ const policies = new WeakMap<object, RetryPolicy>();
 
 function budgetFor(call: OutboundCall): RetryBudget {
   const service = call.destination!.service;
-  const settings = call.mesh.destinationRule(service.host)?.spec.trafficPolicy?.retryBudget;
+  const settings = call.mesh.destinationRule(service.host, call.source.namespace)?.spec.trafficPolicy?.retryBudget;
   const signature = JSON.stringify(settings ?? null);
   let entry = budgets.get(service.host);
   if (!entry || entry.signature !== signature) {

@@ -9,7 +9,7 @@ import { dispatchToEndpoint } from "./dispatch.ts";
 export const dispatch: OutboundHandler = (request, call) => {
   if (!call.endpoint) throw new Error("dispatch reached without an endpoint");
   const destination = call.destination!;
-  const tls = call.mesh.subset(destination.service, destination.subset)?.policy.tls;
+  const tls = call.mesh.subset(destination.service, destination.subset, call.source.namespace)?.policy.tls;
   const certificate = tls?.mode === "MUTUAL" || tls?.mode === "SIMPLE" ? tls.credentialName : undefined;
   return dispatchToEndpoint(request, call.endpoint.address, call.env, certificate);
 };
