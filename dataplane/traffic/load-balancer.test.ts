@@ -76,6 +76,29 @@ describe("LoadBalancer simple policies", () => {
   });
 });
 
+describe("LoadBalancer endpoint weights", () => {
+  const weighted: BalancedEndpoint[] = [
+    { address: "worker://a", weight: 3 },
+    { address: "worker://b", weight: 1 },
+  ];
+
+  it("ROUND_ROBIN and RANDOM give each endpoint its weight's share", () => {
+    const roundRobin = new LoadBalancer({ simple: "ROUND_ROBIN" }, { random: seededRandom(1) });
+    const turns = tally(() => roundRobin.pick(weighted), 400);
+    expect([turns.get("worker://a"), turns.get("worker://b")]).toEqual([300, 100]);
+    const random = new LoadBalancer({ simple: "RANDOM" }, { random: seededRandom(2) });
+    const draws = tally(() => random.pick(weighted), 4000);
+    expect(Math.abs(draws.get("worker://a")! - 3000)).toBeLessThan(120);
+  });
+
+  it("LEAST_REQUEST counts in-flight requests per unit of weight", () => {
+    const balancer = new LoadBalancer(undefined, { random: seededRandom(3) });
+    for (let i = 0; i < 3; i++) balancer.begin("worker://a");
+    // a: (3 + 1) / 3 > b: (0 + 1) / 1, so b, whichever two the power of two choices draws.
+    expect(balancer.pick(weighted)!.address).toBe("worker://b");
+  });
+});
+
 describe("LoadBalancer consistentHash", () => {
   const many: BalancedEndpoint[] = Array.from({ length: 10 }, (_, i) => ({ address: `https://origin-${i}.example.com` }));
   const users = Array.from({ length: 20_000 }, (_, i) => `user-${i}`);

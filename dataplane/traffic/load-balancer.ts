@@ -10,7 +10,11 @@ export interface BalancedEndpoint {
   /** Unique within the destination, e.g. `worker://reviews-v2` or an origin URL. */
   address: string;
   labels?: Record<string, string>;
+  /** ServiceEntry endpoint `weight`: its share among the subset's endpoints (default 1). */
+  weight?: number;
 }
+
+const weightOf = (endpoint: BalancedEndpoint) => endpoint.weight ?? 1;
 
 /** The endpoints a DestinationRule subset selects: `subset.labels ⊆ endpoint.labels`. */
 export function subsetEndpoints<E extends BalancedEndpoint>(endpoints: readonly E[], subsetLabels?: Record<string, string>): E[] {
@@ -75,9 +79,9 @@ export class LoadBalancer<E extends BalancedEndpoint> {
     }
     switch (hash ? "RANDOM" : (this.settings?.simple ?? "LEAST_REQUEST")) {
       case "ROUND_ROBIN":
-        return available[this.position++ % available.length];
+        return byWeight(available, this.position++);
       case "RANDOM":
-        return available[Math.floor(this.random() * available.length)];
+        return byWeight(available, Math.floor(this.random() * totalWeight(available)));
       default:
         return this.pickLeastRequest(available);
     }
@@ -118,7 +122,8 @@ export class LoadBalancer<E extends BalancedEndpoint> {
     if (second >= first) second++;
     const a = available[first]!;
     const b = available[second]!;
-    return this.active(b.address) < this.active(a.address) ? b : a;
+    // Envoy's weighted least request: in-flight requests per unit of weight.
+    return (this.active(b.address) + 1) / weightOf(b) < (this.active(a.address) + 1) / weightOf(a) ? b : a;
   }
 
   /**
@@ -154,6 +159,20 @@ export class LoadBalancer<E extends BalancedEndpoint> {
     if (this.maglev?.signature !== signature) this.maglev = { signature, table: buildMaglevTable(addresses, size) };
     return this.maglev.table[hash32(key) % size]!;
   }
+}
+
+function totalWeight(endpoints: readonly BalancedEndpoint[]): number {
+  return endpoints.reduce((sum, e) => sum + weightOf(e), 0);
+}
+
+/** The endpoint at position `n` (mod the total weight) when each takes `weight` positions. */
+function byWeight<E extends BalancedEndpoint>(endpoints: readonly E[], n: number): E {
+  let left = n % totalWeight(endpoints);
+  for (const endpoint of endpoints) {
+    left -= weightOf(endpoint);
+    if (left < 0) return endpoint;
+  }
+  return endpoints[endpoints.length - 1]!;
 }
 
 function buildRing(addresses: string[], minimumRingSize: number, signature: string) {

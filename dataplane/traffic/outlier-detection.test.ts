@@ -98,4 +98,19 @@ describe("OutlierDetector", () => {
     time.advance(first.until - time.now());
     expect(detector.isEjected("a")).toBe(false);
   });
+
+  it("splitExternalLocalOriginErrors counts failures without an answer apart, against consecutiveLocalOriginFailures", () => {
+    const settings = { consecutive5xxErrors: 2, splitExternalLocalOriginErrors: true, consecutiveLocalOriginFailures: 3, maxEjectionPercent: 100 };
+    const detector = new OutlierDetector(settings, clock().now);
+    expect(detector.record("a", { failure: "connect-failure" }, 2)).toBeUndefined();
+    expect(detector.record("a", { failure: "timeout" }, 2)).toBeUndefined(); // not two 5xx
+    expect(detector.record("a", { status: 500 }, 2)).toBeUndefined(); // an answer ends the local-origin run
+    expect(detector.record("a", { failure: "reset" }, 2)).toBeUndefined();
+    expect(detector.record("a", { failure: "reset" }, 2)).toBeUndefined();
+    expect(detector.record("a", { failure: "reset" }, 2)?.reason).toBe("consecutive_local_origin_failures");
+    // Without the split, the same failures are 5xx errors, and consecutiveLocalOriginFailures means nothing.
+    const joined = new OutlierDetector({ consecutive5xxErrors: 2, consecutiveLocalOriginFailures: 1, maxEjectionPercent: 100 }, clock().now);
+    expect(joined.record("b", { failure: "connect-failure" }, 2)).toBeUndefined();
+    expect(joined.record("b", { failure: "connect-failure" }, 2)?.reason).toBe("consecutive_5xx");
+  });
 });
