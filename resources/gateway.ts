@@ -7,11 +7,11 @@ import { HttpProtocol } from "./service-entry.ts";
 const EDGE_TLS = "Cloudflare terminates TLS at the edge; configure certificates on the zone";
 
 const ServerTLSSettings = z.strictObject({
-  httpsRedirect: z.boolean().optional(),
+  httpsRedirect: unsupported("httpsRedirect", "use the zone's Always Use HTTPS setting"),
   mode: z
     .enum(["SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "PASSTHROUGH", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL"])
-    .refine((m) => m === "SIMPLE" || m === "MUTUAL" || m === "OPTIONAL_MUTUAL", {
-      error: "only SIMPLE, MUTUAL and OPTIONAL_MUTUAL are supported at the edge",
+    .refine((m) => m === "SIMPLE", {
+      error: "only SIMPLE is supported at the edge (Cloudflare terminates TLS); require client certificates with an AuthorizationPolicy",
     })
     .optional(),
   credentialName: unsupported("credentialName", EDGE_TLS),
@@ -38,7 +38,13 @@ export const Server = z.strictObject({
     name: z.string().optional(),
     targetPort: unsupported("targetPort", "deprecated in Istio"),
   }),
-  hosts: z.array(NonEmptyString).min(1, "must name at least one host"),
+  hosts: z
+    .array(
+      NonEmptyString.refine((host) => !host.includes("/") || host.startsWith("*/"), {
+        error: 'unsupported namespace restriction: write "host" or "*/host" (every namespace\'s VirtualServices may bind)',
+      }),
+    )
+    .min(1, "must name at least one host"),
   tls: ServerTLSSettings.optional(),
   name: z.string().optional(),
   bind: unsupported("bind", "the gateway Worker has no listener addresses"),

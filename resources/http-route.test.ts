@@ -24,16 +24,23 @@ describe("HTTPRoute (Gateway API)", () => {
             ],
             backendRefs: [
               { name: "reviews-v1", port: 9080, weight: 90 },
-              { name: "reviews-v2", namespace: "canary", port: 9080, weight: 10, filters: [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: [{ name: "x", value: "y" }] } }] },
+              { name: "reviews-v2", namespace: "canary", port: 9080, weight: 10 },
             ],
             timeouts: { request: "10s", backendRequest: "2s" },
             retry: { codes: [503], attempts: 2, backoff: "100ms" },
           },
           { filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", hostname: "b.example", statusCode: 301, path: { type: "ReplaceFullPath", replaceFullPath: "/" } } }] },
         ],
-        { hostnames: ["bookinfo.example"], parentRefs: [{ group: "", kind: "Service", name: "reviews", port: 9080 }, { name: "edge", namespace: "istio-system", sectionName: "http" }] },
+        { hostnames: ["bookinfo.example"], parentRefs: [{ group: "", kind: "Service", name: "reviews", port: 9080 }, { name: "edge", namespace: "istio-system" }] },
       ),
     ).toEqual([]);
+  });
+
+  it("refuses what a route cannot mean here, by name", () => {
+    expect(hr([{ backendRefs: [{ name: "a", filters: [] }] }])[0]).toMatch(/^spec.rules\[0\].backendRefs\[0\].filters: unsupported field "filters"/);
+    expect(hr([{ backendRefs: [{ name: "a", kind: "ServiceImport" }] }])).toEqual(["spec.rules[0].backendRefs[0].kind: backends are Services: kind must be Service"]);
+    expect(hr([], { parentRefs: [{ name: "edge", sectionName: "http" }] })[0]).toMatch(/^spec.parentRefs\[0\].sectionName: unsupported field/);
+    expect(hr([], { parentRefs: [{ name: "edge", kind: "Mesh" }] })[0]).toMatch(/^spec.parentRefs\[0\].kind: must be Gateway/);
   });
 
   it("checks path matches", () => {

@@ -5,16 +5,16 @@ import { resourceOf } from "./resource.ts";
 
 const ParentReference = z.strictObject({
   group: z.string().optional(),
-  kind: z.string().optional(),
+  kind: z.enum(["Gateway", "Service"], { error: "must be Gateway (an edge route) or Service (a mesh route)" }).optional(),
   namespace: Dns1123Label.optional(),
   name: NonEmptyString,
-  sectionName: z.string().optional(),
+  sectionName: unsupported("sectionName", "a route attaches to every server of its Gateway"),
   port: PortNumber.optional(),
 });
 
 const BackendObjectReference = {
-  group: z.string().optional(),
-  kind: z.string().optional(),
+  group: z.literal("", { error: 'backends are Services: group must be ""' }).optional(),
+  kind: z.literal("Service", { error: "backends are Services: kind must be Service" }).optional(),
   name: NonEmptyString,
   namespace: Dns1123Label.optional(),
   port: PortNumber.optional(),
@@ -120,7 +120,7 @@ const HTTPBackendRef = z.strictObject({
   ...BackendObjectReference,
   // Gateway API weights are relative (not percentages): 0..1,000,000, default 1.
   weight: z.number().int().min(0, "must be 0..1000000").max(1_000_000, "must be 0..1000000").optional(),
-  filters: z.array(HTTPRouteFilter).optional(),
+  filters: unsupported("filters", "set filters on the rule"),
 });
 
 const HTTPRouteRule = z.strictObject({

@@ -33,7 +33,7 @@ describe("VirtualService", () => {
             { destination: { host: "reviews", subset: "v1", port: { number: 9080 } }, weight: 99.75, headers: { request: { set: { "x-v": "1" } } } },
             { destination: { host: "reviews", subset: "v2" }, weight: 0.25 },
           ],
-          stickyHash: { httpCookie: { name: "user", ttl: "1h" } },
+          stickyHash: { httpCookie: { name: "user" } },
           rewrite: { uri: "/v2/reviews", authority: "reviews.internal" },
           timeout: "10s",
           retries: { attempts: 3, perTryTimeout: "0.5s", retryOn: "5xx,reset", retryRemoteLocalities: true, backoff: "25ms" },
@@ -161,7 +161,7 @@ describe("VirtualService", () => {
     const message = "spec.http[0].stickyHash: must set exactly one of httpHeaderName, httpCookie, httpQueryParameterName, useSourceIp";
     expect(lines([route({ stickyHash: {} })])).toEqual([message]);
     expect(lines([route({ stickyHash: { httpHeaderName: "a", httpQueryParameterName: "b" } })])).toEqual([message]);
-    expect(lines([route({ stickyHash: { httpCookie: { name: "u", ttl: "forever" } } })])[0]).toMatch(/^spec.http\[0\].stickyHash.httpCookie.ttl: /);
+    expect(lines([route({ stickyHash: { httpCookie: { name: "u", ttl: "0s" } } })])[0]).toMatch(/^spec.http\[0\].stickyHash.httpCookie.ttl: unsupported field "ttl"/);
   });
 
   it("checks hosts, header operations and exportTo", () => {
@@ -177,7 +177,9 @@ describe("VirtualService", () => {
   });
 
   it("checks retryOn conditions", () => {
-    expect(lines([route({ retries: { attempts: 2, retryOn: "gateway-error,unavailable,503" } })])).toEqual([]);
+    expect(lines([route({ retries: { attempts: 2, retryOn: "gateway-error,connect-failure,503" } })])).toEqual([]);
+    expect(lines([route({ retries: { attempts: 2, retryOn: "unavailable" } })])[0]).toMatch(/unsupported retryOn condition "unavailable"/);
+    expect(lines([route({ retries: { attempts: 2, retryIgnorePreviousHosts: true } })])[0]).toMatch(/unsupported field "retryIgnorePreviousHosts"/);
     expect(lines([route({ retries: { attempts: 2, retryOn: "5xx,retriable-headers" } })])[0]).toMatch(
       /^spec.http\[0\].retries.retryOn: unsupported retryOn condition "retriable-headers"/,
     );

@@ -85,11 +85,11 @@ const HTTPRewrite = z
   })
   .refine((r) => r.uri === undefined || r.uriRegexRewrite === undefined, { error: "set at most one of uri, uriRegexRewrite" });
 
-// Envoy's retry_on conditions the mesh evaluates, and gRPC's (from the `grpc-status` header).
-const RETRY_ON = [
-  "5xx", "gateway-error", "connect-failure", "reset", "retriable-4xx", "retriable-status-codes", "refused-stream",
-  "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
-];
+// Envoy's retry_on conditions the mesh evaluates (gRPC status conditions are not read).
+const RETRY_ON = ["5xx", "gateway-error", "connect-failure", "reset", "retriable-4xx", "retriable-status-codes", "refused-stream"];
+
+/** Why a hash cookie's `path` and `ttl` are refused: they describe a cookie Envoy would generate. */
+export const COOKIE_SET = "the mesh hashes the cookie the client sends; it does not generate one";
 
 const RetryOn = z.string().superRefine((text, ctx) => {
   for (const token of text.split(",").map((t) => t.trim()).filter(Boolean)) {
@@ -104,7 +104,7 @@ const HTTPRetry = z.strictObject({
   perTryTimeout: Duration.optional(),
   retryOn: RetryOn.optional(),
   retryRemoteLocalities: z.boolean().optional(),
-  retryIgnorePreviousHosts: z.boolean().optional(),
+  retryIgnorePreviousHosts: unsupported("retryIgnorePreviousHosts", "a retry goes to the endpoint the load balancer picks"),
   backoff: Duration.optional(),
 });
 
@@ -154,7 +154,9 @@ const CorsPolicy = z.strictObject({
 export const StickyHash = z
   .strictObject({
     httpHeaderName: NonEmptyString.optional(),
-    httpCookie: z.strictObject({ name: NonEmptyString, path: z.string().optional(), ttl: Duration.optional() }).optional(),
+    httpCookie: z
+      .strictObject({ name: NonEmptyString, path: unsupported("path", COOKIE_SET), ttl: unsupported("ttl", COOKIE_SET) })
+      .optional(),
     httpQueryParameterName: NonEmptyString.optional(),
     useSourceIp: z.literal(true).optional(),
   })
