@@ -30,7 +30,7 @@ import {
   type JoinTokenResult,
   type JwtSvidResult,
 } from "../identity/ca/api";
-import { CaStore, type AuthorityRow, type IdentityRow, type JwtKeyRow } from "../identity/ca/store";
+import { CaStore, type AuthorityRow, type IdentityListRow, type IdentityRow, type JwtKeyRow } from "../identity/ca/store";
 import { checkRequestedIdentity, CsrError, issueLeaf, parseCsr } from "../identity/ca/x509-svid";
 import { base64urlEncode } from "../identity/base64url";
 import { signJwtSvid } from "../identity/jwt-svid-sign";
