@@ -178,7 +178,7 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
       retries: h("dataplane/outbound/retry.ts"),
       "retries.attempts": h("dataplane/traffic/retry.ts"),
       "retries.perTryTimeout": h("dataplane/traffic/timeout.ts"),
-      "retries.retryOn": h("dataplane/traffic/retry.ts", "HTTP conditions and status codes; others refused by name"),
+      "retries.retryOn": h("dataplane/traffic/retry.ts", "HTTP conditions, status codes, and gRPC conditions read from the `grpc-status` header; others refused by name"),
       "retries.retryRemoteLocalities": s("Workers have no localities: any retry may go to any endpoint"),
       "retries.backoff": h("dataplane/traffic/retry.ts"),
       fault: h("dataplane/outbound/fault.ts"),

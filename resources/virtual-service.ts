@@ -85,8 +85,21 @@ const HTTPRewrite = z
   })
   .refine((r) => r.uri === undefined || r.uriRegexRewrite === undefined, { error: "set at most one of uri, uriRegexRewrite" });
 
-// Envoy's retry_on conditions the mesh evaluates (gRPC status conditions are not read).
-const RETRY_ON = ["5xx", "gateway-error", "connect-failure", "reset", "retriable-4xx", "retriable-status-codes", "refused-stream"];
+// Envoy's retry_on conditions the mesh evaluates: HTTP ones, and gRPC ones read from `grpc-status`.
+const RETRY_ON = [
+  "5xx",
+  "gateway-error",
+  "connect-failure",
+  "reset",
+  "retriable-4xx",
+  "retriable-status-codes",
+  "refused-stream",
+  "cancelled",
+  "deadline-exceeded",
+  "internal",
+  "resource-exhausted",
+  "unavailable",
+];
 
 /** Why a hash cookie's `path` and `ttl` are refused: they describe a cookie Envoy would generate. */
 export const COOKIE_SET = "the mesh hashes the cookie the client sends; it does not generate one";

@@ -2,6 +2,7 @@ import { UpstreamConnectFailureError, UpstreamTimeoutError } from "../traffic/me
 import { RetryBudget, retryBudgetSettings } from "../traffic/retry-budget.ts";
 import {
   RETRY_BUFFER_LIMIT,
+  grpcStatusOf,
   isRetriable,
   resolveRetryPolicy,
   retryBackoffMs,
@@ -73,7 +74,7 @@ export const retry: OutboundLayer = async (request, call, next) => {
         failure = new UpstreamTimeoutError(timed.afterMs);
       } else {
         response = timed.value;
-        outcome = { status: response.status };
+        outcome = { status: response.status, grpcStatus: grpcStatusOf(response.headers) };
       }
     } catch (error) {
       if (!(error instanceof UpstreamConnectFailureError)) throw error;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { seededRandom } from "./random.ts";
 import {
   DEFAULT_RETRY_POLICY,
+  grpcStatusOf,
   isRetriable,
   parseRetriableStatusCodes,
   resolveRetryPolicy,
@@ -12,6 +13,31 @@ import {
 
 const s = (status: number): AttemptOutcome => ({ status });
 const f = (failure: "connect-failure" | "reset" | "timeout" | "refused-stream"): AttemptOutcome => ({ failure });
+
+describe("gRPC retry conditions", () => {
+  it("match the grpc-status of an answer, whatever its HTTP status", () => {
+    const policy = resolveRetryPolicy({ attempts: 2, retryOn: "unavailable,resource-exhausted" });
+    expect(isRetriable(policy, { status: 200, grpcStatus: 14 })).toBe(true);
+    expect(isRetriable(policy, { status: 200, grpcStatus: 8 })).toBe(true);
+    expect(isRetriable(policy, { status: 200, grpcStatus: 13 })).toBe(false);
+    expect(isRetriable(policy, { status: 200, grpcStatus: 0 })).toBe(false);
+    expect(isRetriable(policy, s(200))).toBe(false);
+    const all = resolveRetryPolicy({ attempts: 1, retryOn: "cancelled,deadline-exceeded,internal" });
+    expect([1, 4, 13].map((grpcStatus) => isRetriable(all, { status: 200, grpcStatus }))).toEqual([true, true, true]);
+  });
+
+  it("Istio's default retries gRPC unavailable and cancelled", () => {
+    expect(isRetriable(DEFAULT_RETRY_POLICY, { status: 200, grpcStatus: 14 })).toBe(true);
+    expect(isRetriable(DEFAULT_RETRY_POLICY, { status: 200, grpcStatus: 1 })).toBe(true);
+    expect(isRetriable(DEFAULT_RETRY_POLICY, { status: 200, grpcStatus: 4 })).toBe(false);
+  });
+
+  it("reads grpc-status from the response headers", () => {
+    expect(grpcStatusOf(new Headers({ "grpc-status": "14" }))).toBe(14);
+    expect(grpcStatusOf(new Headers({ "grpc-status": "x" }))).toBeUndefined();
+    expect(grpcStatusOf(new Headers())).toBeUndefined();
+  });
+});
 
 describe("resolveRetryPolicy", () => {
   it("uses Istio's default without a retries block: 2 retries on connect failure, refused stream, 503", () => {

@@ -6,7 +6,7 @@ type HTTPRetry = NonNullable<HTTPRoute["retries"]>;
 
 /** How one upstream attempt ended. */
 export type AttemptOutcome =
-  | { status: number }
+  | { status: number; /** The response's `grpc-status` header, when it has one (a trailers-only gRPC answer). */ grpcStatus?: number }
   | { failure: "connect-failure" | "reset" | "timeout" | "refused-stream" };
 
 /** A route's retry policy, resolved once per route. */
@@ -22,6 +22,15 @@ export interface RetryPolicy {
   backoffBaseMs: number;
 }
 
+/** Envoy's `retry_grpc_on` conditions and the gRPC status code each stands for. */
+export const GRPC_CONDITIONS: Readonly<Record<string, number>> = {
+  cancelled: 1,
+  "deadline-exceeded": 4,
+  "resource-exhausted": 8,
+  internal: 13,
+  unavailable: 14,
+};
+
 const KNOWN_CONDITIONS = new Set([
   "5xx",
   "gateway-error",
@@ -30,13 +39,7 @@ const KNOWN_CONDITIONS = new Set([
   "retriable-4xx",
   "retriable-status-codes",
   "refused-stream",
-  // gRPC conditions: Istio's default names them; they only apply to gRPC status, which we
-  // do not inspect, so they never match here.
-  "cancelled",
-  "deadline-exceeded",
-  "internal",
-  "resource-exhausted",
-  "unavailable",
+  ...Object.keys(GRPC_CONDITIONS),
 ]);
 
 /**
@@ -84,7 +87,10 @@ export function resolveRetryPolicy(retries: HTTPRetry | undefined): RetryPolicy 
  * - `gateway-error`: 502, 503, 504, or a per-try timeout;
  * - `connect-failure`; `reset` (reset or per-try timeout); `refused-stream`;
  * - `retriable-4xx`: 409; `retriable-status-codes`: the policy's codes plus `extraCodes`
- *   (from `x-envoy-retriable-status-codes`, which the caller honours only from inside the mesh).
+ *   (from `x-envoy-retriable-status-codes`, which the caller honours only from inside the mesh);
+ * - gRPC: `cancelled`, `deadline-exceeded`, `internal`, `resource-exhausted`, `unavailable`
+ *   match the response's `grpc-status` header, as Envoy reads it from the response headers
+ *   (a trailers-only answer); a status in trailers after a streamed body cannot be retried.
  */
 export function isRetriable(policy: RetryPolicy, outcome: AttemptOutcome, extraCodes: readonly number[] = []): boolean {
   const on = policy.retryOn;
@@ -101,6 +107,9 @@ export function isRetriable(policy: RetryPolicy, outcome: AttemptOutcome, extraC
     }
   }
   const status = outcome.status;
+  if (outcome.grpcStatus !== undefined) {
+    for (const [condition, code] of Object.entries(GRPC_CONDITIONS)) if (code === outcome.grpcStatus && on.has(condition)) return true;
+  }
   if (on.has("5xx") && status >= 500 && status <= 599) return true;
   if (on.has("gateway-error") && (status === 502 || status === 503 || status === 504)) return true;
   if (on.has("retriable-4xx") && status === 409) return true;
@@ -145,4 +154,10 @@ export function retryBodyPlan(request: Pick<Request, "method" | "headers" | "bod
     return length <= limit ? "buffer" : "too-large";
   }
   return "buffer";
+}
+
+/** The `grpc-status` header of a response as a number, or undefined when absent or malformed. */
+export function grpcStatusOf(headers: Headers): number | undefined {
+  const value = headers.get("grpc-status");
+  return value !== null && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
 }
