@@ -76,6 +76,7 @@ describe("DestinationRule", () => {
     );
     expect(policy({ connectionPool: { tcp: { tcpKeepalive: { time: "1s" } } } })[0]).toMatch(/unsupported field "tcpKeepalive"/);
     expect(policy({ connectionPool: { http: { maxRetries: 1.5 } } })[0]).toMatch(/^spec.trafficPolicy.connectionPool.http.maxRetries: /);
+    expect(policy({ connectionPool: { http: { maxRetries: 3 } } })).toEqual([]);
   });
 
   it("checks client TLS: modes, and certificate files refused", () => {
@@ -90,7 +91,6 @@ describe("DestinationRule", () => {
     const refused = (spec: Record<string, unknown>) => policy(spec)[0];
     expect(refused({ portLevelSettings: [{ port: { number: 443 } }] })).toMatch(/^spec.trafficPolicy.portLevelSettings: unsupported field "portLevelSettings"/);
     expect(refused({ connectionPool: { tcp: { connectTimeout: "30ms" } } })).toMatch(/unsupported field "connectTimeout"/);
-    expect(refused({ connectionPool: { http: { maxRetries: 3 } } })).toMatch(/unsupported field "maxRetries"/);
     expect(refused({ loadBalancer: { consistentHash: { httpCookie: { name: "user", ttl: "0s" } } } })).toMatch(/unsupported field "ttl"/);
     expect(refused({ tls: { mode: "SIMPLE", sni: "x.example" } })).toMatch(/unsupported field "sni"/);
     expect(refused({ tls: { mode: "SIMPLE", subjectAltNames: ["x"] } })).toMatch(/unsupported field "subjectAltNames"/);

@@ -50,7 +50,7 @@ export const ConnectionPoolSettings = z.strictObject({
       http1MaxPendingRequests: Count.optional(),
       http2MaxRequests: Count.optional(),
       maxRequestsPerConnection: Count.optional(),
-      maxRetries: unsupported("maxRetries", "retries are bounded by the route's attempts and the retryBudget"),
+      maxRetries: Count.optional(),
       idleTimeout: Duration.optional(),
       maxConcurrentStreams: Count.optional(),
       h2UpgradePolicy: unsupported("h2UpgradePolicy", "the Workers runtime chooses the HTTP version"),

@@ -179,7 +179,7 @@ describe("VirtualService", () => {
   it("checks retryOn conditions", () => {
     expect(lines([route({ retries: { attempts: 2, retryOn: "gateway-error,connect-failure,503" } })])).toEqual([]);
     expect(lines([route({ retries: { attempts: 2, retryOn: "unavailable,cancelled,deadline-exceeded,internal,resource-exhausted" } })])).toEqual([]);
-    expect(lines([route({ retries: { attempts: 2, retryIgnorePreviousHosts: true } })])[0]).toMatch(/unsupported field "retryIgnorePreviousHosts"/);
+    expect(lines([route({ retries: { attempts: 2, retryIgnorePreviousHosts: false } })])).toEqual([]);
     expect(lines([route({ retries: { attempts: 2, retryOn: "5xx,retriable-headers" } })])[0]).toMatch(
       /^spec.http\[0\].retries.retryOn: unsupported retryOn condition "retriable-headers"/,
     );

@@ -117,7 +117,7 @@ const HTTPRetry = z.strictObject({
   perTryTimeout: Duration.optional(),
   retryOn: RetryOn.optional(),
   retryRemoteLocalities: z.boolean().optional(),
-  retryIgnorePreviousHosts: unsupported("retryIgnorePreviousHosts", "a retry goes to the endpoint the load balancer picks"),
+  retryIgnorePreviousHosts: z.boolean().optional(),
   backoff: Duration.optional(),
 });
 

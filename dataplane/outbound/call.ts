@@ -38,6 +38,11 @@ export interface OutboundCall {
   endpoint?: MeshEndpoint;
   /** Attempts made so far (1 after the first try). */
   attempts: number;
+  /**
+   * Endpoint addresses earlier attempts went to, which a retry avoids where another is left
+   * (Istio's `retryIgnorePreviousHosts`, on by default). Absent: retries may go anywhere.
+   */
+  previousEndpoints?: Set<string>;
   /** Set on mirrored copies: their responses are discarded and they are never mirrored again. */
   shadow?: boolean;
 }

@@ -35,8 +35,9 @@ function stateOf(view: SubsetView): SubsetState {
 
 /**
  * Endpoint choice, per attempt: the destination subset's healthy endpoints minus those
- * outlier detection has ejected, picked by the subset's load balancer; the attempt's
- * outcome is fed back to outlier detection. No endpoint left: 503 UH.
+ * outlier detection has ejected, picked by the subset's load balancer, and on a retry not one
+ * an earlier attempt went to while another is left (`retryIgnorePreviousHosts`); the
+ * attempt's outcome is fed back to outlier detection. No endpoint left: 503 UH.
  */
 export const chooseEndpoint: OutboundLayer = async (request, call, next) => {
   const destination = call.destination!;
@@ -45,12 +46,16 @@ export const chooseEndpoint: OutboundLayer = async (request, call, next) => {
   if (!view) throw new NoHealthyUpstreamError(label);
   const state = stateOf(view);
   const hash = view.policy.loadBalancer?.consistentHash;
-  const endpoint = state.balancer.pick(view.endpoints, {
-    hashKey: hash ? hashKeyOf(request, hash, sourceIpOf(request)) : undefined,
-    isEjected: state.outliers ? (address) => state.outliers!.isEjected(address) : undefined,
-  });
+  const hashKey = hash ? hashKeyOf(request, hash, sourceIpOf(request)) : undefined;
+  const ejected = state.outliers ? (address: string) => state.outliers!.isEjected(address) : undefined;
+  const previous = call.previousEndpoints;
+  // A retry prefers an endpoint no earlier attempt went to; with none left, any will do.
+  const endpoint =
+    (previous?.size ? state.balancer.pick(view.endpoints, { hashKey, isEjected: (address) => previous.has(address) || (ejected?.(address) ?? false) }) : undefined) ??
+    state.balancer.pick(view.endpoints, { hashKey, isEjected: ejected });
   if (!endpoint) throw new NoHealthyUpstreamError(label);
   call.endpoint = endpoint;
+  previous?.add(endpoint.address);
   const release = state.balancer.begin(endpoint.address);
   const record = (outcome: UpstreamOutcome) => state.outliers?.record(endpoint.address, outcome, view.endpoints.length);
   try {

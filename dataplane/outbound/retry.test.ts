@@ -39,3 +39,42 @@ describe("retry layer", () => {
     expect(call.attempts).toBe(1);
   });
 });
+
+describe("retries and their limits", () => {
+  it("remembers tried endpoints unless retryIgnorePreviousHosts is false", async () => {
+    const on = callWith({ attempts: 1, retryOn: "5xx" });
+    await retry(new Request("http://svc/"), on, async () => new Response(null, { status: 200 }));
+    expect(on.previousEndpoints).toBeInstanceOf(Set);
+    const off = callWith({ attempts: 1, retryOn: "5xx", retryIgnorePreviousHosts: false });
+    await retry(new Request("http://svc/"), off, async () => new Response(null, { status: 200 }));
+    expect(off.previousEndpoints).toBeUndefined();
+  });
+
+  it("connectionPool.http.maxRetries bounds retries outstanding at once; past it the failure returns flagged UO", async () => {
+    const policy = { connectionPool: { http: { maxRetries: 1 } } };
+    const first = callWith({ attempts: 3, retryOn: "5xx", backoff: "1ms" }, policy);
+    const second = { ...callWith({ attempts: 3, retryOn: "5xx", backoff: "1ms" }, policy), destination: first.destination, mesh: first.mesh, flags: [] };
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    // The first request's retry stays in flight until released.
+    const slow = retry(new Request("http://svc/"), first, async () => {
+      if (++calls === 1) return new Response(null, { status: 503 });
+      await held;
+      return new Response(null, { status: 200 });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const refused = await retry(new Request("http://svc/"), second as OutboundCall, async () => new Response(null, { status: 503 }));
+    expect(refused.status).toBe(503);
+    expect(second.attempts).toBe(1);
+    expect(second.flags).toEqual(["UO"]);
+    release();
+    expect((await slow).status).toBe(200);
+    // The slot is free again: a retry goes ahead.
+    const third = { ...second, flags: [], attempts: 0 } as OutboundCall;
+    const answers = [503, 200];
+    const ok = await retry(new Request("http://svc/"), third, async () => new Response(null, { status: answers.shift() }));
+    expect(ok.status).toBe(200);
+    expect(third.attempts).toBe(2);
+  });
+});

@@ -13,6 +13,32 @@ import {
 import type { OutboundCall, OutboundLayer } from "./call.ts";
 import { attemptTimeoutMs, raceTimeout, resolveTimeouts } from "../traffic/timeout.ts";
 
+// Module scope: retries outstanding per destination subset, for connectionPool.http.maxRetries.
+const outstandingRetries = new Map<string, number>();
+
+/**
+ * Takes a slot for one retry under the destination subset's `connectionPool.http.maxRetries`
+ * (Envoy's max_retries circuit breaker: retries outstanding at once, per isolate here);
+ * returns its release, or undefined when the limit is reached.
+ */
+function takeRetrySlot(call: OutboundCall): (() => void) | undefined {
+  const { service, subset } = call.destination!;
+  const view = call.mesh.subset(service, subset, call.source.namespace);
+  const limit = view?.policy.connectionPool?.http?.maxRetries;
+  if (!view || limit === undefined) return () => {};
+  const taken = outstandingRetries.get(view.key) ?? 0;
+  if (taken >= limit) return undefined;
+  outstandingRetries.set(view.key, taken + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (outstandingRetries.get(view.key) ?? 1) - 1;
+    if (left > 0) outstandingRetries.set(view.key, left);
+    else outstandingRetries.delete(view.key);
+  };
+}
+
 // Module scope: one budget per destination service, rebuilt when its settings change.
 const budgets = new Map<string, { signature: string; budget: RetryBudget }>();
 const policies = new WeakMap<object, RetryPolicy>();
@@ -42,9 +68,11 @@ function policyFor(call: OutboundCall): RetryPolicy {
  * and backoff (none by default), `retries.perTryTimeout` bounds each attempt; retries follow
  * Istio's `retries` (its default when unset: 2 retries on connect failure and 503) with
  * jittered backoff and the destination's retry budget, so retries cannot multiply an
- * outage. A body is buffered up to 64 KiB to be replayed; a longer one is sent once, never
- * retried. When attempts run out the last answer is returned, flagged URX; a budget refusal
- * is flagged UO; the route deadline is a 504 UT.
+ * outage. A retry prefers an endpoint not tried yet (`retryIgnorePreviousHosts`, default
+ * true), and at most `connectionPool.http.maxRetries` retries are outstanding per subset. A
+ * body is buffered up to 64 KiB to be replayed; a longer one is sent once, never retried.
+ * When attempts run out the last answer is returned, flagged URX; a refusal by the budget or
+ * by maxRetries is flagged UO, as Envoy's retry overflow; the route deadline is a 504 UT.
  */
 export const retry: OutboundLayer = async (request, call, next) => {
   const policy = policyFor(call);
@@ -55,44 +83,53 @@ export const retry: OutboundLayer = async (request, call, next) => {
   const maxAttempts = streamed ? 1 : 1 + policy.attempts;
   const startedAt = Date.now();
   const routeDeadlinePassed = () => attemptTimeoutMs(timeouts, startedAt, Date.now()) === 0;
-  for (let attempt = 1; ; attempt++) {
-    if (routeDeadlinePassed()) throw new UpstreamTimeoutError(timeouts.routeTimeoutMs!, attempt > 1 ? ["URX"] : []);
-    call.attempts = attempt;
-    const attemptRequest = replay(attempt);
-    let outcome: AttemptOutcome;
-    let response: Response | undefined;
-    let failure: unknown;
-    try {
-      // The caller's own signal (service code's fetch timeout) still aborts the attempt.
-      const timed = await raceTimeout(
-        (signal) => next(new Request(attemptRequest, { signal: AbortSignal.any([attemptRequest.signal, signal]) }), call),
-        attemptTimeoutMs(timeouts, startedAt, Date.now()),
-      );
-      if (timed.timedOut) {
-        if (routeDeadlinePassed()) throw new UpstreamTimeoutError(timeouts.routeTimeoutMs!);
-        outcome = { failure: "timeout" };
-        failure = new UpstreamTimeoutError(timed.afterMs);
-      } else {
-        response = timed.value;
-        outcome = { status: response.status, grpcStatus: grpcStatusOf(response.headers) };
+  if (policy.ignorePreviousHosts && maxAttempts > 1) call.previousEndpoints = new Set();
+  let releaseRetry: (() => void) | undefined;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      if (routeDeadlinePassed()) throw new UpstreamTimeoutError(timeouts.routeTimeoutMs!, attempt > 1 ? ["URX"] : []);
+      call.attempts = attempt;
+      const attemptRequest = replay(attempt);
+      let outcome: AttemptOutcome;
+      let response: Response | undefined;
+      let failure: unknown;
+      try {
+        // The caller's own signal (service code's fetch timeout) still aborts the attempt.
+        const timed = await raceTimeout(
+          (signal) => next(new Request(attemptRequest, { signal: AbortSignal.any([attemptRequest.signal, signal]) }), call),
+          attemptTimeoutMs(timeouts, startedAt, Date.now()),
+        );
+        if (timed.timedOut) {
+          if (routeDeadlinePassed()) throw new UpstreamTimeoutError(timeouts.routeTimeoutMs!);
+          outcome = { failure: "timeout" };
+          failure = new UpstreamTimeoutError(timed.afterMs);
+        } else {
+          response = timed.value;
+          outcome = { status: response.status, grpcStatus: grpcStatusOf(response.headers) };
+        }
+      } catch (error) {
+        if (!(error instanceof UpstreamConnectFailureError)) throw error;
+        outcome = { failure: "connect-failure" };
+        failure = error;
       }
-    } catch (error) {
-      if (!(error instanceof UpstreamConnectFailureError)) throw error;
-      outcome = { failure: "connect-failure" };
-      failure = error;
+      if (!isRetriable(policy, outcome)) return finish(response, failure);
+      if (attempt >= maxAttempts) {
+        if (policy.attempts > 0) call.flags.push("URX");
+        return finish(response, failure);
+      }
+      releaseRetry?.();
+      releaseRetry = takeRetrySlot(call);
+      if (!releaseRetry || !budget.tryRetry()) {
+        releaseRetry?.();
+        call.flags.push("UO");
+        return finish(response, failure);
+      }
+      await response?.body?.cancel();
+      const backoff = retryBackoffMs(policy, attempt);
+      if (backoff > 0) await new Promise((resolve) => setTimeout(resolve, backoff));
     }
-    if (!isRetriable(policy, outcome)) return finish(response, failure);
-    if (attempt >= maxAttempts) {
-      if (policy.attempts > 0) call.flags.push("URX");
-      return finish(response, failure);
-    }
-    if (!budget.tryRetry()) {
-      call.flags.push("UO");
-      return finish(response, failure);
-    }
-    await response?.body?.cancel();
-    const backoff = retryBackoffMs(policy, attempt);
-    if (backoff > 0) await new Promise((resolve) => setTimeout(resolve, backoff));
+  } finally {
+    releaseRetry?.();
   }
 };
 

@@ -20,6 +20,8 @@ export interface RetryPolicy {
   retriableStatusCodes: ReadonlySet<number>;
   /** Backoff base interval (Envoy: 25 ms); the cap is ten times it (250 ms). */
   backoffBaseMs: number;
+  /** A retry prefers an endpoint no earlier attempt went to (Istio's default: true). */
+  ignorePreviousHosts: boolean;
 }
 
 /** Envoy's `retry_grpc_on` conditions and the gRPC status code each stands for. */
@@ -51,6 +53,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   retryOn: new Set(["connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"]),
   retriableStatusCodes: new Set([503]),
   backoffBaseMs: 25,
+  ignorePreviousHosts: true,
 };
 
 /**
@@ -78,6 +81,7 @@ export function resolveRetryPolicy(retries: HTTPRetry | undefined): RetryPolicy 
     retryOn,
     retriableStatusCodes: codes,
     backoffBaseMs: retries.backoff ? parseDuration(retries.backoff) : 25,
+    ignorePreviousHosts: retries.retryIgnorePreviousHosts ?? true,
   };
 }
 
