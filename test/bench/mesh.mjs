@@ -10,7 +10,7 @@ import { buildWorker } from "../../local/build.mjs";
 import { workerFromConfig } from "../../local/worker-options.mjs";
 import { get } from "./load.mjs";
 import { HIT, edgeResources } from "./configs/resources.mjs";
-import { SCALE, VARIANTS, endpointWorker, namespaceOf, variantResources, versions } from "./configs/variants.mjs";
+import { SCALE, VARIANTS, endpointWorker, gatewayOf, hostOf, namespaceOf, variantResources, versions } from "./configs/variants.mjs";
 
 export const ADMIN_TOKEN = "bench-admin-token";
 const CONTROL = "isthmus-control";
@@ -41,12 +41,11 @@ export async function buildScripts(buildDir) {
   return { echo, forward, meshed, sidecar, gateway, sink, control };
 }
 
-/** Telemetry vars: on = metrics + 100 % trace sampling to the sink; off = neither. */
-export function telemetryVars(on, sinkUrl) {
-  // Access logs (console lines) stay off in both: they would measure the log pipe.
-  return on
-    ? { ISTHMUS_ACCESS_LOG: "off", ISTHMUS_TRACE_SAMPLING: "100", ISTHMUS_OTLP_ENDPOINT: sinkUrl }
-    : { ISTHMUS_ACCESS_LOG: "off", ISTHMUS_TRACE_SAMPLING: "0", ISTHMUS_METRICS: "off" };
+/** Telemetry vars of a mode (see VARIANTS): default, full (100 % traces) or off. */
+export function telemetryVars(mode, sinkUrl) {
+  // Access logs (console lines) stay off in every mode: they would measure the log pipe.
+  if (mode === "off") return { ISTHMUS_ACCESS_LOG: "off", ISTHMUS_TRACE_SAMPLING: "0", ISTHMUS_METRICS: "off" };
+  return { ISTHMUS_ACCESS_LOG: "off", ISTHMUS_OTLP_ENDPOINT: sinkUrl, ...(mode === "full" ? { ISTHMUS_TRACE_SAMPLING: "100" } : {}) };
 }
 
 /**
@@ -93,8 +92,9 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSink
       }
     }
   }
-  for (const [name, on] of [["gw", true], ["gw-notel", false]]) {
-    const base = dataPlane("istio-system", "istio-ingressgateway-service-account", { ...telemetryVars(on, sinkUrl), ISTHMUS_GATEWAY_LISTENER_PORT: "8080" });
+  for (const mode of ["default", "full", "off"]) {
+    const name = gatewayOf({ telemetry: mode });
+    const base = dataPlane("istio-system", "istio-ingressgateway-service-account", { ...telemetryVars(mode, sinkUrl), ISTHMUS_GATEWAY_LISTENER_PORT: "8080" });
     workers.push({ ...base, name, scriptPath: scripts.gateway, serviceBindings: { ...base.serviceBindings, ...endpointBindings }, unsafeDirectSockets: ownSocket() });
   }
 
@@ -113,7 +113,7 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSink
   };
   const origin = async (name) => (await mf.unsafeGetDirectURL(name)).origin;
   const urls = {};
-  for (const name of ["echo", "echo-b", "forward", "gw", "gw-notel", CONTROL]) urls[name] = await origin(name);
+  for (const name of ["echo", "echo-b", "forward", "gw", "gw-full", "gw-off", CONTROL]) urls[name] = await origin(name);
   urls.control = urls[CONTROL];
   urls.sink = sinkUrl;
 
@@ -145,8 +145,7 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSink
 
   await apply([...edgeResources(), ...[...VARIANTS, SCALE].flatMap((variant) => variantResources(variant))]);
   const version = await snapshotVersion();
-  await settle(version, { gateway: "gw" });
-  await settle(version, { gateway: "gw-notel", host: "notel.bench" });
+  for (const variant of VARIANTS) await settle(version, { gateway: gatewayOf(variant), host: hostOf(variant) });
   // Sockets workerd opens under load (trace exports) must close before the next run starts,
   // or they add up to the process's descriptor limit and workerd aborts: `drain` waits up to
   // 30 s for them, `guard` (for wrkThroughput) stops a run early when the count nears the limit.
@@ -155,7 +154,8 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSink
   const workerd = {
     openFiles,
     idleFiles,
-    guard: () => (openFiles() > 0.75 * limit ? `workerd held over ${Math.round(0.75 * limit)} descriptors` : undefined),
+    /** For wrkThroughput: a reason to stop once workerd holds `budget` of its descriptor limit. */
+    guard: (budget = 0.5) => () => (openFiles() > budget * limit ? `workerd held over ${Math.round(budget * limit)} descriptors` : undefined),
     /** Drains only when over half the limit: for long request loops. */
     async relieve() {
       if (openFiles() > 0.5 * limit) await workerd.drain();

@@ -37,7 +37,8 @@ export function hopTable(summary) {
     ["standalone sidecar instead of withMesh: one more hop (sidecar − mesh)", "sidecar", "mesh"],
     ["identity: bearer JWT-SVID + answer vs off (mesh − idoff)", "mesh", "idoff"],
     ["identity: proof-of-possession vs bearer (pop − mesh)", "pop", "mesh"],
-    ["telemetry: metrics + 100 % traces vs off (mesh − notel)", "mesh", "notel"],
+    ["telemetry: metrics + 1 % traces (default) vs off (mesh − teloff)", "mesh", "teloff"],
+    ["telemetry: metrics + 100 % traces vs off (telfull − teloff)", "telfull", "teloff"],
   ].filter(([, a, b]) => by[a] && by[b]);
   return table(
     ["added by", "p50 µs", "p99 µs", "req/s ratio"],
@@ -92,9 +93,10 @@ about half of the others are candidates the matcher must test and reject), a 90/
 split between two versions, identity on (PeerAuthentication STRICT by default: the gateway
 sends its JWT-SVID, the service verifies it and answers with its own, which the gateway
 verifies), an AuthorizationPolicy on the service (ALLOW GET /api/* from the gateway's
-principal) and a DENY policy at the edge, telemetry on (Istio metrics flushed to the control
-plane, 100 % trace sampling exported over OTLP/HTTP to a local sink Worker). Access logs are
-off in every configuration (they are console lines; they would measure the log pipe).
+principal) and a DENY policy at the edge, telemetry on as deployed by default (Istio metrics flushed to the
+control plane, traces sampled at the default 1 % and exported over OTLP/HTTP to a local sink
+Worker); the telemetry rows switch it off, or sample 100 % of traces. Access logs are off in
+every configuration (they are console lines; they would measure the log pipe).
 
 ${configurationsTable(r.throughput)}
 

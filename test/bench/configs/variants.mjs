@@ -5,19 +5,27 @@ import { allowPolicy, destinationRule, peerAuthentication, serviceEntry, virtual
 
 /**
  * kind: `meshed` (echo wrapped with withMesh) or `sidecar` (plain echo behind the
- * standalone sidecar Worker); gateway: which gateway Worker serves it (`gw`: telemetry
- * on, `gw-notel`: off); identity: STRICT (bearer JWT-SVID + answer), POP, or DISABLE.
+ * standalone sidecar Worker); identity: STRICT (bearer JWT-SVID + answer), POP, or
+ * DISABLE; telemetry: `default` (metrics, traces sampled at the default 1 % and exported
+ * to the local sink), `full` (metrics + 100 % of traces exported), `off`. Each telemetry
+ * mode has its own gateway Worker (`gw`, `gw-full`, `gw-off`): the knobs are vars.
+ * `fdBudget`: share of the descriptor limit at which a wrk run is stopped early (100 %
+ * trace export piles up sockets in workerd, see docs/BENCHMARKS.md).
  */
 export const VARIANTS = [
-  { id: "mesh", label: "gateway -> withMesh service, full mesh", kind: "meshed", gateway: "gw", identity: "STRICT", telemetry: true },
-  { id: "sidecar", label: "gateway -> standalone sidecar -> service, full mesh", kind: "sidecar", gateway: "gw", identity: "STRICT", telemetry: true },
-  { id: "idoff", label: "full mesh, identity off (DISABLE)", kind: "meshed", gateway: "gw", identity: "DISABLE", telemetry: true },
-  { id: "pop", label: "full mesh, identity proof-of-possession", kind: "meshed", gateway: "gw", identity: "POP", telemetry: true },
-  { id: "notel", label: "full mesh, telemetry off", kind: "meshed", gateway: "gw-notel", identity: "STRICT", telemetry: false },
+  { id: "mesh", label: "gateway -> withMesh service, full mesh", kind: "meshed", identity: "STRICT", telemetry: "default" },
+  { id: "sidecar", label: "gateway -> standalone sidecar -> service, full mesh", kind: "sidecar", identity: "STRICT", telemetry: "default" },
+  { id: "idoff", label: "full mesh, identity off (DISABLE)", kind: "meshed", identity: "DISABLE", telemetry: "default" },
+  { id: "pop", label: "full mesh, identity proof-of-possession", kind: "meshed", identity: "POP", telemetry: "default" },
+  { id: "teloff", label: "full mesh, telemetry off", kind: "meshed", identity: "STRICT", telemetry: "off" },
+  { id: "telfull", label: "full mesh, telemetry: metrics + 100 % traces", kind: "meshed", identity: "STRICT", telemetry: "full", fdBudget: 0.25 },
 ];
 
+/** The gateway Worker serving a telemetry mode. */
+export const gatewayOf = (variant) => (variant.telemetry === "default" ? "gw" : `gw-${variant.telemetry}`);
+
 /** The namespace of the scaling curves (routes, services, policies grow there). */
-export const SCALE = { id: "scale", label: "scaling namespace", kind: "meshed", gateway: "gw", identity: "STRICT", telemetry: true };
+export const SCALE = { id: "scale", label: "scaling namespace", kind: "meshed", identity: "STRICT", telemetry: "default" };
 
 export const namespaceOf = (variant) => `bench-${variant.id}`;
 export const hostOf = (variant) => `${variant.id}.bench`;

@@ -19,7 +19,7 @@ export async function measureScaling(mesh, micro, { counts, latencySeconds, seco
     // refresh and compile it once: let that pass (discarded) so the point is steady state.
     await latencySamples(url, { seconds: 1.5, headers });
     const latency = await latencySamples(url, { seconds: latencySeconds, headers });
-    const { rps, stoppedEarly } = await wrkThroughput(url, { seconds, connections, headers, guard: mesh.workerd.guard });
+    const { rps, stoppedEarly } = await wrkThroughput(url, { seconds, connections, headers, guard: mesh.workerd.guard() });
     await mesh.workerd.drain();
     if (stoppedEarly) log(`scaling ${dimension} ${count}: wrk stopped early (${stoppedEarly})`);
     const inNode = micro[`${dimension}Point`](count);

@@ -7,15 +7,15 @@ import { median, spread } from "../stats.mjs";
  * spread, medians of p50/p99 over rounds, the stalls summed, and any failed requests.
  */
 export async function measureThroughput(configs, { rounds, seconds, latencySeconds, connections, log, workerd }) {
-  const { openFiles, guard, drain } = workerd;
+  const { openFiles, drain } = workerd;
   const results = Object.fromEntries(configs.map((c) => [c.id, { rps: [], lat: [], non2xx: 0, socketErrors: 0, fds: [], stoppedEarly: [] }]));
   for (const c of configs) {
-    await wrkThroughput(c.url, { seconds: 1, connections, headers: c.headers, guard }); // warm-up
+    await wrkThroughput(c.url, { seconds: 1, connections, headers: c.headers, guard: workerd.guard(c.fdBudget) }); // warm-up
     await drain();
   }
   for (let r = 0; r < rounds; r++) {
     for (const c of r % 2 ? [...configs].reverse() : configs) {
-      const t = await wrkThroughput(c.url, { seconds, connections, headers: c.headers, guard });
+      const t = await wrkThroughput(c.url, { seconds, connections, headers: c.headers, guard: workerd.guard(c.fdBudget) });
       const fds = openFiles();
       if (t.stoppedEarly) results[c.id].stoppedEarly.push(`round ${r + 1}: ${t.stoppedEarly}`);
       await drain();
