@@ -415,6 +415,7 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
           "fromHeaders[].name",
           "fromHeaders[].prefix",
           "fromParams",
+          "fromCookies",
           "outputPayloadToHeader",
           "forwardOriginalToken",
           "outputClaimToHeaders",
@@ -423,6 +424,7 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
         ].map((f) => [`spec.jwtRules[].${f}`, h(JWT)]),
       ),
       "spec.jwtRules[].jwksUri": h(["dataplane/security/jwks.ts", JWT], "cached, refreshed, refetched on an unknown kid"),
+      "spec.jwtRules[].timeout": h(["dataplane/security/jwks.ts", JWT], "the JWKS fetch timeout (default 5 s, as in Istio)"),
     },
   },
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NonEmptyString, WorkloadSelector, unsupported } from "./fields.ts";
+import { Duration, NonEmptyString, WorkloadSelector, unsupported } from "./fields.ts";
 import { resourceOf } from "./resource.ts";
 
 const JWTRule = z.strictObject({
@@ -21,11 +21,11 @@ const JWTRule = z.strictObject({
     .optional(),
   fromHeaders: z.array(z.strictObject({ name: NonEmptyString, prefix: z.string().optional() })).optional(),
   fromParams: z.array(NonEmptyString).optional(),
-  fromCookies: unsupported("fromCookies", "take the token from a header or a query parameter"),
+  fromCookies: z.array(NonEmptyString).optional(),
   outputPayloadToHeader: z.string().optional(),
   forwardOriginalToken: z.boolean().optional(),
   outputClaimToHeaders: z.array(z.strictObject({ header: NonEmptyString, claim: NonEmptyString })).optional(),
-  timeout: unsupported("timeout", "the JWKS fetch timeout is the mesh's (ISTHMUS_JWKS_* settings)"),
+  timeout: Duration.optional(),
   spaceDelimitedClaims: unsupported("spaceDelimitedClaims", "claims are matched as the token carries them"),
 });
 export type JWTRule = z.infer<typeof JWTRule>;

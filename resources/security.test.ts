@@ -90,8 +90,9 @@ describe("RequestAuthentication", () => {
     expect(ra({ jwks: "{" })).toEqual(["spec.jwtRules[0].jwks: must be a JSON Web Key Set: a JSON object with a keys array"]);
     expect(ra({ fromHeaders: [{ prefix: "Bearer " }] })).toEqual(["spec.jwtRules[0].fromHeaders[0].name: is required"]);
     expect(ra({ outputClaimToHeaders: [{ header: "x-sub" }] })).toEqual(["spec.jwtRules[0].outputClaimToHeaders[0].claim: is required"]);
-    expect(ra({ timeout: "5s" })[0]).toMatch(/^spec.jwtRules\[0\].timeout: unsupported field "timeout"/);
-    expect(ra({ fromCookies: ["session"] })[0]).toMatch(/^spec.jwtRules\[0\].fromCookies: unsupported field "fromCookies"/);
+    expect(ra({ timeout: "5s", fromCookies: ["session"] })).toEqual([]);
+    expect(ra({ timeout: "5" })[0]).toMatch(/^spec.jwtRules\[0\].timeout: must be a duration/);
+    expect(ra({ fromCookies: [""] })[0]).toMatch(/^spec.jwtRules\[0\].fromCookies\[0\]: /);
     expect(problemLines(doc("RequestAuthentication", { targetRef: { kind: "Gateway", name: "g" } }))[0]).toMatch(/unsupported field "targetRef"/);
     expect(ra({ spaceDelimitedClaims: ["scope"] })[0]).toMatch(/^spec.jwtRules\[0\].spaceDelimitedClaims: unsupported field/);
   });

@@ -27,10 +27,11 @@ let jwksUri = "";
 
 beforeAll(async () => {
   keys = [await idpKey("k1", "RS256")];
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
     fetches++;
     res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ keys: keys.map((k) => k.jwk) }));
+    // `/slow` answers after a second, for the JWKS fetch timeout.
+    setTimeout(() => res.end(JSON.stringify({ keys: keys.map((k) => k.jwk) })), req.url === "/slow" ? 1_000 : 0);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
@@ -133,6 +134,26 @@ describe("RequestAuthentication (end-user JWT) against a local JWKS endpoint", (
     const ignored = await outcome(m, bearer("garbage"));
     expect(typeof ignored === "string" ? ignored : ignored.user).toBeUndefined();
   });
+  it("reads a token from fromCookies and removes that cookie, keeping the others", async () => {
+    const key = keys[0]!;
+    const m = mesh(`    jwksUri: ${jwksUri}\n    fromCookies: [session]\n`);
+    const result = await outcome(m, new Request("http://b.test/", { headers: { cookie: `theme=dark; session=${await token(key)}` } }));
+    if (typeof result === "string") throw new Error(result);
+    expect(result.user?.requestPrincipal).toBe(`${ISSUER}/alice`);
+    expect(result.request.headers.get("cookie")).toBe("theme=dark");
+    expect(await outcome(m, new Request("http://b.test/", { headers: { cookie: "session=not-a-jwt" } }))).toBe("jwt_malformed");
+    // With fromCookies only, the default Authorization header is not looked at.
+    const ignored = await outcome(m, bearer("garbage"));
+    expect(typeof ignored === "string" ? ignored : ignored.user).toBeUndefined();
+  });
+
+  it("gives up a JWKS fetch after the rule's timeout", async () => {
+    const m = mesh(`    jwksUri: ${jwksUri.replace("/jwks", "/slow")}\n    timeout: 100ms\n`);
+    const started = Date.now();
+    expect(await outcome(m, bearer(await token(keys[0]!)))).toBe("jwks_unavailable");
+    expect(Date.now() - started).toBeLessThan(800);
+  });
+
   it("verifies against inline jwks, and puts the payload in outputPayloadToHeader", async () => {
     const key = keys[0]!;
     const m = mesh(`    jwks: '${JSON.stringify({ keys: [key.jwk] })}'\n    outputPayloadToHeader: x-jwt-payload\n`);

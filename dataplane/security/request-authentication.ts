@@ -4,6 +4,8 @@ import type { InboundLayer, Peer } from "../inbound/call.ts";
 import type { OutboundLayer } from "../outbound/call.ts";
 import type { JWTRule } from "../../resources/request-authentication.ts";
 import { UnauthenticatedError } from "../traffic/mesh-error.ts";
+import { cookieValue, withoutCookie } from "../traffic/cookies.ts";
+import { parseDuration } from "../../resources/duration.ts";
 import { base64urlEncode } from "../../identity/base64url.ts";
 import { edgePeer } from "./edge-peer.ts";
 import { recordSecurityEvent } from "./events.ts";
@@ -24,7 +26,7 @@ export interface RequestAuthenticationEnv {
 }
 
 interface Location {
-  kind: "header" | "param";
+  kind: "header" | "param" | "cookie";
   name: string;
   prefix: string;
 }
@@ -97,7 +99,7 @@ export async function authenticateEndUser(
 
   let payload: JWTPayload;
   try {
-    const keys = compiled.inlineKeys ?? (await jwks.resolver(rule.jwksUri!, timingOf(env), waitUntil));
+    const keys = compiled.inlineKeys ?? (await jwks.resolver(rule.jwksUri!, timingOf(env, rule), waitUntil));
     ({ payload } = await jwtVerify(token, keys, {
       issuer: rule.issuer,
       audience: rule.audiences?.length ? rule.audiences : undefined,
@@ -111,7 +113,12 @@ export async function authenticateEndUser(
 
   if (!rule.forwardOriginalToken) {
     if (location.kind === "header") headers.delete(location.name);
-    else url.searchParams.delete(location.name);
+    else if (location.kind === "param") url.searchParams.delete(location.name);
+    else {
+      const rest = withoutCookie(headers.get("cookie"), location.name);
+      if (rest === null) headers.delete("cookie");
+      else headers.set("cookie", rest);
+    }
   }
   for (const output of rule.outputClaimToHeaders ?? []) {
     const value = (payload as Record<string, unknown>)[output.claim];
@@ -137,17 +144,24 @@ function reasonOf(error: unknown): [string, string] {
   return ["jwt_malformed", message];
 }
 
-function timingOf(env: Record<string, unknown>): JwksTiming {
+/** JWKS timing from the env, and the fetch timeout from the rule's `timeout` (Istio's default 5 s). */
+function timingOf(env: Record<string, unknown>, rule: JWTRule): JwksTiming {
   const e = env as RequestAuthenticationEnv;
   return {
     ...DEFAULT_JWKS_TIMING,
+    ...(rule.timeout ? { timeoutMs: parseDuration(rule.timeout) } : {}),
     ...(e.ISTHMUS_JWKS_REFRESH_MS ? { refreshMs: Number(e.ISTHMUS_JWKS_REFRESH_MS) } : {}),
     ...(e.ISTHMUS_JWKS_MIN_REFETCH_MS ? { minRefetchMs: Number(e.ISTHMUS_JWKS_MIN_REFETCH_MS) } : {}),
   };
 }
 
 function extract(location: Location, headers: Headers, url: URL): string | undefined {
-  const raw = location.kind === "header" ? headers.get(location.name) : url.searchParams.get(location.name);
+  const raw =
+    location.kind === "header"
+      ? headers.get(location.name)
+      : location.kind === "param"
+        ? url.searchParams.get(location.name)
+        : (cookieValue(headers.get("cookie"), location.name) ?? null);
   if (raw === null) return undefined;
   if (location.prefix && !raw.toLowerCase().startsWith(location.prefix.toLowerCase())) return undefined;
   const token = raw.slice(location.prefix.length).trim();
@@ -175,11 +189,12 @@ function rulesFor(mesh: CompiledMesh, target: PolicyTarget): CompiledRule[] {
 
 function compileRule(rule: JWTRule): CompiledRule {
   // Istio's defaults: `Authorization: Bearer <token>`, then the `access_token` query parameter.
-  const explicit = rule.fromHeaders !== undefined || rule.fromParams !== undefined;
+  const explicit = rule.fromHeaders !== undefined || rule.fromParams !== undefined || rule.fromCookies !== undefined;
   const locations: Location[] = explicit
     ? [
         ...(rule.fromHeaders ?? []).map((h) => ({ kind: "header" as const, name: h.name.toLowerCase(), prefix: h.prefix ?? "" })),
         ...(rule.fromParams ?? []).map((name) => ({ kind: "param" as const, name, prefix: "" })),
+        ...(rule.fromCookies ?? []).map((name) => ({ kind: "cookie" as const, name, prefix: "" })),
       ]
     : [
         { kind: "header", name: "authorization", prefix: "Bearer " },

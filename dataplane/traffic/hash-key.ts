@@ -1,3 +1,5 @@
+import { cookieValue } from "./cookies.ts";
+
 /**
  * Where a consistent-hash key comes from: DestinationRule `loadBalancer.consistentHash`
  * (and the `stickyHash` route extension), by Istio's field names.
@@ -20,15 +22,5 @@ export function hashKeyOf(request: Request, source: HashKeySource, sourceIp?: st
   if (source.httpCookie) return cookieValue(request.headers.get("cookie"), source.httpCookie.name);
   if (source.httpQueryParameterName) return new URL(request.url).searchParams.get(source.httpQueryParameterName) ?? undefined;
   if (source.useSourceIp) return sourceIp || undefined;
-  return undefined;
-}
-
-function cookieValue(header: string | null, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq === -1) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
-  }
   return undefined;
 }
