@@ -31,8 +31,10 @@ describe("Gateway", () => {
     );
     expect(gw([server({ tls: { mode: "PASSTHROUGH" } })])[0]).toMatch(/^spec.servers\[0\].tls.mode: only SIMPLE is supported at the edge/);
     expect(gw([server({ tls: { mode: "MUTUAL" } })])[0]).toMatch(/^spec.servers\[0\].tls.mode: only SIMPLE/);
-    expect(gw([server({ tls: { httpsRedirect: true } })])[0]).toMatch(/unsupported field "httpsRedirect"/);
-    expect(gw([server({ hosts: ["shop/bookinfo.example"] })])[0]).toMatch(/^spec.servers\[0\].hosts\[0\]: unsupported namespace restriction/);
+    expect(gw([server({ tls: { httpsRedirect: true } })])).toEqual([]);
+    expect(gw([server({ hosts: ["shop/bookinfo.example", "./a.example", "*/b.example"] })])).toEqual([]);
+    expect(gw([server({ hosts: ["a/b/c"] })])[0]).toMatch(/^spec.servers\[0\].hosts\[0\]: must be "host", "namespace\/host"/);
+    expect(gw([server({ hosts: ["/b.example"] })])[0]).toMatch(/^spec.servers\[0\].hosts\[0\]: /);
     expect(gw([server({ tls: { minProtocolVersion: "TLSV1_2" } })])[0]).toMatch(/unsupported field "minProtocolVersion"/);
     expect(gw([server({ tls: { mode: "SIMPLE", credentialName: "bookinfo-cert" } })])[0]).toMatch(/unsupported field "credentialName": Cloudflare terminates TLS/);
     expect(gw([server({ tls: { mode: "SIMPLE", subjectAltNames: ["a"] } })])[0]).toMatch(/unsupported field "subjectAltNames"/);

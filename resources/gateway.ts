@@ -7,7 +7,7 @@ import { HttpProtocol } from "./service-entry.ts";
 const EDGE_TLS = "Cloudflare terminates TLS at the edge; configure certificates on the zone";
 
 const ServerTLSSettings = z.strictObject({
-  httpsRedirect: unsupported("httpsRedirect", "use the zone's Always Use HTTPS setting"),
+  httpsRedirect: z.boolean().optional(),
   mode: z
     .enum(["SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "PASSTHROUGH", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL"])
     .refine((m) => m === "SIMPLE", {
@@ -40,8 +40,8 @@ export const Server = z.strictObject({
   }),
   hosts: z
     .array(
-      NonEmptyString.refine((host) => !host.includes("/") || host.startsWith("*/"), {
-        error: 'unsupported namespace restriction: write "host" or "*/host" (every namespace\'s VirtualServices may bind)',
+      NonEmptyString.refine((host) => host.split("/").length <= 2 && host.split("/").every((part) => part !== ""), {
+        error: 'must be "host", "namespace/host", "./host" or "*/host"',
       }),
     )
     .min(1, "must name at least one host"),

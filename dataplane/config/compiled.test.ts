@@ -90,4 +90,35 @@ describe("compileMesh", () => {
     expect(mesh.routeTable(["mesh"]).lookup("anything.example", "default")).toBeUndefined();
     expect(mesh.routeTable(["mesh"])).toBe(mesh.routeTable(["mesh"]));
   });
+
+  it("binds a VirtualService host through a gateway only where a server's hosts admit its namespace (ns/host)", () => {
+    const servers = (hosts: string[]) => ({ selector: { istio: "ingressgateway" }, servers: [{ port: { number: 8080, protocol: "HTTP" }, hosts }] });
+    const gateway = resource("Gateway", "edge", servers(["shop/shop.example", "./ops.example", "*/any.example", "plain.example"]), "istio-system");
+    const vs = (name: string, namespace: string, host: string) =>
+      resource("VirtualService", name, { hosts: [host], gateways: ["istio-system/edge"], http: [{ route: [{ destination: { host: "reviews.default" } }] }] }, namespace);
+    const mesh = compileMesh(
+      snapshot([
+        reviews,
+        gateway,
+        vs("shop-in-shop", "shop", "shop.example"),
+        vs("shop-elsewhere", "default", "shop.example"),
+        vs("ops-in-default", "default", "ops.example"),
+        vs("ops-in-gateway-ns", "istio-system", "ops.example"),
+        vs("any", "default", "any.example"),
+        vs("plain", "default", "plain.example"),
+        vs("unlisted", "default", "unlisted.example"),
+      ]),
+    );
+    const table = mesh.routeTable(["istio-system/edge"]);
+    // default/shop-elsewhere would merge before shop/shop-in-shop (same age, by name): it is not bound at all.
+    const bound = (host: string) =>
+      table
+        .match({ path: "/", method: "GET", headers: new Headers(), authority: host }, "istio-system")
+        ?.virtualService.name;
+    expect(bound("shop.example")).toBe("shop-in-shop");
+    expect(bound("ops.example")).toBe("ops-in-gateway-ns");
+    expect(bound("any.example")).toBe("any");
+    expect(bound("plain.example")).toBe("plain");
+    expect(bound("unlisted.example")).toBeUndefined(); // no server lists the host
+  });
 });

@@ -1,5 +1,5 @@
 import type { Snapshot, SnapshotResource } from "../../snapshot/schema.ts";
-import { canonicalHost, meshServiceOf } from "../../resources/hosts.ts";
+import { canonicalHost, hostMatches, meshServiceOf } from "../../resources/hosts.ts";
 import type { DestinationRule, TrafficPolicy } from "../../resources/destination-rule.ts";
 import type { Gateway } from "../../resources/gateway.ts";
 import type { VirtualService } from "../../resources/virtual-service.ts";
@@ -105,7 +105,7 @@ export function compileMesh(snapshot: Snapshot): CompiledMesh {
     ...(ofKind("HTTPRoute") as unknown as GatewayRoute[]).map(virtualServiceOfHttpRoute),
   ];
   const rules = indexDestinationRules(ofKind("DestinationRule"));
-  const gateways = ofKind("Gateway").map((gateway) => ({
+  const gatewayList = ofKind("Gateway").map((gateway) => ({
     key: `${gateway.metadata.namespace}/${gateway.metadata.name}`,
     spec: gateway.spec as Gateway["spec"],
   }));
@@ -122,7 +122,7 @@ export function compileMesh(snapshot: Snapshot): CompiledMesh {
     routeTable(gateways) {
       const key = `routes:${[...gateways].sort().join(",")}`;
       let table = derived.get(key) as RouteTable | undefined;
-      if (!table) derived.set(key, (table = compileRouteTable(virtualServices, { gateways })));
+      if (!table) derived.set(key, (table = compileRouteTable(virtualServices, { gateways, admits: gatewayAdmits(gatewayList) })));
       return table;
     },
     destinationRule: (host, from) => ruleFor(rules.get(host), host, from),
@@ -132,7 +132,7 @@ export function compileMesh(snapshot: Snapshot): CompiledMesh {
       return subsets.get(key);
     },
     gatewaysSelecting: (labels) =>
-      gateways.filter(({ spec }) => {
+      gatewayList.filter(({ spec }) => {
         const selector = spec.selector ?? {};
         return Object.entries(selector).every(([k, v]) => labels[k] === v);
       }),
@@ -141,6 +141,29 @@ export function compileMesh(snapshot: Snapshot): CompiledMesh {
       if (!derived.has(key)) derived.set(key, build(snapshot));
       return derived.get(key) as T;
     },
+  };
+}
+
+/**
+ * Istio's binding of VirtualServices to Gateway servers: a VirtualService host binds through a
+ * gateway when one of its servers' `hosts` intersects it and, written `ns/host`, names the
+ * VirtualService's namespace (`.` the Gateway's own, `*` any).
+ */
+export function gatewayAdmits(gateways: readonly { key: string; spec: Gateway["spec"] }[]): (gateway: string, namespace: string, host: string) => boolean {
+  const byKey = new Map(gateways.map((gateway) => [gateway.key, gateway]));
+  return (key, namespace, host) => {
+    const gateway = byKey.get(key);
+    if (!gateway) return false;
+    const own = key.slice(0, key.indexOf("/"));
+    return gateway.spec.servers.some((server) =>
+      server.hosts.some((written) => {
+        const slash = written.indexOf("/");
+        const allowed = slash === -1 ? "*" : written.slice(0, slash);
+        const pattern = slash === -1 ? written : written.slice(slash + 1);
+        if (allowed !== "*" && (allowed === "." ? own : allowed) !== namespace) return false;
+        return hostMatches(pattern, host) || hostMatches(host, pattern);
+      }),
+    );
   };
 }
 

@@ -46,6 +46,11 @@ export interface RouteTableOptions {
    */
   gateways?: readonly string[];
   clusterDomain?: string;
+  /**
+   * Whether Gateway `gateway` lets VirtualServices of `namespace` bind `host` (its servers'
+   * `hosts`, with their `ns/` restrictions). Absent: every gateway admits every binding.
+   */
+  admits?: (gateway: string, namespace: string, host: string) => boolean;
 }
 
 /** Counts how much work a match did; the index keeps `examined` far below the route count. */
@@ -334,23 +339,40 @@ export class RouteTable {
     for (const vs of orderVirtualServices(virtualServices)) {
       const namespace = vs.metadata.namespace ?? "default";
       const vsGateways = (vs.spec.gateways ?? [MESH_GATEWAY]).map((g) => qualifyGateway(g, namespace));
-      const routes: CompiledRoute[] = [];
-      (vs.spec.http ?? []).forEach((route, index) => {
-        const virtualService = { name: vs.metadata.name, namespace };
-        if (!route.match || route.match.length === 0) {
-          if (vsGateways.some((g) => gateways.has(g))) routes.push({ route, index, virtualService, blocks: null });
-          return;
-        }
-        // A block's own `gateways` replace the VirtualService's for that block.
-        const applicable = route.match.filter((block) =>
-          (block.gateways ? block.gateways.map((g) => qualifyGateway(g, namespace)) : vsGateways).some((g) => gateways.has(g)),
-        );
-        if (applicable.length === 0) return;
-        routes.push({ route: { ...route, match: applicable }, index, virtualService, blocks: applicable.map(compileBlock) });
-      });
-      if (routes.length === 0) continue;
-      const entry: HostEntry = { vs, routes };
-      for (const host of new Set(vs.spec.hosts.map((h) => canonicalHost(h, namespace, this.clusterDomain)))) {
+      const virtualService = { name: vs.metadata.name, namespace };
+      const routesFor = (served: ReadonlySet<string>): CompiledRoute[] => {
+        const routes: CompiledRoute[] = [];
+        (vs.spec.http ?? []).forEach((route, index) => {
+          if (!route.match || route.match.length === 0) {
+            if (vsGateways.some((g) => served.has(g))) routes.push({ route, index, virtualService, blocks: null });
+            return;
+          }
+          // A block's own `gateways` replace the VirtualService's for that block.
+          const applicable = route.match.filter((block) =>
+            (block.gateways ? block.gateways.map((g) => qualifyGateway(g, namespace)) : vsGateways).some((g) => served.has(g)),
+          );
+          if (applicable.length === 0) return;
+          routes.push({ route: { ...route, match: applicable }, index, virtualService, blocks: applicable.map(compileBlock) });
+        });
+        return routes;
+      };
+      // Each host binds through the gateways that admit it for this namespace (Istio's `ns/host`).
+      const bySignature = new Map<string, CompiledRoute[]>();
+      const hosts = new Map<string, string>();
+      for (const written of vs.spec.hosts) {
+        const host = canonicalHost(written, namespace, this.clusterDomain);
+        if (!hosts.has(host)) hosts.set(host, written);
+      }
+      for (const [host, written] of hosts) {
+        const admits = options.admits;
+        const served = admits
+          ? new Set([...gateways].filter((g) => g === MESH_GATEWAY || admits(g, namespace, written) || admits(g, namespace, host)))
+          : gateways;
+        const signature = [...served].join(",");
+        let routes = bySignature.get(signature);
+        if (!routes) bySignature.set(signature, (routes = routesFor(served)));
+        if (routes.length === 0) continue;
+        const entry: HostEntry = { vs, routes };
         if (host.startsWith("*")) addTo(wildcards, host === "*" ? "" : host.slice(1), entry);
         else addTo(this.exactHosts, host, entry);
       }

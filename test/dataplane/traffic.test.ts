@@ -307,6 +307,46 @@ describe("endpoints and gateway hosts", () => {
     expect((await json(await mesh.gateway("/rewrite/x"))).pod).toBe("back-v2");
   });
 
+  it("binds ns/host only for VirtualServices of that namespace, and redirects plain HTTP under httpsRedirect", async () => {
+    await mesh.apply(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: shop-gateway }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: 8080, name: http, protocol: HTTP }
+    hosts: [shop/shop.test]
+  - port: { number: 8080, name: http-secure, protocol: HTTP }
+    hosts: [secure.test]
+    tls: { httpsRedirect: true }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: shop-from-default }
+spec:
+  hosts: [shop.test]
+  gateways: [shop-gateway]
+  http: [{ route: [{ destination: { host: back, subset: v1 } }] }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: shop, namespace: shop }
+spec:
+  hosts: [shop.test]
+  gateways: [default/shop-gateway]
+  http: [{ route: [{ destination: { host: back.default.svc.cluster.local, subset: v3 } }] }]
+`);
+    await mesh.settle(await mesh.snapshotVersion());
+    // default/shop-from-default would merge first (same second, by name), but the server admits only namespace shop.
+    expect((await json(await mesh.gateway("/x", { host: "shop.test:8080" }))).pod).toBe("back-v3");
+    const redirected = await mesh.gateway("/a?b=1", { host: "secure.test:8080" });
+    await redirected.arrayBuffer();
+    expect(redirected.status).toBe(301);
+    expect(redirected.headers.get("location")).toBe("https://secure.test:8080/a?b=1");
+    const behindTls = await mesh.gateway("/rewrite/x", { host: "secure.test:8080", headers: { "x-forwarded-proto": "https" } });
+    expect((await json(behindTls)).pod).toBe("back-v2");
+  });
+
   it("serves no host on a port no Gateway server lists", async () => {
     const response = await mesh.gateway("/rewrite/x", { host: "bookinfo.test:9999" });
     expect(response.status).toBe(404);
