@@ -77,6 +77,8 @@ describe("DestinationRule", () => {
     expect(policy({ connectionPool: { tcp: { tcpKeepalive: { time: "1s" } } } })[0]).toMatch(/unsupported field "tcpKeepalive"/);
     expect(policy({ connectionPool: { http: { maxRetries: 1.5 } } })[0]).toMatch(/^spec.trafficPolicy.connectionPool.http.maxRetries: /);
     expect(policy({ connectionPool: { http: { maxRetries: 3 } } })).toEqual([]);
+    expect(policy({ loadBalancer: { consistentHash: { httpCookie: { name: "user", ttl: "0s", path: "/" } } } })).toEqual([]);
+    expect(policy({ loadBalancer: { consistentHash: { httpCookie: { name: "user", ttl: "1 hour" } } } })[0]).toMatch(/httpCookie.ttl: must be a duration/);
   });
 
   it("checks client TLS: modes, and certificate files refused", () => {
@@ -91,7 +93,6 @@ describe("DestinationRule", () => {
     const refused = (spec: Record<string, unknown>) => policy(spec)[0];
     expect(refused({ portLevelSettings: [{ port: { number: 443 } }] })).toMatch(/^spec.trafficPolicy.portLevelSettings: unsupported field "portLevelSettings"/);
     expect(refused({ connectionPool: { tcp: { connectTimeout: "30ms" } } })).toMatch(/unsupported field "connectTimeout"/);
-    expect(refused({ loadBalancer: { consistentHash: { httpCookie: { name: "user", ttl: "0s" } } } })).toMatch(/unsupported field "ttl"/);
     expect(refused({ tls: { mode: "SIMPLE", sni: "x.example" } })).toMatch(/unsupported field "sni"/);
     expect(refused({ tls: { mode: "SIMPLE", subjectAltNames: ["x"] } })).toMatch(/unsupported field "subjectAltNames"/);
     expect(refused({ outlierDetection: { outlierDetectionHttpErrorCodes: [500] } })).toMatch(/unsupported field "outlierDetectionHttpErrorCodes"/);

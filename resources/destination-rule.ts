@@ -1,14 +1,13 @@
 import { z } from "zod";
 import { Duration, ExportTo, NonEmptyString, unsupported } from "./fields.ts";
 import { Labels } from "./metadata.ts";
-import { COOKIE_SET } from "./virtual-service.ts";
 import { resourceOf } from "./resource.ts";
 
 const ConsistentHash = z
   .strictObject({
     httpHeaderName: NonEmptyString.optional(),
     httpCookie: z
-      .strictObject({ name: NonEmptyString, path: unsupported("path", COOKIE_SET), ttl: unsupported("ttl", COOKIE_SET) })
+      .strictObject({ name: NonEmptyString, path: z.string().optional(), ttl: Duration.optional() })
       .optional(),
     useSourceIp: z.boolean().optional(),
     httpQueryParameterName: NonEmptyString.optional(),

@@ -46,6 +46,7 @@ const AUTHZ = "dataplane/security/authorization.ts";
 const SCOPE = "dataplane/security/policy-scope.ts";
 const JWT = "dataplane/security/request-authentication.ts";
 const GATEWAY_API = "dataplane/config/http-route.ts";
+const COOKIE_TTL = "a request without the cookie gets a generated one, routed by and set on the response with this Max-Age (`0s`: a session cookie), as Envoy does";
 const ENVELOPE = {
   apiVersion: h("resources/kinds.ts", "one of the versions the kind accepts"),
   kind: h("resources/kinds.ts"),
@@ -235,6 +236,8 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
       httpHeaderName: h("dataplane/traffic/hash-key.ts"),
       httpCookie: h("dataplane/traffic/hash-key.ts"),
       "httpCookie.name": h("dataplane/traffic/hash-key.ts"),
+      "httpCookie.ttl": h("dataplane/outbound/hash-cookie.ts", COOKIE_TTL),
+      "httpCookie.path": h("dataplane/outbound/hash-cookie.ts", "the Path of the generated cookie"),
       httpQueryParameterName: h("dataplane/traffic/hash-key.ts"),
       useSourceIp: h("dataplane/traffic/hash-key.ts", "CF-Connecting-IP"),
     },
@@ -284,6 +287,8 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
       "consistentHash.httpHeaderName": h("dataplane/traffic/hash-key.ts"),
       "consistentHash.httpCookie": h("dataplane/traffic/hash-key.ts"),
       "consistentHash.httpCookie.name": h("dataplane/traffic/hash-key.ts"),
+      "consistentHash.httpCookie.ttl": h("dataplane/outbound/hash-cookie.ts", COOKIE_TTL),
+      "consistentHash.httpCookie.path": h("dataplane/outbound/hash-cookie.ts", "the Path of the generated cookie"),
       "consistentHash.useSourceIp": h("dataplane/traffic/hash-key.ts", "CF-Connecting-IP"),
       "consistentHash.httpQueryParameterName": h("dataplane/traffic/hash-key.ts"),
       "consistentHash.ringHash": h("dataplane/traffic/load-balancer.ts"),

@@ -101,9 +101,6 @@ const RETRY_ON = [
   "unavailable",
 ];
 
-/** Why a hash cookie's `path` and `ttl` are refused: they describe a cookie Envoy would generate. */
-export const COOKIE_SET = "the mesh hashes the cookie the client sends; it does not generate one";
-
 const RetryOn = z.string().superRefine((text, ctx) => {
   for (const token of text.split(",").map((t) => t.trim()).filter(Boolean)) {
     if (!/^\d{3}$/.test(token) && !RETRY_ON.includes(token)) {
@@ -168,7 +165,7 @@ export const StickyHash = z
   .strictObject({
     httpHeaderName: NonEmptyString.optional(),
     httpCookie: z
-      .strictObject({ name: NonEmptyString, path: unsupported("path", COOKIE_SET), ttl: unsupported("ttl", COOKIE_SET) })
+      .strictObject({ name: NonEmptyString, path: z.string().optional(), ttl: Duration.optional() })
       .optional(),
     httpQueryParameterName: NonEmptyString.optional(),
     useSourceIp: z.literal(true).optional(),

@@ -43,6 +43,8 @@ export interface OutboundCall {
    * (Istio's `retryIgnorePreviousHosts`, on by default). Absent: retries may go anywhere.
    */
   previousEndpoints?: Set<string>;
+  /** Hash cookies generated for this request (by name), set on its response. */
+  generatedCookies?: Map<string, { value: string; setCookie: string }>;
   /** Set on mirrored copies: their responses are discarded and they are never mirrored again. */
   shadow?: boolean;
 }

@@ -1,8 +1,8 @@
 import type { StickyHash } from "../../resources/virtual-service.ts";
 import { NoHealthyUpstreamError } from "../traffic/mesh-error.ts";
 import { SplitterCache, effectiveWeights, pickSticky } from "../traffic/weighted-split.ts";
-import { hashKeyOf } from "../traffic/hash-key.ts";
 import type { OutboundLayer } from "./call.ts";
+import { callHashKey, withGeneratedCookies } from "./hash-cookie.ts";
 
 // Module scope: smooth weighted round-robin state lives as long as the isolate.
 const splitters = new SplitterCache();
@@ -12,13 +12,14 @@ const splitters = new SplitterCache();
  * round-robin, accurate to about one request), or — when the route has `stickyHash`, or
  * the first destination's DestinationRule hashes consistently, and the request carries the
  * key — the destination by weighted rendezvous hash of the key, so a user stays put while
- * weights hold across users. A service without routes goes to itself.
+ * weights hold across users. A service without routes goes to itself. Hash cookies the mesh
+ * generated on the way (a `ttl` cookie the request lacked) are set on the response.
  */
-export const chooseDestination: OutboundLayer = (request, call, next) => {
+export const chooseDestination: OutboundLayer = async (request, call, next) => {
   const route = call.route?.route;
   if (!route?.route) {
     call.destination = { service: call.service! };
-    return next(request, call);
+    return withGeneratedCookies(await next(request, call), call);
   }
   const destinations = route.route;
   const namespace = call.route!.virtualService.namespace;
@@ -26,7 +27,7 @@ export const chooseDestination: OutboundLayer = (request, call, next) => {
   if (destinations.length > 1) {
     const weights = effectiveWeights(destinations.map((d) => d.weight));
     const source = route.stickyHash ?? consistentHashOf(call, destinations[0]!.destination.host, namespace);
-    const key = source && hashKeyOf(request, source, sourceIpOf(request));
+    const key = source && callHashKey(request, call, source);
     index =
       key === undefined
         ? splitters.pick(`${namespace}/${call.route!.virtualService.name}#${call.route!.index}`, weights)
@@ -45,13 +46,8 @@ export const chooseDestination: OutboundLayer = (request, call, next) => {
     port: chosen.destination.port?.number,
     headers: chosen.headers,
   };
-  return next(request, call);
+  return withGeneratedCookies(await next(request, call), call);
 };
-
-/** The client address at the edge (Cloudflare sets CF-Connecting-IP), for `useSourceIp`. */
-export function sourceIpOf(request: Request): string | undefined {
-  return request.headers.get("cf-connecting-ip") ?? undefined;
-}
 
 function consistentHashOf(call: Parameters<OutboundLayer>[1], host: string, namespace: string): StickyHash | undefined {
   const service = call.mesh.service(host, namespace);

@@ -1,11 +1,10 @@
 import type { MeshEndpoint, SubsetView } from "../config/compiled.ts";
-import { hashKeyOf } from "../traffic/hash-key.ts";
 import { LoadBalancer } from "../traffic/load-balancer.ts";
 import { NoHealthyUpstreamError, UpstreamConnectFailureError, UpstreamTimeoutError } from "../traffic/mesh-error.ts";
 import { OutlierDetector, type UpstreamOutcome } from "../traffic/outlier-detection.ts";
 import { AttemptTimeoutError } from "../traffic/timeout.ts";
 import type { OutboundLayer } from "./call.ts";
-import { sourceIpOf } from "./destination.ts";
+import { callHashKey } from "./hash-cookie.ts";
 
 interface SubsetState {
   signature: string;
@@ -46,7 +45,7 @@ export const chooseEndpoint: OutboundLayer = async (request, call, next) => {
   if (!view) throw new NoHealthyUpstreamError(label);
   const state = stateOf(view);
   const hash = view.policy.loadBalancer?.consistentHash;
-  const hashKey = hash ? hashKeyOf(request, hash, sourceIpOf(request)) : undefined;
+  const hashKey = hash ? callHashKey(request, call, hash) : undefined;
   const ejected = state.outliers ? (address: string) => state.outliers!.isEjected(address) : undefined;
   const previous = call.previousEndpoints;
   // A retry prefers an endpoint no earlier attempt went to; with none left, any will do.

@@ -6,7 +6,8 @@ import { cookieValue } from "./cookies.ts";
  */
 export interface HashKeySource {
   httpHeaderName?: string;
-  httpCookie?: { name: string };
+  /** `ttl` and `path` describe the cookie the mesh generates when the request lacks it. */
+  httpCookie?: { name: string; ttl?: string; path?: string };
   httpQueryParameterName?: string;
   useSourceIp?: boolean;
 }

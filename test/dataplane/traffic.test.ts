@@ -116,6 +116,31 @@ describe("weighted split", () => {
     expect(Math.abs((100 * onCanary) / users.length - 20)).toBeLessThanOrEqual(8);
   });
 
+  it("generates the hash cookie a new client lacks (httpCookie ttl), and the cookie keeps it on one subset", async () => {
+    await mesh.apply(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: cookie-edge }
+spec:
+  hosts: [cookie.test]
+  gateways: [test-gateway]
+  http:
+  - stickyHash: { httpCookie: { name: canary, ttl: 600s, path: / } }
+    route:
+    - { destination: { host: back, subset: v1 }, weight: 50 }
+    - { destination: { host: back, subset: v3 }, weight: 50 }
+`);
+    await mesh.settle(await mesh.snapshotVersion());
+    for (let client = 0; client < 6; client++) {
+      const first = await mesh.gateway("/x", { host: "cookie.test:8080" });
+      await first.arrayBuffer();
+      const setCookie = first.headers.get("set-cookie") ?? "";
+      expect(setCookie).toMatch(/^canary="[0-9a-f]+"; Max-Age=600; Path=\/; HttpOnly$/);
+      const cookie = setCookie.split(";")[0]!;
+      const seen = await tally(8, () => mesh.gateway("/x", { host: "cookie.test:8080", headers: { cookie } }), 4);
+      expect(Object.keys(seen)).toEqual([first.headers.get("x-pod")]);
+    }
+  });
+
   it("moves only the users that must move when the sticky weights change", async () => {
     const before = await stickyPods(1);
     await mesh.apply(stickyRoutes(60, 40));
