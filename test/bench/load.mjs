@@ -15,7 +15,8 @@ export class WrkOutputError extends Error {
 
 /**
  * What wrk printed: requests/s, total requests, non-2xx/3xx responses, socket errors
- * (connect, read, write, timeout summed) and the error line as printed.
+ * (connect, read and write: failures), timeouts (no answer within wrk's 2 s: stalls, not
+ * failures) and the error line as printed.
  */
 export function parseWrkOutput(stdout) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
@@ -23,8 +24,8 @@ export function parseWrkOutput(stdout) {
   const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
   const errorLine = /Socket errors:.*/.exec(stdout)?.[0] ?? "";
-  const socketErrors = [...errorLine.matchAll(/(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-  return { rps, requests, non2xx, socketErrors, errorLine };
+  const count = (name) => Number(new RegExp(`${name} (\\d+)`).exec(errorLine)?.[1] ?? 0);
+  return { rps, requests, non2xx, socketErrors: count("connect") + count("read") + count("write"), timeouts: count("timeout"), errorLine };
 }
 
 /**

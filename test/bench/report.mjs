@@ -10,7 +10,7 @@ export function configurationsTable(summary) {
   const by = Object.fromEntries(summary.map((s) => [s.id, s]));
   const ratio = (a, b) => (b && Number.isFinite(a / b) ? f2(a / b) : "–");
   return table(
-    ["configuration", "req/s (median; min–max)", "× direct", "× binding", "p50 µs", "p99 µs (median; min–max)", "+p50 vs direct", "stalls > 50 ms / samples", "max ms", "failed", "workerd fds after wrk"],
+    ["configuration", "req/s (median; min–max)", "× direct", "× binding", "p50 µs", "p99 µs (median; min–max)", "+p50 vs direct", "stalls > 50 ms / samples", "max ms", "wrk timeouts (> 2 s)", "failed", "workerd fds after wrk"],
     summary.map((s) => [
       s.label,
       `${f0(s.rps)} (${f0(s.spread[0])}–${f0(s.spread[1])})`,
@@ -21,6 +21,7 @@ export function configurationsTable(summary) {
       signed(s.p50 - (by.direct?.p50 ?? NaN)),
       `${s.stalls} / ${f0(s.samples)}`,
       f1(s.maxMs),
+      String(s.timeouts ?? 0),
       String(s.failed + s.socketErrors),
       Number.isFinite(s.fdsPeak) ? f0(s.fdsPeak) : "–",
     ]),
@@ -180,6 +181,18 @@ The first response includes the snapshot pull, its schema check and hash, and co
 esbuild with wrangler's resolution conditions (local/build.mjs), unminified, as \`wrangler deploy\` bundles them:
 
 ${table(["Worker", "raw KiB", "gzip KiB"], r.bundles.map((b) => [b.label, f1(b.raw / 1024), f1(b.gzip / 1024)]))}`);
+  }
+  if (r.profile) {
+    const p = r.profile;
+    parts.push(`## Where the time goes (CPU profiles)
+
+V8 sampling profiles through workerd's inspector (a second workerd with the inspector on, same
+Workers), while wrk drove the full mesh at ${p.connections} connections for ${p.seconds} s (${f0(p.rps)} req/s there).
+Self time by function as a share of the sampled time; "busy" = not idle. \`(program)\` is V8/workerd
+native work not attributed to a JS function; capitalised natives (\`Request\`, \`verify\`, \`sign\`,
+\`digest\`) are Web API calls.
+
+${p.profiles.map((x) => `**${x.name}** (busy ${f0(100 * x.busy)} %): ${x.top.map((t) => `\`${t.fn}\` ${f1(100 * t.share)} %`).join(", ")}`).join("\n\n")}`);
   }
   if (r.findings?.length) parts.push(`## Findings\n\n${r.findings.map((x) => `- ${x}`).join("\n")}\n\n${MATCHER_NOTES}`);
   if (r.skipped?.length) parts.push(`## Not measured in this run\n\n${r.skipped.map((x) => `- ${x}`).join("\n")}`);

@@ -18,19 +18,20 @@ Transfer/sec:      2.24MB
 `;
 
 describe("wrk output", () => {
-  it("reads rate, request count, non-2xx and socket errors", () => {
+  it("reads rate, request count, non-2xx, socket errors and timeouts apart", () => {
     expect(parseWrkOutput(WRK)).toEqual({
       rps: 12153.69,
       requests: 60891,
       non2xx: 17,
-      socketErrors: 5,
+      socketErrors: 2,
+      timeouts: 3,
       errorLine: "Socket errors: connect 0, read 2, write 0, timeout 3",
     });
   });
 
   it("counts nothing as failed when wrk reports no errors", () => {
     const clean = WRK.replace(/ {2}Socket errors:.*\n/, "").replace(/ {2}Non-2xx.*\n/, "");
-    expect(parseWrkOutput(clean)).toMatchObject({ non2xx: 0, socketErrors: 0, errorLine: "" });
+    expect(parseWrkOutput(clean)).toMatchObject({ non2xx: 0, socketErrors: 0, timeouts: 0, errorLine: "" });
   });
 
   it("refuses output without a rate", () => {

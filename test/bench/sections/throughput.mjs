@@ -8,7 +8,7 @@ import { median, spread } from "../stats.mjs";
  */
 export async function measureThroughput(configs, { rounds, seconds, latencySeconds, connections, log, workerd }) {
   const { openFiles, drain } = workerd;
-  const results = Object.fromEntries(configs.map((c) => [c.id, { rps: [], lat: [], non2xx: 0, socketErrors: 0, fds: [], stoppedEarly: [] }]));
+  const results = Object.fromEntries(configs.map((c) => [c.id, { rps: [], lat: [], non2xx: 0, socketErrors: 0, timeouts: 0, fds: [], stoppedEarly: [] }]));
   for (const c of configs) {
     await wrkThroughput(c.url, { seconds: 1, connections, headers: c.headers, guard: workerd.guard(c.fdBudget) }); // warm-up
     await drain();
@@ -25,6 +25,7 @@ export async function measureThroughput(configs, { rounds, seconds, latencySecon
       into.lat.push(l);
       into.non2xx += t.non2xx + l.failures;
       into.socketErrors += t.socketErrors;
+      into.timeouts += t.timeouts;
       into.fds.push(fds);
       log(`round ${r + 1} ${c.id.padEnd(8)} ${t.rps.toFixed(0).padStart(7)} rps  p50 ${l.p50.toFixed(0)} µs  p99 ${l.p99.toFixed(0)} µs  stalls ${l.stalls}  fds ${fds}${t.non2xx + l.failures ? `  FAILED ${t.non2xx + l.failures} (last ${l.lastStatus})` : ""}`);
     }
@@ -43,6 +44,7 @@ export async function measureThroughput(configs, { rounds, seconds, latencySecon
       samples: r.lat.reduce((n, l) => n + l.count, 0),
       failed: r.non2xx,
       socketErrors: r.socketErrors,
+      timeouts: r.timeouts,
       fdsPeak: Math.max(...r.fds),
       stoppedEarly: r.stoppedEarly,
     };
