@@ -22,9 +22,12 @@ export interface MeshPeerProps {
  * itself is the credential.
  */
 export class MeshPeer extends WorkerEntrypoint<Env, MeshPeerProps> {
-  /** The snapshot when newer than `sinceVersion`, else null. */
-  async snapshot(sinceVersion?: number | null): Promise<Snapshot | null> {
-    return meshControl(this.env).snapshot(sinceVersion ?? null);
+  /**
+   * The snapshot when newer than `since` — a version, or `<epoch>:<version>` so that a data
+   * plane holding another epoch's snapshot takes this one at any version — else null.
+   */
+  async snapshot(since?: number | string | null): Promise<Snapshot | null> {
+    return meshControl(this.env).snapshot(since ?? null);
   }
 
   /** Stores a telemetry batch from the data plane, attested by the binding's props; answers the services to tap. */

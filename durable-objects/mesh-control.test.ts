@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { snapshotContentHash } from "../snapshot/content-hash.ts";
 import { snapshotSchema } from "../snapshot/schema.ts";
+import { acceptSnapshot } from "../dataplane/config/accept.ts";
+import { SnapshotCache, STORE_KEY } from "../dataplane/config/cache.ts";
+import { httpSource } from "../dataplane/config/source.ts";
 import { BOOKINFO_YAML, REVIEWS_SPLIT_YAML } from "../test/fixtures/control-plane/bookinfo.ts";
 import { CONTROL_WORKER, startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
 
@@ -12,7 +15,7 @@ const PEER_CLIENT = `
 export default {
   async fetch(request, env) {
     const since = new URL(request.url).searchParams.get("since");
-    const snapshot = await env.MESH.snapshot(since === null ? undefined : Number(since));
+    const snapshot = await env.MESH.snapshot(since === null ? undefined : since.includes(":") ? since : Number(since));
     return Response.json({ snapshot });
   },
 };`;
@@ -81,6 +84,20 @@ describe("snapshots, registry and MeshPeer RPC", () => {
     expect(viaRpc.snapshot).toEqual(current);
     expect((await json(cp.worker("peer-client", `/?since=${current.version}`))).snapshot).toBeNull();
     expect((await json(cp.worker("peer-client", `/?since=${current.version - 1}`))).snapshot.version).toBe(current.version);
+  });
+
+  it("names the storage's epoch in the snapshot; since=<epoch>:<version> of another epoch always gets it", async () => {
+    const current = await json(cp.request("/v1/snapshot"));
+    expect(current.epoch).toMatch(/^[0-9a-f]{16}$/);
+    expect((await cp.request(`/v1/snapshot?since=${current.epoch}:${current.version}`)).status).toBe(304);
+    const wiped = await cp.request(`/v1/snapshot?since=0123456789abcdef:${current.version + 100}`);
+    expect(wiped.status).toBe(200);
+    expect(wiped.headers.get("x-isthmus-snapshot-epoch")).toBe(current.epoch);
+    expect(await wiped.json()).toEqual(current);
+    expect((await cp.request(`/v1/snapshot?since=${current.version + 100}`)).status).toBe(304); // no epoch: versions compare
+    expect((await cp.request("/v1/snapshot?since=x:y")).status).toBe(400);
+    expect((await json(cp.worker("peer-client", `/?since=${current.epoch}:${current.version}`))).snapshot).toBeNull();
+    expect((await json(cp.worker("peer-client", `/?since=other:${current.version + 100}`))).snapshot.version).toBe(current.version);
   });
 
   it("adds registered endpoints to their ServiceEntry and marks them unhealthy once their TTL lapses", async () => {
@@ -177,6 +194,67 @@ describe("persistence", () => {
       expect(again).toEqual(snapshot);
     } finally {
       await second.dispose();
+    }
+  });
+});
+
+describe("epochs: the control plane's state wiped", () => {
+  it("a data plane holding a higher version of the old epoch takes the new control plane's snapshot, warm or cold from KV", async () => {
+    let cp = await startControlPlane();
+    let down = false;
+    const source = httpSource("http://control.test", cp.adminToken, async (request) => {
+      if (down) throw new Error("control plane unreachable");
+      return (await cp.mf.dispatchFetch(request.url, { headers: Object.fromEntries(request.headers) })) as unknown as Response;
+    });
+    const kv = new Map<string, string>();
+    const store = { get: async (key: string) => kv.get(key) ?? null, put: async (key: string, value: string) => void kv.set(key, value) };
+    const pending: Promise<unknown>[] = [];
+    const waitUntil = (promise: Promise<unknown>) => void pending.push(promise);
+    // Revalidates on a request once the last check is 1 ms old, and keeps no loop running after it.
+    const dataPlane = () => new SnapshotCache({ source, store, refreshMs: 1, activeMs: 0, accept: acceptSnapshot, compile: (s) => s.version });
+    const sleep = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const drain = async () => {
+      while (pending.length > 0) await Promise.all(pending.splice(0));
+    };
+    let old: any;
+    const warm = dataPlane();
+    try {
+      await cp.request("/v1/apply", { body: BOOKINFO_YAML });
+      await cp.request("/v1/apply", { body: REVIEWS_SPLIT_YAML });
+      old = (await warm.current(waitUntil)).snapshot;
+      await drain();
+      expect(old.version).toBeGreaterThan(2);
+      expect(JSON.parse(kv.get(STORE_KEY)!).version).toBe(old.version);
+    } finally {
+      await cp.dispose();
+    }
+
+    cp = await startControlPlane(); // no persistence: a wiped control plane, counting again from 1
+    try {
+      await cp.request("/v1/apply", { body: BOOKINFO_YAML });
+      const fresh = await json(cp.request("/v1/snapshot"));
+      expect(fresh.version).toBeLessThan(old.version);
+      expect(fresh.epoch).not.toBe(old.epoch);
+
+      // A cold isolate starts from the KV copy while the control plane is unreachable...
+      down = true;
+      const cold = dataPlane();
+      expect((await cold.current(waitUntil)).snapshot.version).toBe(old.version);
+      await drain();
+      down = false;
+      // ...and, like the warm one, takes the new epoch's lower version once it answers.
+      for (const cache of [warm, cold]) {
+        await sleep();
+        await cache.current(waitUntil);
+        await drain();
+        const view = await cache.current(waitUntil);
+        expect(view.snapshot).toEqual(fresh);
+        expect(view.stale).toBe(false);
+      }
+      await drain();
+      expect(JSON.parse(kv.get(STORE_KEY)!).epoch).toBe(fresh.epoch);
+    } finally {
+      await cp.dispose();
     }
   });
 });

@@ -4,6 +4,7 @@ import type { Role } from "../control-api/roles.ts";
 import { analyze, type Finding, type Resource } from "../resources/index.ts";
 import { compileSnapshot } from "../snapshot/compile.ts";
 import type { Snapshot } from "../snapshot/schema.ts";
+import { isNewer, parseSince } from "../snapshot/since.ts";
 import { diffStates, latestRevision, listRevisions, readRevision, recordRevision, stateAt, type ChangeAction, type DiffEntry, type RevisionDetail, type RevisionSummary } from "./mesh-control/history.ts";
 import { matchesLabels, type LabelRequirement } from "./mesh-control/label-selector.ts";
 import { refusal, success, type Outcome } from "./mesh-control/outcome.ts";
@@ -55,6 +56,8 @@ interface PlannedChange {
 export class MeshControl extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private version: number;
+  /** Generated once when this storage is first initialised; see `Snapshot.epoch`. */
+  private readonly epoch: string;
   private cached: Snapshot | null = null;
   private compiling: { version: number; promise: Promise<Snapshot> } | null = null;
   /** When the next healthy endpoint's TTL lapses, and the alarm set for it. */
@@ -66,6 +69,7 @@ export class MeshControl extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     migrate(this.sql);
     this.version = Number(this.readMeta("snapshot_version") ?? "1");
+    this.epoch = this.readMeta("snapshot_epoch") ?? this.newEpoch();
     this.lapseAt = registry.nextLapse(this.sql);
   }
 
@@ -196,10 +200,15 @@ export class MeshControl extends DurableObject<Env> {
     });
   }
 
-  /** The snapshot when newer than `since` (any when unset), else null without compiling anything. */
-  async snapshot(since?: number | null): Promise<Snapshot | null> {
+  /**
+   * The snapshot when newer than `since` (a version, or `<epoch>:<version>`; any when unset),
+   * else null without compiling anything. A caller holding another epoch's snapshot gets this
+   * one whatever the versions. Throws `InvalidSinceError` for a malformed `since`.
+   */
+  async snapshot(since?: number | string | null): Promise<Snapshot | null> {
+    const held = parseSince(since);
     await this.markLapsedEndpoints();
-    if (since !== undefined && since !== null && since >= this.version) return null;
+    if (!isNewer({ version: this.version, epoch: this.epoch }, held)) return null;
     return this.currentSnapshot();
   }
 
@@ -321,12 +330,14 @@ export class MeshControl extends DurableObject<Env> {
     if (this.compiling?.version === version) return this.compiling.promise;
     const stored = this.sql.exec<{ body: string }>(`SELECT body FROM snapshots WHERE version = ?`, version).toArray()[0];
     if (stored) {
-      this.cached = JSON.parse(stored.body) as Snapshot;
+      // Snapshots stored before epochs existed get this storage's epoch.
+      this.cached = { ...(JSON.parse(stored.body) as Snapshot), epoch: this.epoch };
       return Promise.resolve(this.cached);
     }
     // Read everything now, in this synchronous turn, so the snapshot is exactly `version`.
     const promise = compileSnapshot({
       version,
+      epoch: this.epoch,
       generatedAt: new Date().toISOString(),
       trustDomain: this.env.ISTHMUS_TRUST_DOMAIN || "cluster.local",
       resources: listResources(this.sql).map((row) => row.resource as never),
@@ -365,6 +376,12 @@ export class MeshControl extends DurableObject<Env> {
     if (this.lapseAt === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(this.lapseAt);
     this.alarmAt = this.lapseAt;
+  }
+
+  private newEpoch(): string {
+    const epoch = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+    this.writeMeta("snapshot_epoch", epoch);
+    return epoch;
   }
 
   private readMeta(key: string): string | null {

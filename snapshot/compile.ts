@@ -16,6 +16,8 @@ export interface RegisteredEndpoint {
 
 export interface CompileInput {
   version: number;
+  /** The control plane's epoch (see `Snapshot.epoch`). */
+  epoch?: string;
   generatedAt: string;
   trustDomain: string;
   /** Stored resources; metadata beyond name/namespace/labels/annotations is dropped. */
@@ -52,6 +54,7 @@ export async function compileSnapshot(input: CompileInput): Promise<Snapshot> {
   };
   return {
     version: input.version,
+    ...(input.epoch ? { epoch: input.epoch } : {}),
     hash: await snapshotContentHash(content),
     generatedAt: input.generatedAt,
     ...content,

@@ -26,6 +26,12 @@ export const endpointHealthSchema = z.object({
 /** What the data plane receives: every resource and the registry's health, versioned and hashed. */
 export const snapshotSchema = z.object({
   version: z.number().int().nonnegative(),
+  /**
+   * Names the control plane's storage the version counts in: generated once when it is first
+   * initialised. A data plane takes a snapshot of another epoch even at a lower version (the
+   * state was wiped and counts again from 1). Absent from snapshots made before epochs.
+   */
+  epoch: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   generatedAt: z.string(),
   trustDomain: z.string().min(1),

@@ -1,20 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { NoSnapshotError, STORE_KEY, SnapshotCache, type SnapshotStore } from "./cache.ts";
 import { ControlPlaneUnreachableError, type SnapshotSource } from "./source.ts";
+import { isNewer, type SnapshotSince } from "../../snapshot/since.ts";
 
 interface Snap {
   version: number;
+  epoch?: string;
   ok?: boolean;
 }
 
 /** A control plane stand-in whose current snapshot and reachability the test sets. */
 function controlPlane() {
-  const state = { current: { version: 1 } as Snap | null, down: false, pulls: 0 };
+  const state = { current: { version: 1 } as Snap | null, down: false, pulls: 0, asked: [] as SnapshotSince[], ignoreSince: false };
   const source: SnapshotSource = {
     async pull(since) {
       state.pulls++;
+      state.asked.push(since);
       if (state.down) throw new ControlPlaneUnreachableError("down");
-      return state.current && state.current.version > since ? state.current : null;
+      return state.current && (state.ignoreSince || isNewer(state.current, since)) ? state.current : null;
     },
   };
   return { state, source };
@@ -139,5 +142,23 @@ describe("SnapshotCache", () => {
     const t = setup(memoryStore());
     t.cp.state.down = true;
     await expect(t.request()).rejects.toBeInstanceOf(NoSnapshotError);
+  });
+
+  it("takes the snapshot of a new epoch at a lower version (control plane wiped), and nothing lower of its own epoch", async () => {
+    const store = memoryStore();
+    const t = setup(store);
+    t.cp.state.current = { version: 9, epoch: "old" };
+    expect((await t.request()).snapshot).toEqual({ version: 9, epoch: "old" });
+    t.cp.state.current = { version: 2, epoch: "new" };
+    await t.advance(1100);
+    expect(t.cp.state.asked.at(-1)).toEqual({ version: 9, epoch: "old" });
+    expect((await t.request()).snapshot).toEqual({ version: 2, epoch: "new" });
+    await t.advance(0);
+    expect(JSON.parse(store.data.get(STORE_KEY)!)).toEqual({ version: 2, epoch: "new" });
+    // Within one epoch versions only go up, even from a source that answers regardless.
+    t.cp.state.ignoreSince = true;
+    t.cp.state.current = { version: 1, epoch: "new" };
+    await t.advance(1100);
+    expect((await t.request()).snapshot).toEqual({ version: 2, epoch: "new" });
   });
 });

@@ -3,6 +3,8 @@ import { ControlPlaneUnreachableError, type SnapshotSource } from "./source.ts";
 /** The part of a snapshot the cache itself needs; the rest is the compiler's business. */
 export interface VersionedSnapshot {
   version: number;
+  /** The control plane's epoch: a snapshot of another epoch replaces ours even at a lower version. */
+  epoch?: string;
 }
 
 /** The slice of a KV namespace used to keep the last-known-good snapshot. */
@@ -111,6 +113,11 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
     return view;
   }
 
+  /** Epoch of the snapshot applied now, if it has one. */
+  get epoch(): string | undefined {
+    return this.view?.snapshot.epoch;
+  }
+
   /** Version applied now, or 0 before the first load. */
   get version(): number {
     return this.view?.snapshot.version ?? 0;
@@ -163,7 +170,7 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
       const text = await this.options.store.get(STORE_KEY);
       if (!text) return false;
       const snapshot = await this.options.accept(JSON.parse(text));
-      if (this.view && this.view.snapshot.version >= snapshot.version) return true;
+      if (this.view && !supersedes(snapshot, this.view.snapshot)) return true;
       this.apply(snapshot, true);
       this.stats.storeLoads++;
       return true;
@@ -177,7 +184,8 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
     this.stats.pulls++;
     let raw: unknown;
     try {
-      raw = await this.options.source.pull(this.view ? this.view.snapshot.version : 0);
+      const held = this.view?.snapshot;
+      raw = await this.options.source.pull(held ? { version: held.version, ...(held.epoch ? { epoch: held.epoch } : {}) } : { version: 0 });
     } catch (error) {
       this.stats.pullFailures++;
       this.lastCheck = this.now();
@@ -200,7 +208,7 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
       if (throwOnFailure) throw new ControlPlaneUnreachableError("snapshot refused", { cause: error });
       return;
     }
-    if (this.view && snapshot.version <= this.view.snapshot.version) {
+    if (this.view && !supersedes(snapshot, this.view.snapshot)) {
       if (this.view.stale) this.view = { ...this.view, stale: false };
       return;
     }
@@ -213,4 +221,13 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
     this.view = { snapshot, compiled: this.options.compile(snapshot), stale };
     this.stats.applied++;
   }
+}
+
+/**
+ * Whether `next` replaces `held`: a higher version of the same epoch, or any version of
+ * another epoch (the control plane's state was wiped and counts again from 1).
+ */
+function supersedes(next: VersionedSnapshot, held: VersionedSnapshot): boolean {
+  if (next.epoch !== held.epoch) return true;
+  return next.version > held.version;
 }

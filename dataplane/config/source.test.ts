@@ -9,7 +9,7 @@ const seen: { url?: string; authorization?: string }[] = [];
 beforeAll(async () => {
   server = createServer((request, response) => {
     seen.push({ url: request.url, authorization: request.headers.authorization });
-    const since = Number(new URL(request.url!, "http://x").searchParams.get("since"));
+    const since = Number(new URL(request.url!, "http://x").searchParams.get("since")!.split(":").at(-1));
     if (request.headers.authorization !== "Bearer good") return void response.writeHead(401).end("{}");
     if (since >= 4) return void response.writeHead(304).end();
     response.setHeader("content-type", "application/json");
@@ -24,25 +24,27 @@ afterAll(() => new Promise((resolve) => server.close(resolve)));
 describe("httpSource", () => {
   it("pulls GET /v1/snapshot?since= with the bearer token; 304 means not newer", async () => {
     const source = httpSource(base, "good");
-    expect(await source.pull(0)).toEqual({ version: 4 });
-    expect(await source.pull(4)).toBeNull();
+    expect(await source.pull({ version: 0 })).toEqual({ version: 4 });
+    expect(await source.pull({ version: 4, epoch: "e1" })).toBeNull();
     expect(seen.slice(-2)).toEqual([
       { url: "/v1/snapshot?since=0", authorization: "Bearer good" },
-      { url: "/v1/snapshot?since=4", authorization: "Bearer good" },
+      { url: "/v1/snapshot?since=e1%3A4", authorization: "Bearer good" },
     ]);
   });
 
   it("reports a refusal or an unreachable control plane as ControlPlaneUnreachableError", async () => {
-    await expect(httpSource(base, "bad").pull(0)).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
-    await expect(httpSource("http://127.0.0.1:1", "good").pull(0)).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
+    await expect(httpSource(base, "bad").pull({ version: 0 })).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
+    await expect(httpSource("http://127.0.0.1:1", "good").pull({ version: 0 })).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
   });
 });
 
 describe("rpcSource", () => {
-  it("calls snapshot(since) on the MeshPeer stub and wraps its failures", async () => {
-    const calls: number[] = [];
-    expect(await rpcSource({ snapshot: async (since) => (calls.push(since), null) }).pull(3)).toBeNull();
-    expect(calls).toEqual([3]);
-    await expect(rpcSource({ snapshot: async () => Promise.reject(new Error("gone")) }).pull(0)).rejects.toMatchObject({ code: "control_plane_unreachable" });
+  it("calls snapshot(since) on the MeshPeer stub, with the epoch when it has one, and wraps its failures", async () => {
+    const calls: (number | string)[] = [];
+    const source = rpcSource({ snapshot: async (since) => (calls.push(since), null) });
+    expect(await source.pull({ version: 3 })).toBeNull();
+    expect(await source.pull({ version: 3, epoch: "e1" })).toBeNull();
+    expect(calls).toEqual([3, "e1:3"]);
+    await expect(rpcSource({ snapshot: async () => Promise.reject(new Error("gone")) }).pull({ version: 0 })).rejects.toMatchObject({ code: "control_plane_unreachable" });
   });
 });

@@ -1,14 +1,18 @@
+import { formatSince, type SnapshotSince } from "../../snapshot/since.ts";
+
 /**
  * Where a data-plane isolate pulls snapshots from. `pull(since)` answers the raw snapshot
- * (not yet validated) when the control plane has one newer than `since`, or null.
+ * (not yet validated) when the control plane has one newer than `since` (its version, or
+ * any of another epoch), or null.
  */
 export interface SnapshotSource {
-  pull(since: number): Promise<unknown | null>;
+  pull(since: SnapshotSince): Promise<unknown | null>;
 }
 
 /** The RPC face of the control plane's `MeshPeer` entrypoint that the data plane uses. */
 export interface MeshPeerStub {
-  snapshot(sinceVersion: number): Promise<unknown | null>;
+  /** `since`: `<epoch>:<version>`, or a bare version when the data plane knows no epoch. */
+  snapshot(since: number | string): Promise<unknown | null>;
 }
 
 /** Raised when the control plane cannot be reached or answers with an error. */
@@ -25,7 +29,7 @@ export function rpcSource(peer: MeshPeerStub): SnapshotSource {
   return {
     async pull(since) {
       try {
-        return (await peer.snapshot(since)) ?? null;
+        return (await peer.snapshot(since.epoch ? formatSince(since) : since.version)) ?? null;
       } catch (error) {
         throw new ControlPlaneUnreachableError(`snapshot RPC failed: ${String(error)}`, { cause: error });
       }
@@ -37,7 +41,7 @@ export function rpcSource(peer: MeshPeerStub): SnapshotSource {
 const originFetch: typeof fetch = globalThis.fetch.bind(globalThis);
 
 /**
- * Pulls over HTTP: `GET {baseUrl}/v1/snapshot?since=V` with a bearer token; 304 / 204
+ * Pulls over HTTP: `GET {baseUrl}/v1/snapshot?since=EPOCH:V` with a bearer token; 304 / 204
  * mean "not newer". `fetcher` defaults to the global fetch (a service binding's fetch
  * also fits).
  */
@@ -49,7 +53,7 @@ export function httpSource(
   return {
     async pull(since) {
       const url = new URL("/v1/snapshot", baseUrl);
-      url.searchParams.set("since", String(since));
+      url.searchParams.set("since", formatSince(since));
       const headers = new Headers({ accept: "application/json" });
       if (token) headers.set("authorization", `Bearer ${token}`);
       let response: Response;
