@@ -19,7 +19,8 @@ const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/
 function serveSnapshot(snapshot) {
   const body = JSON.stringify(snapshot);
   const server = http.createServer((req, res) => {
-    const since = Number(new URL(req.url, "http://x").searchParams.get("since") ?? 0);
+    // `since` is `<epoch>:<version>` or a bare version; this server holds one snapshot.
+    const since = Number((new URL(req.url, "http://x").searchParams.get("since") ?? "0").split(":").pop());
     if (since >= snapshot.version) return res.writeHead(304).end();
     res.writeHead(200, { "content-type": "application/json" }).end(body);
   });
