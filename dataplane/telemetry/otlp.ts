@@ -1,5 +1,6 @@
-// OTLP/HTTP JSON trace export (POST <endpoint>/v1/traces), batched: spans collect in the
-// isolate and one flush in waitUntil sends them. Export failures are logged, never thrown.
+// OTLP/HTTP JSON trace export (POST <endpoint>/v1/traces), batched across requests: spans
+// collect in the isolate and go out M at a time or every T ms, one export in flight.
+// Export failures are logged and counted, never thrown.
 import { SpanStatusCode, type AttributeValue, type Attributes } from "@opentelemetry/api";
 import type { FinishedSpan } from "./tracer.ts";
 
@@ -10,29 +11,64 @@ export type OtlpExporterOptions = {
   /** `service.name` of the resource, e.g. "reviews.default". */
   serviceName: string;
   resourceAttributes?: Record<string, string>;
-  /** Most spans held between flushes; the oldest are dropped beyond it. */
+  /** Most spans held between exports; the oldest are dropped beyond it (counted in `overflowed`). */
   maxQueued?: number;
+  /** Spans per export: a full batch is sent at once (default 512). */
+  maxBatch?: number;
+  /** A partial batch is sent once its oldest span waited this long (default 1000 ms). */
+  intervalMs?: number;
   fetch?: typeof fetch;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 };
 
+type Ctx = { waitUntil(promise: Promise<unknown>): void };
+
+// A waitUntil that never settled (its request was torn down) stops counting after this.
+const ABANDONED_MS = 30_000;
+
+/**
+ * One exporter per isolate, batching spans across requests: an export goes out when
+ * `maxBatch` spans are queued or the oldest has waited `intervalMs`, from the waitUntil of
+ * the request that crosses the threshold (or of the one that armed the interval timer), and
+ * at most one export is in flight, so an isolate holds one collector connection however
+ * many requests it serves.
+ */
 export class OtlpExporter {
   private queue: FinishedSpan[] = [];
+  private oldestAt = 0;
   private readonly url: string;
   private readonly maxQueued: number;
+  private readonly maxBatch: number;
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** When the export (or the armed timer) in flight started; undefined when none. */
+  private busySince: number | undefined;
   /** Spans dropped because the queue was full or the collector refused them. */
   dropped = 0;
+  /** Of `dropped`, those pushed out of a full queue (oldest first). */
+  overflowed = 0;
+  /** Exports sent (HTTP requests to the collector). */
+  exports = 0;
 
   constructor(private readonly options: OtlpExporterOptions) {
     const base = options.endpoint.replace(/\/+$/, "");
     this.url = base.endsWith("/v1/traces") ? base : `${base}/v1/traces`;
     this.maxQueued = options.maxQueued ?? 2048;
+    this.maxBatch = Math.max(1, Math.min(options.maxBatch ?? 512, this.maxQueued));
+    this.intervalMs = options.intervalMs ?? 1000;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** A SpanSink for MeshTracer. */
   readonly enqueue = (span: FinishedSpan): void => {
+    if (this.queue.length === 0) this.oldestAt = this.now();
     if (this.queue.length >= this.maxQueued) {
       this.queue.shift();
       this.dropped++;
+      this.overflowed++;
     }
     this.queue.push(span);
   };
@@ -41,11 +77,39 @@ export class OtlpExporter {
     return this.queue.length;
   }
 
-  /** Sends every queued span in one request. Resolves even when the export fails. */
+  /**
+   * Called once per request after its spans ended: starts the export in `ctx.waitUntil`
+   * when a batch is full or due, else arms one timer (in this request's waitUntil) that
+   * sends the batch when it falls due. Nothing happens while an export is in flight: it
+   * sends what queued meanwhile before it ends. Never throws.
+   */
+  flushDue(ctx: Ctx): void {
+    if (this.queue.length === 0 || this.busy()) return;
+    this.busySince = this.now();
+    const wait = this.queue.length >= this.maxBatch ? 0 : this.oldestAt + this.intervalMs - this.now();
+    ctx.waitUntil((wait > 0 ? this.sleep(wait).then(() => this.drain()) : this.drain()).finally(() => (this.busySince = undefined)));
+  }
+
+  /** Sends every queued span now (in batches, one at a time). Resolves even when an export fails. */
   async flush(): Promise<void> {
-    if (this.queue.length === 0) return;
-    const spans = this.queue;
-    this.queue = [];
+    while (this.queue.length > 0) await this.exportBatch();
+  }
+
+  private busy(): boolean {
+    return this.busySince !== undefined && this.now() - this.busySince < this.intervalMs + ABANDONED_MS;
+  }
+
+  // Sends full batches, and the partial one that fell due, until neither is left.
+  private async drain(): Promise<void> {
+    do await this.exportBatch();
+    while (this.queue.length >= this.maxBatch || (this.queue.length > 0 && this.now() - this.oldestAt >= this.intervalMs));
+  }
+
+  private async exportBatch(): Promise<void> {
+    const spans = this.queue.splice(0, this.maxBatch);
+    if (spans.length === 0) return;
+    if (this.queue.length > 0) this.oldestAt = this.now();
+    this.exports++;
     try {
       const response = await (this.options.fetch ?? fetch)(this.url, {
         method: "POST",

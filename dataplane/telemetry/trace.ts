@@ -1,6 +1,7 @@
 // Tracing for the data plane: one Tracing per isolate (module scope). Each hop records a
 // span (server span on inbound, client span on outbound) with the route decision's facts;
-// retries are child spans of the hop; spans go out over OTLP/HTTP in waitUntil.
+// retries are child spans of the hop; spans go out over OTLP/HTTP in waitUntil, batched
+// across the isolate's requests.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Span } from "@opentelemetry/api";
 import { OtlpExporter } from "./otlp.ts";
 import { redactPath } from "./redact.ts";
@@ -79,9 +80,9 @@ export class Tracing {
     );
   }
 
-  /** Ships recorded spans in waitUntil; never throws. */
+  /** Ships recorded spans in waitUntil once a batch is full or due (see OtlpExporter.flushDue); never throws. */
   flush(ctx: { waitUntil(promise: Promise<unknown>): void }): void {
-    if (this.exporter && this.exporter.pending > 0) ctx.waitUntil(this.exporter.flush());
+    this.exporter?.flushDue(ctx);
   }
 }
 
