@@ -2,11 +2,24 @@ import { JwtSvidError } from "../../identity/jwt-svid.ts";
 import { parseSpiffeId } from "../../identity/spiffe-id.ts";
 import type { InboundLayer } from "../inbound/call.ts";
 import { MeshError, UnauthenticatedError } from "../traffic/mesh-error.ts";
-import { CREDENTIAL_HEADERS, MAX_CREDENTIAL_LENGTH, NONCE_HEADER, PEER_PROOF_HEADER, PEER_SVID_HEADER, PROOF_HEADER, SVID_HEADER, withoutCredentials } from "./credential-headers.ts";
+import {
+  CREDENTIAL_HEADERS,
+  KEY_HEADER,
+  MAX_CREDENTIAL_LENGTH,
+  NONCE_HEADER,
+  PEER_KEY_HEADER,
+  PEER_PROOF_HEADER,
+  PEER_SVID_HEADER,
+  PROOF_HEADER,
+  SVID_HEADER,
+  withoutCredentials,
+} from "./credential-headers.ts";
 import { IdentityUnavailableMeshError } from "./errors.ts";
 import { recordSecurityEvent } from "./events.ts";
 import { meshTrust, ownCredentials } from "./isolate.ts";
+import { pairKey, verifyAttestation, type AttestedKey } from "./key-agreement.ts";
 import { IdentityUnavailableError, identityPeer, workloadSpiffeId } from "./mesh-peer.ts";
+import { checkMacRequestProof, isMacProof, macResponseProof } from "./pair-proofs.ts";
 import { peerPolicy } from "./peer-authentication.ts";
 import { boundPath, checkRequestProof, responseProof } from "./proofs.ts";
 import { TrustBundleUnavailableError } from "./trust.ts";
@@ -22,8 +35,9 @@ import { ProofError } from "./workload-key.ts";
  *   a TLS handshake with a bad certificate rather than downgrading it).
  * - DISABLE: identities are neither checked nor answered.
  * A verified caller lands in `call.peer`; the answer (this workload's JWT-SVID for the
- * caller, and a proof bound to the request) goes on the response. Credential headers never
- * reach the service.
+ * caller, its key attestation, and a proof bound to the request: a MAC with the pair key
+ * when the caller sent its attestation, else signed) goes on the response. Credential
+ * headers never reach the service.
  */
 export const authenticatePeer: InboundLayer = async (request, call, next) => {
   const url = new URL(request.url);
@@ -53,12 +67,30 @@ export const authenticatePeer: InboundLayer = async (request, call, next) => {
     if (error instanceof JwtSvidError) return refuse(error.code, error.message);
     throw error;
   }
+  // The caller's attested ECDH key, and the pair key derived from it at most once per pair.
+  const attestation = request.headers.get(KEY_HEADER);
+  let callerKey: AttestedKey | undefined;
+  if (attestation !== null) {
+    if (!verified.keyThumbprint) return refuse("attestation_key_mismatch", "the JWT-SVID confirms no key (cnf.jkt) to attest with");
+    try {
+      callerKey = await verifyAttestation(attestation, verified.keyThumbprint);
+    } catch (error) {
+      if (error instanceof ProofError) return refuse(error.code, error.message);
+      throw error;
+    }
+  }
+  const caller = verified.spiffeId;
+  const attested = callerKey;
+  const pair = attested && (async () => pairKey(await ownCredentials.agreementKey(), attested, { caller, callee: self }, "callee"));
   if (policy.proofOfPossession) {
     const proof = request.headers.get(PROOF_HEADER);
     if (!proof) return refuse("proof_missing", `proof-of-possession is required (${PROOF_HEADER})`);
     if (!verified.keyThumbprint) return refuse("proof_key_mismatch", "the JWT-SVID confirms no key (cnf.jkt)");
     try {
-      await checkRequestProof(proof, request, svid, verified.keyThumbprint);
+      if (!isMacProof(proof)) await checkRequestProof(proof, request, svid, verified.keyThumbprint);
+      else if (!pair) return refuse("attestation_missing", `a MAC proof needs the caller's key attestation (${KEY_HEADER})`);
+      else if (!verified.jti) return refuse("proof_malformed", "a MAC proof needs a JWT-SVID with a jti");
+      else await checkMacRequestProof(proof, request, verified.jti, (await ownCredentials.agreementKey()).kid, pair);
     } catch (error) {
       if (error instanceof ProofError) return refuse(error.code, error.message);
       throw error;
@@ -86,14 +118,15 @@ export const authenticatePeer: InboundLayer = async (request, call, next) => {
   }
   const nonce = request.headers.get(NONCE_HEADER);
   if (!nonce || nonce.length > 128 || !verified.jti) return response;
-  const [answer, key] = await Promise.all([
-    mustHave(() => ownCredentials.svidFor(verified.spiffeId, peer, call.waitUntil)),
-    ownCredentials.workloadKey(),
+  const binding = { jti: verified.jti, method: request.method, path: boundPath(request.url), nonce };
+  const [answer, proof] = await Promise.all([
+    mustHave(() => ownCredentials.svidFor(caller, peer, call.waitUntil)),
+    pair ? pair().then((key) => macResponseProof(key, binding)) : ownCredentials.workloadKey().then((key) => responseProof(key, binding)),
   ]);
-  const proof = await responseProof(key, { jti: verified.jti, method: request.method, path: boundPath(request.url), nonce });
   const answered = new Response(response.body, response);
   answered.headers.set(PEER_SVID_HEADER, answer.token);
   answered.headers.set(PEER_PROOF_HEADER, proof);
+  if (pair) answered.headers.set(PEER_KEY_HEADER, (await ownCredentials.agreementKey()).attestation);
   return answered;
 };
 

@@ -3,19 +3,23 @@
 
 /** The caller's JWT-SVID, audience = the callee's SPIFFE ID. */
 export const SVID_HEADER = "x-isthmus-svid";
-/** Proof-of-possession mode: a DPoP-style proof signed by the caller's workload key. */
+/** Proof-of-possession mode: a DPoP-style proof, a MAC with the pair key or signed by the caller's workload key. */
 export const PROOF_HEADER = "x-isthmus-proof";
+/** The caller's key attestation (its ECDH public key signed by its workload key). */
+export const KEY_HEADER = "x-isthmus-key";
 /** A fresh value per request that the callee's answer is bound to. */
 export const NONCE_HEADER = "x-isthmus-nonce";
 /** On the response: the callee's JWT-SVID, audience = the caller's SPIFFE ID. */
 export const PEER_SVID_HEADER = "x-isthmus-peer-svid";
-/** On the response: the callee's proof over the request, signed by the callee's workload key. */
+/** On the response: the callee's proof over the request, a MAC with the pair key or signed by its workload key. */
 export const PEER_PROOF_HEADER = "x-isthmus-peer-proof";
+/** On the response: the callee's key attestation, with which the caller derives the pair key. */
+export const PEER_KEY_HEADER = "x-isthmus-peer-key";
 /** From the standalone sidecar to the service behind it: the verified caller (SPIFFE ID). */
 export const PEER_HEADER = "x-isthmus-peer";
 
 /** Request headers that carry credentials; never shown to service code. */
-export const CREDENTIAL_HEADERS = [SVID_HEADER, PROOF_HEADER, NONCE_HEADER] as const;
+export const CREDENTIAL_HEADERS = [SVID_HEADER, PROOF_HEADER, NONCE_HEADER, KEY_HEADER] as const;
 
 /** A credential header longer than this is refused before any parsing (bytes). */
 export const MAX_CREDENTIAL_LENGTH = 8192;

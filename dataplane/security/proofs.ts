@@ -40,8 +40,8 @@ export async function requestProof(key: WorkloadKey, request: Request, svid: str
   });
 }
 
-// Module scope: one replay cache per isolate.
-const replays = new ReplayCache();
+/** This isolate's replay cache of request proofs (signed and MAC alike). Module scope. */
+export const requestReplays = new ReplayCache();
 
 /**
  * Checks a request proof against the request and the verified SVID's key thumbprint;
@@ -53,13 +53,21 @@ export async function checkRequestProof(
   svid: string,
   thumbprint: string,
   nowMs = Date.now(),
-  cache: ReplayCache = replays,
+  cache: ReplayCache = requestReplays,
 ): Promise<void> {
   const claims = await verifyProof(proof, REQUEST_PROOF_TYP, thumbprint);
   if (claims.htm !== request.method || claims.htu !== boundPath(request.url)) {
     throw new ProofError("proof_mismatch", "proof is for another method or path");
   }
   if (claims.ath !== (await sha256Base64url(svid))) throw new ProofError("proof_mismatch", "proof is for another SVID (ath)");
+  rememberProof(claims, nowMs, cache);
+}
+
+/**
+ * Checks a request proof's `iat` window and records its `jti`; a `jti` seen before within
+ * its window is a replay. Throws ProofError with the reason.
+ */
+export function rememberProof(claims: Record<string, unknown>, nowMs: number, cache: ReplayCache): void {
   const iat = checkFresh(claims, nowMs);
   if (typeof claims.jti !== "string" || claims.jti.length === 0 || claims.jti.length > 128) {
     throw new ProofError("proof_malformed", "proof has no jti");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { base64urlEncode } from "../../identity/base64url.ts";
 import type { IdentityPeer } from "./mesh-peer.ts";
+import { verifyAttestation } from "./key-agreement.ts";
 import { SvidCache } from "./svid-cache.ts";
 
 // A stand-in CA that issues unsigned tokens with the given lifetime; the cache never verifies them.
@@ -56,5 +57,13 @@ describe("SvidCache", () => {
     await cache.svidFor("aud", peer, () => undefined);
     now += 298_000;
     expect((await cache.svidFor("aud", peer, () => undefined)).jti).toBe("jti-2");
+  });
+
+  it("makes the key-agreement key once, attested by the workload key its SVIDs confirm", async () => {
+    const cache = new SvidCache();
+    const agreement = await cache.agreementKey();
+    expect(await cache.agreementKey()).toBe(agreement);
+    const attested = await verifyAttestation(agreement.attestation, (await cache.workloadKey()).thumbprint);
+    expect(attested.kid).toBe(agreement.kid);
   });
 });

@@ -1,4 +1,5 @@
 import { base64urlDecode } from "../../identity/base64url.ts";
+import { generateAgreementKey, type AgreementKey } from "./key-agreement.ts";
 import { generateWorkloadKey, type WorkloadKey } from "./workload-key.ts";
 import type { IdentityPeer } from "./mesh-peer.ts";
 
@@ -15,13 +16,15 @@ export interface HeldSvid {
 }
 
 /**
- * The isolate's own credentials: its workload key (made once), and JWT-SVIDs bound to it
+ * The isolate's own credentials: its workload key and its attested key-agreement key (made
+ * once), and JWT-SVIDs bound to the workload key
  * (`cnf.jkt`) per audience. An SVID is fetched at first need, then renewed in waitUntil
  * once half its lifetime has passed, so requests never wait for one that is about to
  * expire; only a missing or expired one is fetched on the request path.
  */
 export class SvidCache {
   private key: Promise<WorkloadKey> | undefined;
+  private agreement: Promise<AgreementKey> | undefined;
   private readonly held = new Map<string, HeldSvid>();
   private readonly pending = new Map<string, Promise<HeldSvid>>();
 
@@ -31,6 +34,12 @@ export class SvidCache {
   workloadKey(): Promise<WorkloadKey> {
     this.key ??= generateWorkloadKey();
     return this.key;
+  }
+
+  /** The ECDH key and its attestation signed by the workload key, made on first use. */
+  agreementKey(): Promise<AgreementKey> {
+    this.agreement ??= this.workloadKey().then((key) => generateAgreementKey(key));
+    return this.agreement;
   }
 
   /** A valid SVID for `audience`; schedules renewal through `waitUntil` when it is half spent. */

@@ -3,6 +3,7 @@
 // carries `cnf.jkt` = the key's RFC 7638 thumbprint; proofs signed with the key are then
 // attributable to the SVID's subject (the SVID says which key speaks for it).
 import { base64urlDecode, base64urlEncode } from "../../identity/base64url.ts";
+import { BoundedMap } from "./bounded-map.ts";
 
 const ES256 = { name: "ECDSA", hash: "SHA-256" } as const;
 const P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
@@ -22,13 +23,16 @@ export interface WorkloadKey {
   thumbprint: string;
 }
 
-/** Why a proof was refused. */
+/** Why a proof JWS was refused. */
 export type ProofFailure = "proof_malformed" | "proof_key_mismatch" | "proof_bad_signature";
 
-/** A refused proof JWS; `code` is the reason. */
+/** Why a key attestation (key-agreement.ts) was refused. */
+export type AttestationFailure = "attestation_missing" | "attestation_malformed" | "attestation_key_mismatch" | "attestation_bad_signature";
+
+/** A refused proof or key attestation; `code` is the reason. */
 export class ProofError extends Error {
   constructor(
-    readonly code: ProofFailure | "proof_stale" | "proof_replayed" | "proof_mismatch",
+    readonly code: ProofFailure | AttestationFailure | "proof_stale" | "proof_replayed" | "proof_mismatch" | "proof_mac_mismatch" | "proof_pair_unknown",
     message: string,
   ) {
     super(message);
@@ -63,9 +67,20 @@ export async function signProof(key: WorkloadKey, typ: string, claims: Record<st
   return `${header}.${payload}.${base64urlEncode(signature)}`;
 }
 
-// Imported verification keys by thumbprint: a peer's proofs reuse its key for the SVID's life.
-const imported = new Map<string, Promise<CryptoKey>>();
-const MAX_IMPORTED = 1000;
+// Imported verification keys by thumbprint, and thumbprints by key: a peer's proofs reuse its
+// key for the SVID's life, so neither is worth recomputing per request.
+const imported = new BoundedMap<string, Promise<CryptoKey>>(1000);
+const thumbprints = new BoundedMap<string, string>(1000);
+
+async function cachedThumbprint(jwk: PublicJwk): Promise<string> {
+  const id = `${jwk.x}.${jwk.y}`;
+  let thumbprint = thumbprints.get(id);
+  if (thumbprint === undefined) {
+    thumbprint = await jwkThumbprint(jwk);
+    thumbprints.set(id, thumbprint);
+  }
+  return thumbprint;
+}
 
 /**
  * Verifies a proof JWS of type `typ` signed by the key whose thumbprint is `thumbprint`
@@ -83,14 +98,13 @@ export async function verifyProof(token: string, typ: string, thumbprint: string
     throw new ProofError("proof_malformed", "proof header has no public P-256 jwk");
   }
   const publicJwk: PublicJwk = { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y };
-  if ((await jwkThumbprint(publicJwk)) !== thumbprint) {
+  if ((await cachedThumbprint(publicJwk)) !== thumbprint) {
     throw new ProofError("proof_key_mismatch", "proof is signed by a key the SVID does not confirm (cnf.jkt)");
   }
   const signature = base64urlDecode(parts[2]!);
   if (!signature || signature.length !== 64) throw new ProofError("proof_bad_signature", "proof signature is not an ES256 signature");
   let key = imported.get(thumbprint);
   if (!key) {
-    if (imported.size >= MAX_IMPORTED) imported.delete(imported.keys().next().value!);
     key = crypto.subtle.importKey("jwk", publicJwk, P256, false, ["verify"]);
     imported.set(thumbprint, key);
   }

@@ -1,5 +1,6 @@
 // A small mesh on workerd for the security tests: the real control plane, the gateway, three
-// meshed services (front, target, other: test/fixtures/secure-echo), a plain Worker that
+// meshed services (front, target, other: test/fixtures/secure-echo; twin: two isolates of
+// one identity, for pair keys held by one isolate and not the other), a plain Worker that
 // does not run the mesh (impostor), and the trust proxy in front of target's control-plane
 // binding (test/fixtures/trust-proxy). Every Worker has its own socket, so requests go out
 // byte for byte (`//admin`, `/%61dmin` arrive as written).
@@ -58,7 +59,7 @@ export async function startSecurityMesh(options: { refreshMs: number; vars?: Rec
   ]);
   control.options.bindings = { ...control.options.bindings, ISTHMUS_ADMIN_TOKEN: ADMIN_TOKEN, ISTHMUS_CA_WRAPPING_KEY: "test-wrapping-key-0123456789abcdef" };
   const vars = { ISTHMUS_REFRESH_MS: String(options.refreshMs), ISTHMUS_ACCESS_LOG: "off", ...options.vars };
-  const endpoints = { FRONT_V1: "front-v1", TARGET_V1: "target-v1", OTHER_V1: "other-v1", IMPOSTOR: "impostor" };
+  const endpoints = { FRONT_V1: "front-v1", TARGET_V1: "target-v1", OTHER_V1: "other-v1", TWIN_V1: "twin-v1", TWIN_V2: "twin-v2", IMPOSTOR: "impostor" };
   const socket = { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
   const peer = (namespace: string, serviceAccount: string, via = CONTROL) => ({ name: via, entrypoint: "MeshPeer", props: { namespace, serviceAccount } });
   const dataPlane = (name: string, scriptPath: string, control: object, extra: Record<string, string> = {}): WorkerOptions =>
@@ -78,6 +79,8 @@ export async function startSecurityMesh(options: { refreshMs: number; vars?: Rec
     dataPlane("front-v1", secureEcho, peer("default", "front"), { SERVICE: "front" }),
     dataPlane("target-v1", secureEcho, peer("default", "target", "trust-proxy"), { SERVICE: "target" }),
     dataPlane("other-v1", secureEcho, peer("default", "other"), { SERVICE: "other" }),
+    dataPlane("twin-v1", secureEcho, peer("default", "twin"), { SERVICE: "twin" }),
+    dataPlane("twin-v2", secureEcho, peer("default", "twin"), { SERVICE: "twin" }),
     { name: "impostor", modules: true, compatibilityDate: "2026-04-26", scriptPath: plainEcho, bindings: { SERVICE: "impostor", VERSION: "v1" }, ...socket } as WorkerOptions,
     { name: "trust-proxy", modules: true, compatibilityDate: "2026-04-26", scriptPath: trustProxy, serviceBindings: { CONTROL: peer("default", "target") }, ...socket } as WorkerOptions,
   ];

@@ -4,8 +4,10 @@
 // identity headers from outside, and the verified caller as the handler sees it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { base64urlEncode } from "../../identity/base64url.ts";
+import { generateAgreementKey, pairKey, verifyAttestation } from "../../dataplane/security/key-agreement.ts";
+import { checkMacResponseProof, macRequestProof } from "../../dataplane/security/pair-proofs.ts";
 import { requestProof } from "../../dataplane/security/proofs.ts";
-import { generateWorkloadKey } from "../../dataplane/security/workload-key.ts";
+import { generateWorkloadKey, signProof } from "../../dataplane/security/workload-key.ts";
 import { BASE_CONFIG } from "./config.ts";
 import { spiffe, startSecurityMesh, type SecurityMesh } from "./mesh.ts";
 
@@ -50,6 +52,37 @@ function claims(over: Record<string, unknown> = {}): Record<string, unknown> {
 function withPayload(token: string, payload: Record<string, unknown>): string {
   const [header, , signature] = token.split(".");
   return `${header}.${base64urlEncode(JSON.stringify(payload))}.${signature}`;
+}
+
+function payloadOf(token: string): Record<string, any> {
+  return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
+}
+
+/** A test client isolate: a workload key, its attested ECDH key, and a JWT-SVID for target confirming the workload key. */
+async function pairClient() {
+  const workload = await generateWorkloadKey();
+  const agreement = await generateAgreementKey(workload);
+  const svid = await mesh.svid(TARGET, { publicKey: workload.publicJwk });
+  return { workload, agreement, svid, jti: payloadOf(svid).jti as string };
+}
+
+/**
+ * Sends `path` to target with the client's SVID, attestation and a nonce (and `extra`); checks
+ * the MAC answer as a mesh caller would and returns the pair key it derived.
+ */
+async function exchange(client: Awaited<ReturnType<typeof pairClient>>, path: string, extra: Record<string, string> = {}) {
+  const nonce = crypto.randomUUID();
+  const response = await mesh.send("target-v1", path, { headers: { "x-isthmus-svid": client.svid, "x-isthmus-key": client.agreement.attestation, "x-isthmus-nonce": nonce, ...extra } });
+  expect(response.status, await response.clone().text()).toBe(200);
+  const proof = response.headers.get("x-isthmus-peer-proof")!;
+  expect(proof.startsWith("mac.")).toBe(true);
+  const answerSvid = payloadOf(response.headers.get("x-isthmus-peer-svid")!);
+  expect(answerSvid.sub).toBe(TARGET);
+  const calleeKey = await verifyAttestation(response.headers.get("x-isthmus-peer-key")!, answerSvid.cnf.jkt);
+  const key = await pairKey(client.agreement, calleeKey, { caller: spiffe("test-client"), callee: TARGET }, "caller");
+  await checkMacResponseProof(proof, { jti: client.jti, method: "GET", path, nonce }, key);
+  await expect(checkMacResponseProof(proof, { jti: client.jti, method: "GET", path, nonce: "another" }, key)).rejects.toThrow(/MAC/);
+  return { key, calleeKid: calleeKey.kid, body: await json(response) };
 }
 
 async function hmac(secret: string, input: string): Promise<string> {
@@ -150,6 +183,46 @@ describe("mutual authentication through Workers", () => {
   });
 });
 
+describe("pair keys (asymmetric once per pair of isolates, a MAC per request)", () => {
+  it("a caller that sends its key attestation gets an answer MAC it can check with the pair key", async () => {
+    const client = await pairClient();
+    const first = await exchange(client, "/pair/one");
+    expect(first.body.peer.principal).toBe(spiffe("test-client"));
+    expect(first.body.headers["x-isthmus-key"]).toBeUndefined();
+    const second = await exchange(client, "/pair/two");
+    expect(second.calleeKid).toBe(first.calleeKid);
+  });
+
+  it("refuses a tampered attestation, one signed by another key, and garbage, before the handler runs", async () => {
+    const before = await invocations();
+    const client = await pairClient();
+    const intruder = await generateWorkloadKey();
+    const [header, , signature] = client.agreement.attestation.split(".");
+    const swappedKey = (await generateAgreementKey(intruder)).publicJwk;
+    const cases: { name: string; attestation: string; reason: string }[] = [
+      { name: "tampered", attestation: `${header}.${base64urlEncode(JSON.stringify({ ecdh: swappedKey, iat: 1 }))}.${signature}`, reason: "attestation_bad_signature" },
+      { name: "signed by another key", attestation: (await generateAgreementKey(intruder)).attestation, reason: "attestation_key_mismatch" },
+      { name: "signed by another key with the SVID key in its header", attestation: await forgedHeader(client.workload.publicJwk, intruder, swappedKey), reason: "attestation_bad_signature" },
+      { name: "garbage", attestation: "not.an.attestation", reason: "attestation_malformed" },
+    ];
+    for (const c of cases) {
+      const response = await mesh.send("target-v1", "/pair/secret", { headers: { "x-isthmus-svid": client.svid, "x-isthmus-key": c.attestation, "x-isthmus-nonce": "n" } });
+      const body = await json(response);
+      expect(response.status, c.name).toBe(401);
+      expect(body.error.reason, c.name).toBe(c.reason);
+    }
+    // Only the /invocations reads ran the handler.
+    expect(await invocations()).toBe(before + 1);
+  });
+});
+
+/** An attestation whose header names `claimed` but which `signer` signed. */
+async function forgedHeader(claimed: unknown, signer: Awaited<ReturnType<typeof generateWorkloadKey>>, ecdh: unknown): Promise<string> {
+  const real = await signProof(signer, "isthmus-key+jwt", { ecdh, iat: 1 });
+  const [, payload, signature] = real.split(".");
+  return `${base64urlEncode(JSON.stringify({ alg: "ES256", typ: "isthmus-key+jwt", jwk: claimed }))}.${payload}.${signature}`;
+}
+
 describe("proof-of-possession mode", () => {
   const POP = `apiVersion: security.istio.io/v1
 kind: PeerAuthentication
@@ -194,6 +267,75 @@ spec:
     const stolen = await mesh.svid(TARGET, { publicKey: (await generateWorkloadKey()).publicJwk });
     const wrongKey = await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": stolen, "x-isthmus-proof": await requestProof(key, new Request("http://target/pop/secret"), stolen) } });
     expect((await json(wrongKey)).error.reason).toBe("proof_key_mismatch");
+  });
+
+  it("after one signed proof, a MAC proof with the pair key is accepted once; replays, other paths, other keys and missing attestations are refused", async () => {
+    const client = await pairClient();
+    const signed = await requestProof(client.workload, new Request("http://target/pop/first"), client.svid);
+    const { key, calleeKid } = await exchange(client, "/pop/first", { "x-isthmus-proof": signed });
+    const withMac = async (path: string, proof: string, attestation: string | null = client.agreement.attestation) => {
+      const headers: Record<string, string> = { "x-isthmus-svid": client.svid, "x-isthmus-proof": proof };
+      if (attestation) headers["x-isthmus-key"] = attestation;
+      return mesh.send("target-v1", path, { headers });
+    };
+    const proof = await macRequestProof({ key, calleeKid }, new Request("http://target/pop/mac"), client.jti);
+    const first = await withMac("/pop/mac", proof);
+    expect(first.status, await first.clone().text()).toBe(200);
+    expect((await json(first)).peer.principal).toBe(spiffe("test-client"));
+    const refusals: [string, Response][] = [
+      ["proof_replayed", await withMac("/pop/mac", proof)],
+      ["proof_mac_mismatch", await withMac("/pop/elsewhere", await macRequestProof({ key, calleeKid }, new Request("http://target/pop/mac"), client.jti))],
+      ["attestation_missing", await withMac("/pop/mac", await macRequestProof({ key, calleeKid }, new Request("http://target/pop/mac"), client.jti), null)],
+      ["proof_pair_unknown", await withMac("/pop/mac", await macRequestProof({ key, calleeKid: "another-isolate" }, new Request("http://target/pop/mac"), client.jti))],
+    ];
+    // Another client's pair key, with this client's SVID and attestation: not the pair key target derives.
+    const other = await pairClient();
+    const otherPair = await exchange(other, "/pop/other", { "x-isthmus-proof": await requestProof(other.workload, new Request("http://target/pop/other"), other.svid) });
+    refusals.push(["proof_mac_mismatch", await withMac("/pop/mac", await macRequestProof(otherPair, new Request("http://target/pop/mac"), client.jti))]);
+    for (const [reason, response] of refusals) {
+      expect(response.status, reason).toBe(401);
+      expect((await json(response)).error.reason).toBe(reason);
+    }
+  });
+
+  it("a mesh caller whose pair key the callee isolate does not hold falls back to a signed proof (two isolates of one identity)", async () => {
+    const version = await mesh.apply(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: twin }
+spec:
+  hosts: [twin]
+  location: MESH_INTERNAL
+  ports: [{ number: 9080, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints:
+  - { address: "worker://twin-v1", labels: { app: twin, version: v1 } }
+  - { address: "worker://twin-v2", labels: { app: twin, version: v1 } }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: twin }
+spec:
+  host: twin
+  trafficPolicy: { loadBalancer: { simple: ROUND_ROBIN } }
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: twin-pop
+  annotations: { "isthmus.io/proof-of-possession": "true" }
+spec:
+  selector: { matchLabels: { app: twin } }
+  mtls: { mode: STRICT }
+`);
+    for (const worker of ["isthmus-gateway", "front-v1", "twin-v1", "twin-v2"]) await mesh.settle(worker, version);
+    const seen = mesh.logs.length;
+    for (let i = 0; i < 6; i++) {
+      const body = await json(await mesh.send("isthmus-gateway", `/front/call?url=http://twin:9080/round/${i}`));
+      expect(body.status, JSON.stringify(body)).toBe(200);
+      expect(JSON.parse(body.body).peer.principal).toBe(spiffe("front"));
+    }
+    // Each isolate refused a MAC proof made for the other's key at least once, and the caller recovered.
+    expect(mesh.logs.slice(seen).filter((line) => line.includes('"reason":"proof_pair_unknown"')).length).toBeGreaterThan(0);
   });
 });
 
