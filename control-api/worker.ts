@@ -2,7 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Snapshot } from "../snapshot/schema.ts";
 import { app } from "./app.ts";
 import { peerJwtSvid, peerTrustBundle, peerX509Svid } from "./ca/peer.ts";
-import { meshControl, type Env } from "./env.ts";
+import type { Env } from "./env.ts";
 import type { TelemetryReply } from "../dataplane/telemetry/batch.ts";
 import { receiveTelemetry } from "./telemetry/receive.ts";
 
@@ -16,6 +16,10 @@ export interface MeshPeerProps {
   serviceAccount: string;
 }
 
+// Every data-plane isolate revalidates once a second: derive the one MeshControl id once
+// per isolate, not per RPC (idFromName hashes the name).
+let meshId: DurableObjectId | undefined;
+
 /**
  * The control plane as data-plane Workers see it over Workers RPC (a service binding with
  * `entrypoint = "MeshPeer"` and props naming the workload). No bearer token: the binding
@@ -27,7 +31,8 @@ export class MeshPeer extends WorkerEntrypoint<Env, MeshPeerProps> {
    * plane holding another epoch's snapshot takes this one at any version — else null.
    */
   async snapshot(since?: number | string | null): Promise<Snapshot | null> {
-    return meshControl(this.env).snapshot(since ?? null);
+    const namespace = this.env.MESH_CONTROL;
+    return namespace.get((meshId ??= namespace.idFromName("mesh"))).snapshot(since ?? null) as Promise<Snapshot | null>;
   }
 
   /** Stores a telemetry batch from the data plane, attested by the binding's props; answers the services to tap. */

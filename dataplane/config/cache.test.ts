@@ -85,6 +85,20 @@ describe("SnapshotCache", () => {
     expect(t.compiles()).toBe(2);
   });
 
+  it("pulls once for many concurrent first requests, and at most once per refresh under load", async () => {
+    const t = setup();
+    const views = await Promise.all(Array.from({ length: 20 }, () => t.request()));
+    expect(views.every((v) => v.compiled === "compiled-1")).toBe(true);
+    expect(t.cp.state.pulls).toBe(1);
+    for (let i = 0; i < 30; i++) {
+      await Promise.all(Array.from({ length: 10 }, () => t.request()));
+      await t.advance(100);
+    }
+    // 3 s of steady requests: one revalidation per refresh interval, not one per request.
+    expect(t.cp.state.pulls).toBeGreaterThanOrEqual(3);
+    expect(t.cp.state.pulls).toBeLessThanOrEqual(4);
+  });
+
   it("stops revalidating once no request came for activeMs, and resumes with the next request", async () => {
     const t = setup();
     await t.request();

@@ -88,6 +88,9 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
   private lastCheck = 0;
   private lastRequest = 0;
   private refreshing: number | undefined;
+  /** The pull in flight: requests and the refresh loop share it (single flight per isolate). */
+  private pulling: Promise<void> | undefined;
+  private coldStarting: Promise<void> | undefined;
   private readonly refreshMs: number;
   private readonly activeMs: number;
   private readonly now: () => number;
@@ -102,7 +105,11 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
 
   /** The config for this request. */
   async current(waitUntil: (promise: Promise<unknown>) => void): Promise<ConfigView<S, T>> {
-    if (!this.view) await this.coldStart(waitUntil);
+    if (!this.view) {
+      // Concurrent first requests wait for one cold start, not one pull each.
+      this.coldStarting ??= this.coldStart(waitUntil).finally(() => (this.coldStarting = undefined));
+      await this.coldStarting;
+    }
     this.lastRequest = this.now();
     if (!this.refreshLoopRunning()) {
       this.refreshing = this.now();
@@ -180,7 +187,13 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
     }
   }
 
-  private async revalidate(waitUntil: (promise: Promise<unknown>) => void, throwOnFailure = false): Promise<void> {
+  /** One pull at a time per isolate: a caller arriving while one is in flight shares its outcome. */
+  private revalidate(waitUntil: (promise: Promise<unknown>) => void, throwOnFailure = false): Promise<void> {
+    if (!this.pulling) this.pulling = this.pull(waitUntil, throwOnFailure).finally(() => (this.pulling = undefined));
+    return this.pulling;
+  }
+
+  private async pull(waitUntil: (promise: Promise<unknown>) => void, throwOnFailure: boolean): Promise<void> {
     this.stats.pulls++;
     let raw: unknown;
     try {
