@@ -50,7 +50,8 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
     throw new IdentityUnavailableMeshError("svid_unavailable", `no JWT-SVID for ${destination.spiffeId}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const own = await ownCredentials.agreementKey();
-  const pairId = `${svid.spiffeId} ${destination.spiffeId}`;
+  // Per endpoint: the isolates behind two endpoints of one identity (v1, v2) hold different keys.
+  const pairId = `${svid.spiffeId} ${destination.spiffeId} ${endpoint.key}`;
   // A MAC proof can only be resent when the request has no body to replay.
   const held = policy.proofOfPossession && request.body === null ? pairs.get(pairId) : undefined;
   const send = async (pair: HeldPairKey | undefined) => {
@@ -117,7 +118,7 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
   return verified;
 };
 
-// The pair key last shared with each callee identity (`caller callee`), for MAC request proofs.
+// The pair key last shared with each callee endpoint (`caller callee endpoint`), for MAC request proofs.
 const pairs = new BoundedMap<string, HeldPairKey>(1000);
 
 /** Whether the callee refused the request because its isolate does not hold the pair key. */

@@ -1,6 +1,7 @@
 // A small mesh on workerd for the security tests: the real control plane, the gateway, three
-// meshed services (front, target, other: test/fixtures/secure-echo; twin: two isolates of
-// one identity, for pair keys held by one isolate and not the other), a plain Worker that
+// meshed services (front, target, other: test/fixtures/secure-echo; twin-v1 and twin-v2: two
+// isolates of one identity that the plain Worker `twin` reaches in turn, as one binding may
+// reach several isolates, test/fixtures/alternate), a plain Worker that
 // does not run the mesh (impostor), and the trust proxy in front of target's control-plane
 // binding (test/fixtures/trust-proxy). Every Worker has its own socket, so requests go out
 // byte for byte (`//admin`, `/%61dmin` arrive as written).
@@ -50,16 +51,17 @@ export interface SecurityMesh {
 /** Starts the mesh; `vars` go to every data-plane Worker. */
 export async function startSecurityMesh(options: { refreshMs: number; vars?: Record<string, string> }): Promise<SecurityMesh> {
   const dir = await mkdtemp(join(tmpdir(), "isthmus-sec-"));
-  const [control, gateway, secureEcho, plainEcho, trustProxy] = await Promise.all([
+  const [control, gateway, secureEcho, plainEcho, trustProxy, alternate] = await Promise.all([
     workerFromConfig("wrangler.toml", { buildDir: dir }),
     buildWorker("workers/gateway/worker.ts", join(dir, "gateway.mjs")),
     buildWorker("test/fixtures/secure-echo/worker.ts", join(dir, "secure-echo.mjs")),
     buildWorker("test/fixtures/echo/service.ts", join(dir, "echo-plain.mjs")),
     buildWorker("test/fixtures/trust-proxy/worker.ts", join(dir, "trust-proxy.mjs")),
+    buildWorker("test/fixtures/alternate/worker.ts", join(dir, "alternate.mjs")),
   ]);
   control.options.bindings = { ...control.options.bindings, ISTHMUS_ADMIN_TOKEN: ADMIN_TOKEN, ISTHMUS_CA_WRAPPING_KEY: "test-wrapping-key-0123456789abcdef" };
   const vars = { ISTHMUS_REFRESH_MS: String(options.refreshMs), ISTHMUS_ACCESS_LOG: "off", ...options.vars };
-  const endpoints = { FRONT_V1: "front-v1", TARGET_V1: "target-v1", OTHER_V1: "other-v1", TWIN_V1: "twin-v1", TWIN_V2: "twin-v2", IMPOSTOR: "impostor" };
+  const endpoints = { FRONT_V1: "front-v1", TARGET_V1: "target-v1", OTHER_V1: "other-v1", TWIN: "twin", IMPOSTOR: "impostor" };
   const socket = { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
   const peer = (namespace: string, serviceAccount: string, via = CONTROL) => ({ name: via, entrypoint: "MeshPeer", props: { namespace, serviceAccount } });
   const dataPlane = (name: string, scriptPath: string, control: object, extra: Record<string, string> = {}): WorkerOptions =>
@@ -81,6 +83,7 @@ export async function startSecurityMesh(options: { refreshMs: number; vars?: Rec
     dataPlane("other-v1", secureEcho, peer("default", "other"), { SERVICE: "other" }),
     dataPlane("twin-v1", secureEcho, peer("default", "twin"), { SERVICE: "twin" }),
     dataPlane("twin-v2", secureEcho, peer("default", "twin"), { SERVICE: "twin" }),
+    { name: "twin", modules: true, compatibilityDate: "2026-04-26", scriptPath: alternate, serviceBindings: { A: "twin-v1", B: "twin-v2" }, ...socket } as WorkerOptions,
     { name: "impostor", modules: true, compatibilityDate: "2026-04-26", scriptPath: plainEcho, bindings: { SERVICE: "impostor", VERSION: "v1" }, ...socket } as WorkerOptions,
     { name: "trust-proxy", modules: true, compatibilityDate: "2026-04-26", scriptPath: trustProxy, serviceBindings: { CONTROL: peer("default", "target") }, ...socket } as WorkerOptions,
   ];
