@@ -2,6 +2,7 @@ import { hostMatches } from "../../resources/hosts.ts";
 import type { Gateway } from "../../resources/gateway.ts";
 import type { OutboundLayer } from "../outbound/call.ts";
 import { NoRouteError } from "../traffic/mesh-error.ts";
+import { requestUrl } from "../request-url.ts";
 
 // Istio's ingress gateway Service maps 80 -> 8080 and 443 -> 8443; Gateway servers name the latter.
 const SERVICE_TO_TARGET_PORT: Record<string, number> = { "80": 8080, "443": 8443 };
@@ -19,7 +20,7 @@ type Server = Gateway["spec"]["servers"][number];
  * `require_tls` does.
  */
 export const selectGatewayServers: OutboundLayer = (request, call, next) => {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   const host = url.hostname.toLowerCase();
   const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
   // ISTHMUS_GATEWAY_LISTENER_PORT: the Gateway server port every request counts as arriving

@@ -1,5 +1,6 @@
 import { normalizePath } from "../traffic/path.ts";
 import type { Handler } from "../layer.ts";
+import { requestUrl } from "../request-url.ts";
 
 /**
  * Normalizes the request path once, before anything matches it (Istio's
@@ -7,9 +8,10 @@ import type { Handler } from "../layer.ts";
  * Routing, policy and the service all see the normalized path.
  */
 export function normalizeInboundPath<C>(request: Request, call: C, next: Handler<C>): Promise<Response> {
-  const url = new URL(request.url);
-  const { path, changed } = normalizePath(url.pathname + url.search);
+  const { pathname, search } = requestUrl(request);
+  const { path, changed } = normalizePath(pathname + search);
   if (!changed) return next(request, call);
+  const url = new URL(request.url);
   url.pathname = path;
   return next(new Request(url, request), call);
 }

@@ -95,10 +95,15 @@ export const retry: OutboundLayer = async (request, call, next) => {
       let failure: unknown;
       try {
         // The caller's own signal (service code's fetch timeout) still aborts the attempt.
-        const timed = await raceTimeout(
-          (signal) => next(new Request(attemptRequest, { signal: AbortSignal.any([attemptRequest.signal, signal]) }), call),
-          attemptTimeoutMs(timeouts, startedAt, Date.now()),
-        );
+        const timeoutMs = attemptTimeoutMs(timeouts, startedAt, Date.now());
+        // No timeout (Istio's default): no timer, no signal, no copy of the request.
+        const timed =
+          timeoutMs === undefined
+            ? { timedOut: false as const, value: await next(attemptRequest, call) }
+            : await raceTimeout(
+                (signal) => next(new Request(attemptRequest, { signal: AbortSignal.any([attemptRequest.signal, signal]) }), call),
+                timeoutMs,
+              );
         if (timed.timedOut) {
           if (routeDeadlinePassed()) throw new UpstreamTimeoutError(timeouts.routeTimeoutMs!);
           outcome = { failure: "timeout" };

@@ -1,5 +1,6 @@
 import { NoRouteError } from "../traffic/mesh-error.ts";
 import type { OutboundLayer } from "./call.ts";
+import { requestUrl } from "../request-url.ts";
 
 /**
  * Route match: finds the VirtualService routes for the request's host in the call's gateway
@@ -8,7 +9,7 @@ import type { OutboundLayer } from "./call.ts";
  * match, or a host the mesh does not know, is answered 404 NR naming the host.
  */
 export const matchRoute: OutboundLayer = (request, call, next) => {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   const host = url.hostname.toLowerCase();
   call.host = host;
   call.service = call.mesh.service(host, call.source.namespace);

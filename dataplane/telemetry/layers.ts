@@ -21,6 +21,7 @@ import { ACCESS_LOG_SAMPLING_ANNOTATION, annotationPercent, TRACE_SAMPLING_ANNOT
 import { captureError, type SentryEnv } from "./sentry.ts";
 import { countSecurityEventsWith } from "../security/events.ts";
 import { endHop, Tracing, type TracingEnv } from "./trace.ts";
+import { requestUrl } from "../request-url.ts";
 import { extractTraceContext, injectTraceContext } from "./trace-context.ts";
 
 /** Env a data-plane Worker may set for telemetry (all optional). */
@@ -93,8 +94,16 @@ function selfFacts(w: Workload, trustDomain: string): WorkloadFacts {
   };
 }
 
+// A workload's claim header value, built once per workload (the isolate's own).
+const claims = new WeakMap<Workload, string>();
+
 function sourceClaim(w: Workload): string {
-  return new URLSearchParams({ workload: workloadName(w), app: w.labels.app ?? w.service, version: w.version ?? "", ns: w.namespace }).toString();
+  let claim = claims.get(w);
+  if (claim === undefined) {
+    claim = new URLSearchParams({ workload: workloadName(w), app: w.labels.app ?? w.service, version: w.version ?? "", ns: w.namespace }).toString();
+    claims.set(w, claim);
+  }
+  return claim;
 }
 
 function parseSourceClaim(value: string | null): WorkloadFacts {
@@ -136,9 +145,10 @@ export const inboundTelemetry: InboundLayer = async (request, call, next) => {
   const state = isolateTelemetry(env, call.workload);
   const start = Date.now();
   const self = call.workload;
+  const url = requestUrl(request);
   const span = state.tracing.startHop(`${self.labels.app ?? self.service}.${self.namespace}`, "server", extractTraceContext(request.headers), {
     method: request.method,
-    path: new URL(request.url).pathname,
+    path: url.pathname,
   });
   const source = parseSourceClaim(request.headers.get(SOURCE_HEADER));
   // The handler sees this hop's span as its parent, and forwards it as Bookinfo does.
@@ -179,7 +189,7 @@ export const inboundTelemetry: InboundLayer = async (request, call, next) => {
     requestBytes: bytesOf(request.headers),
     responseBytes: bytesOf(response.headers),
     method: request.method,
-    path: new URL(request.url).pathname + new URL(request.url).search,
+    path: url.pathname + url.search,
     traceId: span.spanContext().traceId,
   };
   writeAccessLog(env, {
@@ -240,9 +250,22 @@ function hopName(call: OutboundCall): string {
   return targetService(call)?.host ?? call.host ?? "unknown";
 }
 
+// The route's name for spans and access logs, built once per matched route object.
+const routeNames = new WeakMap<object, string>();
+
+function routeName(call: OutboundCall): string | undefined {
+  const match = call.route;
+  if (!match) return undefined;
+  let name = routeNames.get(match.route);
+  if (name === undefined) {
+    name = `${match.virtualService.namespace}/${match.virtualService.name}${match.name ? `/${match.name}` : ""}`;
+    routeNames.set(match.route, name);
+  }
+  return name;
+}
+
 function hopFacts(call: OutboundCall, request: Request) {
-  const route = call.route ? `${call.route.virtualService.namespace}/${call.route.virtualService.name}${call.route.name ? `/${call.route.name}` : ""}` : undefined;
-  return { destination: hopName(call), route, subset: call.destination?.subset, method: request.method, path: new URL(request.url).pathname };
+  return { destination: hopName(call), route: routeName(call), subset: call.destination?.subset, method: request.method, path: requestUrl(request).pathname };
 }
 
 /** Outbound stack, telemetry slot: this workload as the source reporter. */
@@ -263,8 +286,9 @@ export const outboundTelemetry: OutboundLayer = async (request, call, next) => {
   const flags = formatFlags(call.flags);
   const durationMs = Date.now() - start;
   // A request that never reached an attempt (no route, fault abort) still gets its span.
-  const hop = hops.get(call) ?? { span: state.tracing.startHop(hopName(call), "client", extractTraceContext(request.headers), hopFacts(call, request)) };
-  endHop(hop.span, { ...hopFacts(call, request), responseCode: response.status, responseFlags: flags, upstream: call.endpoint?.address });
+  const facts = hopFacts(call, request);
+  const hop = hops.get(call) ?? { span: state.tracing.startHop(hopName(call), "client", extractTraceContext(request.headers), facts) };
+  endHop(hop.span, { ...facts, responseCode: response.status, responseFlags: flags, upstream: call.endpoint?.address });
   const traceId = hop.span.spanContext().traceId;
   const endpointName = call.endpoint?.address.startsWith("worker://") ? call.endpoint.address.slice("worker://".length) : undefined;
   const target = targetService(call);
@@ -288,7 +312,7 @@ export const outboundTelemetry: OutboundLayer = async (request, call, next) => {
     requestBytes: bytesOf(request.headers),
     responseBytes: bytesOf(response.headers),
     method: request.method,
-    path: new URL(request.url).pathname + new URL(request.url).search,
+    path: facts.path + requestUrl(request).search,
     traceId,
   };
   writeAccessLog(
@@ -303,7 +327,7 @@ export const outboundTelemetry: OutboundLayer = async (request, call, next) => {
       bytesSent: sample.responseBytes,
       upstreamHost: call.endpoint?.address,
       upstreamCluster: target ? `outbound|${call.destination?.subset ?? ""}|${target.host}` : undefined,
-      routeName: hopFacts(call, request).route,
+      routeName: facts.route,
       sourcePrincipal: sample.source.principal,
       traceId,
       reporter: "source",
