@@ -17,7 +17,7 @@ import {
 import { IdentityUnavailableMeshError } from "./errors.ts";
 import { recordSecurityEvent } from "./events.ts";
 import { meshTrust, ownCredentials } from "./isolate.ts";
-import { pairKey, verifyAttestation, type AttestedKey } from "./key-agreement.ts";
+import { pairKey, verifyAttestation } from "./key-agreement.ts";
 import { IdentityUnavailableError, identityPeer, workloadSpiffeId } from "./mesh-peer.ts";
 import { checkMacRequestProof, isMacProof, macResponseProof } from "./pair-proofs.ts";
 import { peerPolicy } from "./peer-authentication.ts";
@@ -67,34 +67,24 @@ export const authenticatePeer: InboundLayer = async (request, call, next) => {
     if (error instanceof JwtSvidError) return refuse(error.code, error.message);
     throw error;
   }
-  // The caller's attested ECDH key, and the pair key derived from it at most once per pair.
+  const refuseProof = (error: unknown): never => {
+    if (error instanceof ProofError) return refuse(error.code, error.message);
+    throw error;
+  };
+  // The caller's attested ECDH key (must be signed by the key its SVID confirms), and the
+  // pair key derived from it once per pair of isolates.
   const attestation = request.headers.get(KEY_HEADER);
-  let callerKey: AttestedKey | undefined;
-  if (attestation !== null) {
-    if (!verified.keyThumbprint) return refuse("attestation_key_mismatch", "the JWT-SVID confirms no key (cnf.jkt) to attest with");
-    try {
-      callerKey = await verifyAttestation(attestation, verified.keyThumbprint);
-    } catch (error) {
-      if (error instanceof ProofError) return refuse(error.code, error.message);
-      throw error;
-    }
-  }
+  const callerKey = attestation === null ? undefined : await verifyAttestation(attestation, verified.keyThumbprint ?? "").catch(refuseProof);
   const caller = verified.spiffeId;
-  const attested = callerKey;
-  const pair = attested && (async () => pairKey(await ownCredentials.agreementKey(), attested, { caller, callee: self }, "callee"));
+  const pair = callerKey && (async () => pairKey(await ownCredentials.agreementKey(), callerKey, { caller, callee: self }, "callee"));
   if (policy.proofOfPossession) {
     const proof = request.headers.get(PROOF_HEADER);
     if (!proof) return refuse("proof_missing", `proof-of-possession is required (${PROOF_HEADER})`);
     if (!verified.keyThumbprint) return refuse("proof_key_mismatch", "the JWT-SVID confirms no key (cnf.jkt)");
-    try {
-      if (!isMacProof(proof)) await checkRequestProof(proof, request, svid, verified.keyThumbprint);
-      else if (!pair) return refuse("attestation_missing", `a MAC proof needs the caller's key attestation (${KEY_HEADER})`);
-      else if (!verified.jti) return refuse("proof_malformed", "a MAC proof needs a JWT-SVID with a jti");
-      else await checkMacRequestProof(proof, request, verified.jti, (await ownCredentials.agreementKey()).kid, pair);
-    } catch (error) {
-      if (error instanceof ProofError) return refuse(error.code, error.message);
-      throw error;
-    }
+    if (!isMacProof(proof)) await checkRequestProof(proof, request, svid, verified.keyThumbprint).catch(refuseProof);
+    else if (!pair) return refuse("attestation_missing", `a MAC proof needs the caller's key attestation (${KEY_HEADER})`);
+    else if (!verified.jti) return refuse("proof_malformed", "a MAC proof needs a JWT-SVID with a jti");
+    else await checkMacRequestProof(proof, request, verified.jti, (await ownCredentials.agreementKey()).kid, pair).catch(refuseProof);
   }
 
   const { path } = parseSpiffeId(verified.spiffeId);
