@@ -143,7 +143,7 @@ try {
       const layers = by.mesh.p50 - by.binding.p50;
       const identity = by.mesh.p50 - by.idoff.p50;
       const telemetry = by.mesh.p50 - by.teloff.p50;
-      report.findings.push(`Of the ${Math.round(layers)} µs p50 the mesh adds over a bare service-binding hop, identity (per-request answer proof: one ES256 sign in the service, one verify in the gateway) accounts for ~${Math.round(identity)} µs and telemetry as deployed (metrics, 1 % of traces) for ${telemetry < 100 ? `nothing measurable (${Math.round(telemetry)} µs, within the noise)` : `~${Math.round(telemetry)} µs`}; the rest (~${Math.round(layers - identity - Math.max(0, telemetry))} µs) is routing, split, authorization and the two isolates' stacks.`);
+      report.findings.push(`Of the ${Math.round(layers)} µs p50 the mesh adds over a bare service-binding hop, identity (per request: the caller's cached JWT-SVID and an HMAC answer under the pair key; ECDH and ES256 only once per pair of isolates) accounts for ~${Math.round(identity)} µs and telemetry as deployed (metrics, 1 % of traces) for ${telemetry < 100 ? `nothing measurable (${Math.round(telemetry)} µs, within the noise)` : `~${Math.round(telemetry)} µs`}; the rest (~${Math.round(layers - identity - Math.max(0, telemetry))} µs) is routing, split, authorization and the two isolates' stacks.`);
     }
     await nginx.stop();
     nginx = undefined;
@@ -208,10 +208,13 @@ await section("profile", async () => {
     const share = (p, fn) => p?.top.filter((t) => t.fn === fn || t.fn.startsWith(`${fn} (`)).reduce((n, t) => n + t.share, 0) ?? 0;
     const gw = busiest("gw");
     const control = busiest("isthmus-control");
-    if (gw) report.findings.push(`Under load the gateway spends ${Math.round(100 * share(gw, "verify"))} % of its CPU in WebCrypto \`verify\` (the callee's answer proof, ES256, checked on every request, plus its JWT-SVID) and more in JOSE decoding and \`jwkThumbprint\` (dataplane/security/workload-key.ts \`verifyProof\` hashes the proof header's JWK on every request): caching the thumbprint by key, as the imported key already is, would trim the identity cost; the ES256 verify itself is the price of per-request mutual authentication.`);
+    if (gw) {
+      const top = gw.top.slice(0, 6).map((t) => `\`${t.fn.replace(/ \(.*\)$/, "")}\` ${Math.round(100 * t.share)} %`).join(", ");
+      report.findings.push(`Under load the gateway is ${Math.round(100 * gw.busy)} % busy; WebCrypto \`verify\` takes ${Math.round(100 * share(gw, "verify"))} % and \`sign\` ${Math.round(100 * share(gw, "sign"))} % of its CPU (per request these are HMACs under the pair key; JWT-SVIDs and key attestations are verified once and cached). Top self time: ${top}.`);
+    }
     if (control) {
       const top = control.top.slice(0, 5).map((t) => `\`${t.fn.replace(/ \(.*\)$/, "")}\` ${Math.round(100 * t.share)} %`).join(", ");
-      report.findings.push(`The control-plane Worker is ${Math.round(100 * control.busy)} % busy while only the data plane is loaded (no config changes), serving the data-plane isolates' MeshPeer RPCs (snapshot revalidation, SVIDs, telemetry reports); top self time: ${top}. On Cloudflare these are separate invocations, but locally they compete for the same 2 cores as the measured path.`);
+      report.findings.push(`The control-plane Worker is ${Math.round(100 * control.busy)} % busy while only the data plane is loaded (no config changes), serving the data-plane isolates' MeshPeer RPCs (snapshot revalidation, about one per isolate per refresh; SVIDs; telemetry reports); top self time: ${top}. Locally every Worker shares one workerd process, and the inspector may charge this isolate for time spent in others on the same thread, so read it as an upper bound; on Cloudflare these are separate invocations.`);
     }
     for (const p of report.profile.profiles) log(`${p.name}: busy ${(100 * p.busy).toFixed(0)} %; ${p.top.slice(0, 5).map((t) => `${t.fn} ${(100 * t.share).toFixed(1)} %`).join(", ")}`);
   } finally {
