@@ -99,6 +99,36 @@ describe("SnapshotCache", () => {
     expect(t.cp.state.pulls).toBeLessThanOrEqual(4);
   });
 
+  it("does not wait forever on a pull that another request started and never finished", async () => {
+    const t = setup();
+    await t.request();
+    // The next pull hangs, as one does when the request whose waitUntil ran it is torn down.
+    let hung = 0;
+    const pull = t.cp.source.pull;
+    t.cp.source.pull = (since) => (hung++ === 0 ? new Promise(() => {}) : pull(since));
+    t.cp.state.current = { version: 2 };
+    await t.advance(1000);
+    expect(hung).toBe(1);
+    expect((await t.request()).compiled).toBe("compiled-1");
+    // Past the abandon bound (5 × refresh, at least 5 s) a fresh pull replaces the hung one.
+    for (let i = 0; i < 8; i++) {
+      await t.advance(1000);
+      await t.request();
+    }
+    expect(hung).toBeGreaterThan(1);
+    expect((await t.request()).compiled).toBe("compiled-2");
+  });
+
+  it("does not wait forever on a cold start that another request began and never finished", async () => {
+    const t = setup();
+    let hung = 0;
+    const pull = t.cp.source.pull;
+    t.cp.source.pull = (since) => (hung++ === 0 ? new Promise(() => {}) : pull(since));
+    void t.request();
+    await t.advance(6000);
+    expect((await t.request()).compiled).toBe("compiled-1");
+  });
+
   it("stops revalidating once no request came for activeMs, and resumes with the next request", async () => {
     const t = setup();
     await t.request();

@@ -57,6 +57,12 @@ export interface SnapshotCacheOptions<S extends VersionedSnapshot, T> {
 /** One background refresh loop stays within a waitUntil budget (30 s on Cloudflare). */
 const LOOP_BUDGET_MS = 25_000;
 
+/** A pull or cold start shared by the requests that arrive while it runs. */
+interface InFlight {
+  startedAt: number;
+  promise: Promise<void>;
+}
+
 /** Raised when an isolate has no snapshot at all: neither the control plane nor KV had one. */
 export class NoSnapshotError extends Error {
   readonly code = "no_snapshot";
@@ -89,15 +95,17 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
   private lastRequest = 0;
   private refreshing: number | undefined;
   /** The pull in flight: requests and the refresh loop share it (single flight per isolate). */
-  private pulling: Promise<void> | undefined;
-  private coldStarting: Promise<void> | undefined;
+  private pulling: InFlight | undefined;
+  private coldStarting: InFlight | undefined;
   private readonly refreshMs: number;
+  private readonly abandonMs: number;
   private readonly activeMs: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: SnapshotCacheOptions<S, T>) {
     this.refreshMs = options.refreshMs ?? 1000;
+    this.abandonMs = Math.max(5000, 5 * this.refreshMs);
     this.activeMs = options.activeMs ?? 15_000;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -107,8 +115,8 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
   async current(waitUntil: (promise: Promise<unknown>) => void): Promise<ConfigView<S, T>> {
     if (!this.view) {
       // Concurrent first requests wait for one cold start, not one pull each.
-      this.coldStarting ??= this.coldStart(waitUntil).finally(() => (this.coldStarting = undefined));
-      await this.coldStarting;
+      this.coldStarting = this.shared(this.coldStarting, () => this.coldStart(waitUntil), (f) => this.coldStarting === f && (this.coldStarting = undefined));
+      await this.coldStarting.promise;
     }
     this.lastRequest = this.now();
     if (!this.refreshLoopRunning()) {
@@ -141,8 +149,12 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
   }
 
   // A loop whose request was torn down never settles: do not wait on it past its budget.
+  // A live loop checks every refreshMs; one that has not for abandonMs more is stuck on a pull
+  // that will never settle.
   private refreshLoopRunning(): boolean {
-    return this.refreshing !== undefined && this.now() - this.refreshing < LOOP_BUDGET_MS + Math.max(5000, 5 * this.refreshMs);
+    if (this.refreshing === undefined) return false;
+    const now = this.now();
+    return now - this.refreshing < LOOP_BUDGET_MS + this.abandonMs && now - Math.max(this.lastCheck, this.refreshing) < this.refreshMs + this.abandonMs;
   }
 
   /** Revalidates whenever the last check is `refreshMs` old, while requests keep coming, within the loop budget. */
@@ -154,7 +166,8 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
         if (this.now() + due - started > LOOP_BUDGET_MS || this.now() + due - this.lastRequest > this.activeMs) return;
         await this.sleep(due);
       }
-      await this.revalidate(waitUntil);
+      // Never wait longer than abandonMs on a pull: the next turn replaces one that hung.
+      await Promise.race([this.revalidate(waitUntil), this.sleep(this.abandonMs)]);
     }
   }
 
@@ -189,8 +202,21 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
 
   /** One pull at a time per isolate: a caller arriving while one is in flight shares its outcome. */
   private revalidate(waitUntil: (promise: Promise<unknown>) => void, throwOnFailure = false): Promise<void> {
-    if (!this.pulling) this.pulling = this.pull(waitUntil, throwOnFailure).finally(() => (this.pulling = undefined));
-    return this.pulling;
+    this.pulling = this.shared(this.pulling, () => this.pull(waitUntil, throwOnFailure), (f) => this.pulling === f && (this.pulling = undefined));
+    return this.pulling.promise;
+  }
+
+  /**
+   * The work in flight if it is young enough to share, else new work. Work started by one
+   * request can be cancelled with that request and then never settles (workerd does not
+   * carry I/O across requests), so past `abandonMs` the next caller starts afresh instead of
+   * waiting on it forever.
+   */
+  private shared(current: InFlight | undefined, start: () => Promise<void>, clear: (done: InFlight) => unknown): InFlight {
+    if (current && this.now() - current.startedAt < this.abandonMs) return current;
+    const inFlight: InFlight = { startedAt: this.now(), promise: Promise.resolve() };
+    inFlight.promise = start().finally(() => clear(inFlight));
+    return inFlight;
   }
 
   private async pull(waitUntil: (promise: Promise<unknown>) => void, throwOnFailure: boolean): Promise<void> {
