@@ -10,12 +10,25 @@ export async function measurePropagation(mesh, { resources, host, changes = 20, 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const times = [];
   try {
-    for (let i = 0; i < changes; i++) {
-      const target = i % 2 ? "v1" : "v2";
+    const routeAllTo = (target) => {
       const vs = structuredClone(resources.virtualService);
       const hit = vs.spec.http.find((r) => r.name === "hit");
       hit.route = [{ destination: { ...hit.route[0].destination, subset: target }, weight: 100 }];
-      await mesh.apply([vs]);
+      return vs;
+    };
+    // Start from all traffic on v1, seen by the gateway: while the weighted split is still in
+    // force, v2 answers 10 % of the time and would pass for a propagated change.
+    await mesh.apply([routeAllTo("v1")]);
+    const settledBy = performance.now() + timeoutMs;
+    for (let inARow = 0; inARow < 50; ) {
+      const { headers } = await get(`${mesh.urls.gw}${HIT.path}`, { agent, headers: { host, ...HIT.headers } });
+      inARow = String(headers["x-pod"]).endsWith("-v1") ? inARow + 1 : 0;
+      if (performance.now() > settledBy) throw new Error(`baseline not routed after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+    for (let i = 0; i < changes; i++) {
+      const target = i % 2 ? "v1" : "v2";
+      await mesh.apply([routeAllTo(target)]);
       const accepted = performance.now();
       for (;;) {
         const { headers } = await get(`${mesh.urls.gw}${HIT.path}`, { agent, headers: { host, ...HIT.headers } });
