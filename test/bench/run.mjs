@@ -137,7 +137,12 @@ try {
     log(`\n${configurationsTable(report.throughput)}\n\n${hopTable(report.throughput)}`);
     const by = Object.fromEntries(report.throughput.map((t) => [t.id, t]));
     if (by.telfull && by.teloff) {
-      report.findings.push(`Trace export at 100 % sampling opens an outgoing connection per request per isolate (dataplane/telemetry/otlp.ts flushes its queue in every sampled request's waitUntil): under wrk at ${params.connections} connections workerd's descriptors grow by ~2,500/s and keep growing after the load stops (the queued flushes), ${Math.round(by.telfull.fdsPeak)} right after a run against ${Math.round(by.teloff.fdsPeak)} with telemetry off (idle: ${mesh.workerd.idleFiles}); at this machine's limit (20,000) workerd aborts ("accept: Too many open files"), which ended earlier runs of this harness. Under that load the exporter also logs "Network connection lost" for a large share of exports. The harness therefore stops the 100 % run's wrk at a quarter of the limit (its req/s is over the time it ran) and waits for descriptors to drain between runs; the default (1 %) does not reach it. Batching exports across requests (flush every N ms or M spans, one connection) would fix it at the source.`);
+      const piledUp = by.telfull.fdsPeak > 3 * Math.max(by.teloff.fdsPeak, mesh.workerd.idleFiles);
+      report.findings.push(
+        piledUp
+          ? `Trace export at 100 % sampling piles up outgoing connections: workerd held ${Math.round(by.telfull.fdsPeak)} descriptors right after the run against ${Math.round(by.teloff.fdsPeak)} with telemetry off (idle: ${mesh.workerd.idleFiles}); at this machine's limit (20,000) workerd aborts ("accept: Too many open files"). The harness stops such a run's wrk at a quarter of the limit (its req/s is over the time it ran).`
+          : `Trace export at 100 % sampling is batched across requests per isolate (dataplane/telemetry/otlp.ts: one export in flight, up to 512 spans or 1 s per batch): workerd held ${Math.round(by.telfull.fdsPeak)} descriptors right after the run against ${Math.round(by.teloff.fdsPeak)} with telemetry off (idle: ${mesh.workerd.idleFiles}). Before batching, each sampled request opened its own export connection and workerd ran out of descriptors under this load.`,
+      );
     }
     if (by.mesh && by.binding && by.idoff && by.teloff) {
       const layers = by.mesh.p50 - by.binding.p50;
