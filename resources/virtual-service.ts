@@ -85,8 +85,8 @@ const HTTPRewrite = z
   })
   .refine((r) => r.uri === undefined || r.uriRegexRewrite === undefined, { error: "set at most one of uri, uriRegexRewrite" });
 
-// Envoy's retry_on conditions the mesh evaluates: HTTP ones, and gRPC ones read from `grpc-status`.
-const RETRY_ON = [
+/** Envoy's retry_on conditions the mesh evaluates: HTTP ones, and gRPC ones read from `grpc-status`. */
+export const RETRY_ON: readonly string[] = [
   "5xx",
   "gateway-error",
   "connect-failure",

@@ -1,5 +1,5 @@
 import { parseDuration } from "../../resources/duration.ts";
-import type { HTTPRoute } from "../../resources/virtual-service.ts";
+import { RETRY_ON, type HTTPRoute } from "../../resources/virtual-service.ts";
 import { defaultRandom, type RandomSource } from "./random.ts";
 
 type HTTPRetry = NonNullable<HTTPRoute["retries"]>;
@@ -33,16 +33,7 @@ export const GRPC_CONDITIONS: Readonly<Record<string, number>> = {
   unavailable: 14,
 };
 
-const KNOWN_CONDITIONS = new Set([
-  "5xx",
-  "gateway-error",
-  "connect-failure",
-  "reset",
-  "retriable-4xx",
-  "retriable-status-codes",
-  "refused-stream",
-  ...Object.keys(GRPC_CONDITIONS),
-]);
+const KNOWN_CONDITIONS = new Set(RETRY_ON);
 
 /**
  * Istio's default when a route sets no `retries`: 2 retries on connect-failure,
