@@ -1,3 +1,4 @@
+import { SingleFlight } from "../single-flight.ts";
 import { ControlPlaneUnreachableError, type SnapshotSource } from "./source.ts";
 
 /** The part of a snapshot the cache itself needs; the rest is the compiler's business. */
@@ -57,11 +58,6 @@ export interface SnapshotCacheOptions<S extends VersionedSnapshot, T> {
 /** One background refresh loop stays within a waitUntil budget (30 s on Cloudflare). */
 const LOOP_BUDGET_MS = 25_000;
 
-/** A pull or cold start shared by the requests that arrive while it runs. */
-interface InFlight {
-  startedAt: number;
-  promise: Promise<void>;
-}
 
 /** Raised when an isolate has no snapshot at all: neither the control plane nor KV had one. */
 export class NoSnapshotError extends Error {
@@ -95,8 +91,8 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
   private lastRequest = 0;
   private refreshing: number | undefined;
   /** The pull in flight: requests and the refresh loop share it (single flight per isolate). */
-  private pulling: InFlight | undefined;
-  private coldStarting: InFlight | undefined;
+  /** The pull and the cold start in flight, shared by the requests that arrive meanwhile. */
+  private readonly flights: SingleFlight<"pull" | "cold-start", void>;
   private readonly refreshMs: number;
   private readonly abandonMs: number;
   private readonly activeMs: number;
@@ -109,14 +105,14 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
     this.activeMs = options.activeMs ?? 15_000;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.flights = new SingleFlight(this.abandonMs, this.now);
   }
 
   /** The config for this request. */
   async current(waitUntil: (promise: Promise<unknown>) => void): Promise<ConfigView<S, T>> {
     if (!this.view) {
       // Concurrent first requests wait for one cold start, not one pull each.
-      this.coldStarting = this.shared(this.coldStarting, () => this.coldStart(waitUntil), (f) => this.coldStarting === f && (this.coldStarting = undefined));
-      await this.coldStarting.promise;
+      await this.flights.run("cold-start", () => this.coldStart(waitUntil));
     }
     this.lastRequest = this.now();
     if (!this.refreshLoopRunning()) {
@@ -200,23 +196,9 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
     }
   }
 
-  /** One pull at a time per isolate: a caller arriving while one is in flight shares its outcome. */
+  /** One pull at a time per isolate: a caller arriving while one is in flight shares its outcome (see SingleFlight). */
   private revalidate(waitUntil: (promise: Promise<unknown>) => void, throwOnFailure = false): Promise<void> {
-    this.pulling = this.shared(this.pulling, () => this.pull(waitUntil, throwOnFailure), (f) => this.pulling === f && (this.pulling = undefined));
-    return this.pulling.promise;
-  }
-
-  /**
-   * The work in flight if it is young enough to share, else new work. Work started by one
-   * request can be cancelled with that request and then never settles (workerd does not
-   * carry I/O across requests), so past `abandonMs` the next caller starts afresh instead of
-   * waiting on it forever.
-   */
-  private shared(current: InFlight | undefined, start: () => Promise<void>, clear: (done: InFlight) => unknown): InFlight {
-    if (current && this.now() - current.startedAt < this.abandonMs) return current;
-    const inFlight: InFlight = { startedAt: this.now(), promise: Promise.resolve() };
-    inFlight.promise = start().finally(() => clear(inFlight));
-    return inFlight;
+    return this.flights.run("pull", () => this.pull(waitUntil, throwOnFailure));
   }
 
   private async pull(waitUntil: (promise: Promise<unknown>) => void, throwOnFailure: boolean): Promise<void> {

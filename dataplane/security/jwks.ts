@@ -1,7 +1,10 @@
+import { SingleFlight } from "../single-flight.ts";
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTHeaderParameters, type FlattenedJWSInput } from "jose";
 
 // Captured at module load, before a sidecar intercepts the global fetch: an IdP is never a mesh host.
 const originFetch: typeof fetch = globalThis.fetch.bind(globalThis);
+
+const FLIGHT_ABANDON_MS = 30_000;
 
 type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 
@@ -9,7 +12,6 @@ interface Entry {
   resolve: KeyResolver;
   fetchedAt: number;
   lastRefetchAt: number;
-  refreshing?: Promise<void>;
 }
 
 /** Timing of a remote JWKS (Istio refreshes every 20 min by default). */
@@ -40,16 +42,21 @@ export class JwksUnavailableError extends Error {
  */
 export class JwksCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<Entry>>();
+  /** First loads and background refreshes by URI, shared by the requests that arrive meanwhile. */
+  private readonly loads: SingleFlight<string, Entry>;
+  private readonly refreshes: SingleFlight<string, void>;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    // Past a fetch's own timeout plus slack, a flight is taken for lost with a torn-down request.
+    this.loads = new SingleFlight(FLIGHT_ABANDON_MS, now);
+    this.refreshes = new SingleFlight(FLIGHT_ABANDON_MS, now);
+  }
 
   /** A key resolver for `jwtVerify` that refetches on an unknown kid. */
   async resolver(uri: string, timing: JwksTiming, waitUntil: (promise: Promise<unknown>) => void): Promise<(header: JWTHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>> {
     const entry = this.entries.get(uri) ?? (await this.load(uri, timing));
-    if (this.now() - entry.fetchedAt > timing.refreshMs && !entry.refreshing) {
-      entry.refreshing = this.refetch(uri, entry, timing).finally(() => (entry.refreshing = undefined));
-      waitUntil(entry.refreshing.catch(() => undefined));
+    if (this.now() - entry.fetchedAt > timing.refreshMs && !this.refreshes.has(uri)) {
+      waitUntil(this.refreshes.run(uri, () => this.refetch(uri, entry, timing)).catch(() => undefined));
     }
     return async (header, token) => {
       try {
@@ -62,19 +69,13 @@ export class JwksCache {
     };
   }
 
-  private async load(uri: string, timing: JwksTiming): Promise<Entry> {
-    let pending = this.inflight.get(uri);
-    if (!pending) {
-      pending = fetchKeySet(uri, timing)
-        .then((set) => {
-          const entry: Entry = { resolve: createLocalJWKSet(set), fetchedAt: this.now(), lastRefetchAt: this.now() };
-          this.entries.set(uri, entry);
-          return entry;
-        })
-        .finally(() => this.inflight.delete(uri));
-      this.inflight.set(uri, pending);
-    }
-    return pending;
+  private load(uri: string, timing: JwksTiming): Promise<Entry> {
+    return this.loads.run(uri, async () => {
+      const set = await fetchKeySet(uri, timing);
+      const entry: Entry = { resolve: createLocalJWKSet(set), fetchedAt: this.now(), lastRefetchAt: this.now() };
+      this.entries.set(uri, entry);
+      return entry;
+    });
   }
 
   private async refetch(uri: string, entry: Entry, timing: JwksTiming): Promise<void> {

@@ -1,7 +1,11 @@
+import { SingleFlight } from "../single-flight.ts";
 import { base64urlDecode } from "../../identity/base64url.ts";
 import { generateAgreementKey, type AgreementKey } from "./key-agreement.ts";
 import { generateWorkloadKey, type WorkloadKey } from "./workload-key.ts";
 import type { IdentityPeer } from "./mesh-peer.ts";
+
+// An issuance is one RPC: past this it is taken for lost with a torn-down request.
+const FLIGHT_ABANDON_MS = 10_000;
 
 /** A JWT-SVID this isolate holds for one audience. */
 export interface HeldSvid {
@@ -26,9 +30,12 @@ export class SvidCache {
   private key: Promise<WorkloadKey> | undefined;
   private agreement: Promise<AgreementKey> | undefined;
   private readonly held = new Map<string, HeldSvid>();
-  private readonly pending = new Map<string, Promise<HeldSvid>>();
+  /** Issuances in flight by audience, shared by the requests that arrive meanwhile. */
+  private readonly pending: SingleFlight<string, HeldSvid>;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    this.pending = new SingleFlight(FLIGHT_ABANDON_MS, now);
+  }
 
   /** The workload key, made on first use. */
   workloadKey(): Promise<WorkloadKey> {
@@ -57,27 +64,19 @@ export class SvidCache {
   }
 
   private fetch(audience: string, peer: IdentityPeer): Promise<HeldSvid> {
-    let pending = this.pending.get(audience);
-    if (pending) return pending;
-    pending = (async () => {
-      try {
-        const key = await this.workloadKey();
-        const issued = await peer.jwtSvid(audience, { publicKey: key.publicJwk });
-        const svid: HeldSvid = {
-          token: issued.token,
-          spiffeId: issued.spiffeId,
-          expiresAtMs: Date.parse(issued.expiresAt),
-          issuedAtMs: this.now(),
-          jti: jtiOf(issued.token),
-        };
-        this.held.set(audience, svid);
-        return svid;
-      } finally {
-        this.pending.delete(audience);
-      }
-    })();
-    this.pending.set(audience, pending);
-    return pending;
+    return this.pending.run(audience, async () => {
+      const key = await this.workloadKey();
+      const issued = await peer.jwtSvid(audience, { publicKey: key.publicJwk });
+      const svid: HeldSvid = {
+        token: issued.token,
+        spiffeId: issued.spiffeId,
+        expiresAtMs: Date.parse(issued.expiresAt),
+        issuedAtMs: this.now(),
+        jti: jtiOf(issued.token),
+      };
+      this.held.set(audience, svid);
+      return svid;
+    });
   }
 }
 

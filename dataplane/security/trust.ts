@@ -1,6 +1,10 @@
 import { JwtSvidVerifier } from "../../identity/jwt-svid.ts";
 import { parseTrustBundle } from "../../identity/trust-bundle.ts";
+import { SingleFlight } from "../single-flight.ts";
 import type { IdentityPeer } from "./mesh-peer.ts";
+
+// A bundle fetch is one RPC: past this it is taken for lost with a torn-down request.
+const FLIGHT_ABANDON_MS = 10_000;
 
 /** The trust bundle could not be had at all (cold isolate, control plane unreachable). */
 export class TrustBundleUnavailableError extends Error {
@@ -19,14 +23,16 @@ export class TrustBundleUnavailableError extends Error {
  */
 export class MeshTrust {
   private verifier: JwtSvidVerifier | undefined;
-  private loading: Promise<JwtSvidVerifier> | undefined;
+  /** The first load and the background refresh, shared by the requests that arrive meanwhile. */
+  private readonly flights: SingleFlight<"load" | "refresh", unknown>;
   private fetchedAt = 0;
-  private refreshing = false;
   private revokedFrom: readonly string[] | undefined;
 
   constructor(
     private readonly options: { maxRefreshMs?: number; unknownKidRefreshMs?: number; now?: () => number } = {},
-  ) {}
+  ) {
+    this.flights = new SingleFlight(FLIGHT_ABANDON_MS, () => this.now());
+  }
 
   /** The verifier for `trustDomain`, with `revoked` (the snapshot's list) applied. */
   async verifierFor(
@@ -40,13 +46,11 @@ export class MeshTrust {
       verifier.setRevokedIdentities(revoked);
       this.revokedFrom = revoked;
     }
-    if (this.now() - this.fetchedAt > this.refreshMs(verifier) && !this.refreshing) {
-      this.refreshing = true;
+    if (this.now() - this.fetchedAt > this.refreshMs(verifier) && !this.flights.has("refresh")) {
       waitUntil(
-        this.fetchBundle(trustDomain, peer)
-          .then((bundle) => verifier.setBundle(bundle))
-          .catch(() => undefined)
-          .finally(() => (this.refreshing = false)),
+        this.flights
+          .run("refresh", () => this.fetchBundle(trustDomain, peer).then((bundle) => verifier.setBundle(bundle)))
+          .catch(() => undefined),
       );
     }
     return verifier;
@@ -69,7 +73,7 @@ export class MeshTrust {
   }
 
   private load(trustDomain: string, peer: IdentityPeer): Promise<JwtSvidVerifier> {
-    this.loading ??= (async () => {
+    return this.flights.run("load", async () => {
       try {
         const bundle = await this.fetchBundle(trustDomain, peer);
         this.verifier = new JwtSvidVerifier({
@@ -82,10 +86,7 @@ export class MeshTrust {
         return this.verifier;
       } catch (error) {
         throw new TrustBundleUnavailableError(`trust bundle unavailable: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        this.loading = undefined;
       }
-    })();
-    return this.loading;
+    }) as Promise<JwtSvidVerifier>;
   }
 }
