@@ -47,6 +47,9 @@ describe("isthmus inject", () => {
       name: "hello",
       main: "entry.ts",
       compatibility_date: "2026-04-26",
+      compatibility_flags: ["nodejs_als"],
+      workers_dev: false,
+      preview_urls: false,
       vars: { GREETING: "hello", ISTHMUS_SERVICE: "hello", ISTHMUS_NAMESPACE: "default", ISTHMUS_VERSION: "v2" },
       durable_objects: { bindings: [{ name: "VISITS", class_name: "Visits" }] },
       services: [{ binding: "ISTHMUS_CONTROL", service: "isthmus-control", entrypoint: "MeshPeer", props: { namespace: "default", serviceAccount: "hello" } }],
@@ -86,6 +89,8 @@ describe("isthmus inject", () => {
     expect(config.env.staging.vars).toEqual({ MODE: "staging", ISTHMUS_SERVICE: "shop", ISTHMUS_NAMESPACE: "store", ISTHMUS_VERSION: "v1" });
     expect(config.env.staging.services).toEqual([{ binding: "ISTHMUS_CONTROL", service: "isthmus-control-staging", entrypoint: "MeshPeer", props: { namespace: "store", serviceAccount: "shop" } }]);
     expect(config.env.staging.kv_namespaces).toEqual([{ binding: "ISTHMUS_SNAPSHOTS" }]);
+    expect(config.env.staging).toMatchObject({ workers_dev: false, preview_urls: false });
+    expect(config.compatibility_flags).toEqual(["nodejs_als"]);
     expect(readFileSync(join(dir, ".isthmus-injected", "entry.js"), "utf8")).toContain('import handler from "../src/worker.js";');
   });
 
@@ -97,6 +102,8 @@ describe("isthmus inject", () => {
     ["a missing entry", { "wrangler.toml": 'name = "x"\nmain = "src/gone.ts"\n' }, /main "src\/gone\.ts" does not exist/],
     ["no_bundle", { "wrangler.toml": 'name = "x"\nmain = "w.js"\nno_bundle = true\n', "w.js": "export default {};\n" }, /no_bundle is set/],
     ["mesh bindings already there", { "wrangler.toml": 'name = "x"\nmain = "w.js"\n[vars]\nISTHMUS_SERVICE = "x"\n', "w.js": "export default {};\n" }, /already has a binding ISTHMUS_SERVICE/],
+    ["a route of its own", { "wrangler.toml": 'name = "x"\nmain = "w.js"\nroutes = [{ pattern = "x.example/*", zone_name = "example" }]\n', "w.js": "export default {};\n" }, /routes makes the Worker reachable around the mesh gateway/],
+    ["a route in an environment", { "wrangler.toml": 'name = "x"\nmain = "w.js"\n[env.prod]\nroute = "x.example/*"\n', "w.js": "export default {};\n" }, /env\.prod\.route makes the Worker reachable around the mesh gateway/],
   ])("refuses %s with exit 2 and writes nothing", async (_, files, message) => {
     const dir = project(files as Record<string, string>);
     const run = await runCli(["inject", dir]);

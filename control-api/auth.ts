@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { sha256Hex } from "../snapshot/canonical-json.ts";
 import { meshControl, type ControlEnv, type Env } from "./env.ts";
+import type { RegistryWriter, WorkloadIdentity } from "../durable-objects/mesh-control.ts";
 import { ForbiddenError, UnauthenticatedError } from "./errors.ts";
 import { roleAllows, type Role } from "./roles.ts";
 
@@ -9,6 +10,8 @@ export interface Principal {
   id: string;
   name: string;
   role: Role;
+  /** The workload a `dataplane` token is bound to (set when it was minted). */
+  identity?: WorkloadIdentity;
 }
 
 /**
@@ -30,6 +33,20 @@ export function requireRole(role: Role, alsoAllow: readonly Role[] = []): Middle
 /** The actor recorded in revisions for a principal. */
 export function actorOf(principal: Principal): string {
   return principal.id === ADMIN_ID ? "admin" : `token:${principal.name}`;
+}
+
+/**
+ * The principal as a registry writer: a data plane bound to its workload identity, anyone
+ * else with full rights. A dataplane token minted before tokens carried an identity may
+ * write nothing (403 `registry_identity_mismatch`): mint it again with one.
+ */
+export function registryWriterOf(principal: Principal): RegistryWriter {
+  const actor = actorOf(principal);
+  if (principal.role !== "dataplane") return { actor };
+  if (!principal.identity) {
+    throw new ForbiddenError("this dataplane token is bound to no workload identity; mint one with namespace and serviceAccount", "registry_identity_mismatch");
+  }
+  return { actor, identity: principal.identity };
 }
 
 const ADMIN_ID = "admin";

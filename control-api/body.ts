@@ -1,5 +1,7 @@
 import type { z } from "zod";
-import { MalformedRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
+import { ParseLimitError } from "../resources/errors.ts";
+import { checkValueShape } from "../resources/parse-limits.ts";
+import { LimitExceededError, MalformedRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
 
 /** Largest request body the control API reads. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -48,13 +50,7 @@ export async function readText(request: Request, accepted: readonly string[], li
 
 /** A JSON body checked against `schema`; 400 with field paths when it does not fit. */
 export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
-  const text = await readText(request, JSON_CONTENT_TYPES);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new MalformedRequestError(`the body is not JSON: ${(error as Error).message}`);
-  }
+  const value = parseJsonBody(await readText(request, JSON_CONTENT_TYPES));
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new MalformedRequestError(
@@ -63,4 +59,24 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S)
     );
   }
   return result.data;
+}
+
+/**
+ * JSON text as a value: 400 unless JSON, 413 `limit_exceeded` past the parser's nesting or
+ * key length limits (resources/parse-limits.ts), for every JSON route.
+ */
+export function parseJsonBody(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new MalformedRequestError(`the body is not JSON: ${(error as Error).message}`);
+  }
+  try {
+    checkValueShape(value, "(body)");
+  } catch (error) {
+    if (error instanceof ParseLimitError) throw new LimitExceededError(error.message, error.details);
+    throw error;
+  }
+  return value;
 }

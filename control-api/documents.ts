@@ -1,14 +1,18 @@
-import { InvalidResourceError, MalformedDocumentError } from "../resources/errors.ts";
+import { InvalidResourceError, MalformedDocumentError, ParseLimitError } from "../resources/errors.ts";
 import { parseDocuments, validateResource, type Resource } from "../resources/index.ts";
-import { InvalidResourceApiError, MalformedRequestError, type ErrorDetail } from "./errors.ts";
+import { InvalidResourceApiError, LimitExceededError, MalformedRequestError, type ErrorDetail } from "./errors.ts";
 
-/** Parses a YAML/JSON body into documents; 400 naming the line when it is not parseable. */
+/**
+ * Parses a YAML/JSON body into documents; 400 naming the line when it is not parseable, 413
+ * `limit_exceeded` naming the limit when it passes one (resources/parse-limits.ts).
+ */
 export function documentsOf(text: string): unknown[] {
   let documents: unknown[];
   try {
     documents = parseDocuments(text);
   } catch (error) {
     if (error instanceof MalformedDocumentError) throw new MalformedRequestError(error.message, error.details);
+    if (error instanceof ParseLimitError) throw new LimitExceededError(error.message, error.details);
     throw error;
   }
   if (documents.length === 0) throw new MalformedRequestError("the body holds no documents");

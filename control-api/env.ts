@@ -11,6 +11,8 @@ export interface Env {
   /** Trust domain of the mesh; default `cluster.local`. */
   ISTHMUS_TRUST_DOMAIN?: string;
   ISTHMUS_CA_WRAPPING_KEY?: string;
+  /** The control plane's public URL: the OIDC discovery document's issuer (never the request's Host). */
+  ISTHMUS_PUBLIC_URL?: string;
   /** Extra readiness checks for `/readyz`, comma-separated; see control-api/readiness.ts. */
   ISTHMUS_READY_CHECKS?: string;
   /** Metric labels to drop, comma-separated (telemetry). */

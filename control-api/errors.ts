@@ -35,8 +35,8 @@ export class UnauthenticatedError extends ApiError {
 }
 
 export class ForbiddenError extends ApiError {
-  constructor(message: string) {
-    super(403, "forbidden", message);
+  constructor(message: string, code = "forbidden", details: ErrorDetail[] = []) {
+    super(403, code, message, details);
   }
 }
 
@@ -55,6 +55,13 @@ export class ConflictError extends ApiError {
 export class PayloadTooLargeError extends ApiError {
   constructor(limit: number) {
     super(413, "too_large", `request body exceeds ${limit} bytes`);
+  }
+}
+
+/** A parser limit (resources/parse-limits.ts) passed: nesting, aliases, documents, key length. */
+export class LimitExceededError extends ApiError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(413, "limit_exceeded", message, details);
   }
 }
 

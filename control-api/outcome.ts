@@ -1,5 +1,5 @@
 import type { Outcome } from "../durable-objects/mesh-control/outcome.ts";
-import { ConflictError, InvalidResourceApiError, NotFoundError } from "./errors.ts";
+import { ConflictError, ForbiddenError, InvalidResourceApiError, NotFoundError } from "./errors.ts";
 
 /** The value of a MeshControl outcome, or the ApiError its refusal maps to. */
 export function unwrap<T>(outcome: Outcome<T>): T {
@@ -12,5 +12,8 @@ export function unwrap<T>(outcome: Outcome<T>): T {
       throw new NotFoundError(message);
     case "invalid":
       throw new InvalidResourceApiError(message, details);
+    case "registry_identity_mismatch":
+    case "registry_not_owner":
+      throw new ForbiddenError(message, code, details);
   }
 }

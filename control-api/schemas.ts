@@ -2,6 +2,7 @@
 // with them and /openapi.json is generated from them (named ones become components).
 import { z } from "zod";
 import { parseEndpointAddress } from "../resources/endpoint-address.ts";
+import { ALLOW_PRIVATE_ADDRESSES_ANNOTATION, privateAddressReason } from "../resources/private-address.ts";
 import { KINDS } from "../resources/index.ts";
 import { snapshotResourceSchema, snapshotSchema } from "../snapshot/schema.ts";
 import { roleSchema } from "./roles.ts";
@@ -95,11 +96,37 @@ export const rollbackResult = z
     changes: z.array(z.object({ ...resourceKey, action: changeAction })),
   });
 
+// Kubernetes names (DNS-1123 labels): what a namespace or a service account may be called.
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (lower case letters, digits, '-')").max(63);
+
 export const tokenRequest = z
-  .strictObject({ name: z.string().min(1).max(100), role: roleSchema });
+  .strictObject({
+    name: z.string().min(1).max(100),
+    role: roleSchema,
+    namespace: dnsLabel.optional().describe("The workload a dataplane token is bound to: required for role dataplane, refused for others."),
+    serviceAccount: dnsLabel.optional().describe("With namespace: the dataplane token writes only registry endpoints of this workload."),
+  })
+  .superRefine((request, context) => {
+    for (const field of ["namespace", "serviceAccount"] as const) {
+      if (request.role === "dataplane" && request[field] === undefined) {
+        context.addIssue({ code: "custom", path: [field], message: "required for role dataplane: the token is bound to one workload identity" });
+      }
+      if (request.role !== "dataplane" && request[field] !== undefined) {
+        context.addIssue({ code: "custom", path: [field], message: `only a dataplane token is bound to a workload, not role ${request.role}` });
+      }
+    }
+  });
 
 export const tokenRecord = z
-  .object({ id: z.string(), name: z.string(), role: roleSchema, createdAt: z.string(), createdBy: z.string() });
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: roleSchema,
+    createdAt: z.string(),
+    createdBy: z.string(),
+    namespace: z.string().optional().describe("A dataplane token's workload namespace."),
+    serviceAccount: z.string().optional().describe("A dataplane token's workload service account."),
+  });
 
 export const mintedToken = tokenRecord
   .extend({ token: z.string().describe("The bearer secret; shown only in this answer.") });
@@ -108,14 +135,24 @@ export const tokenList = z.object({ items: z.array(tokenRecord) });
 
 export const endpointRegistration = z
   .strictObject({
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).default("default"),
-    service: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63),
+    namespace: dnsLabel.default("default"),
+    service: dnsLabel,
     address: z.string().superRefine((address, context) => {
       const target = parseEndpointAddress(address);
       if (typeof target === "string") context.addIssue({ code: "custom", message: target });
     }),
     labels: z.record(z.string(), z.string()).default({}),
     ttlSeconds: z.number().int().min(1).max(86_400).default(30),
+    serviceAccount: dnsLabel.optional().describe("The service account the endpoint runs as; a dataplane token's own, always."),
+    allowPrivateAddresses: z
+      .boolean()
+      .default(false)
+      .describe(`An http(s) address at loopback, a private or link-local range or a metadata name is refused unless this is true (editors and admins only; the registry's ${ALLOW_PRIVATE_ADDRESSES_ANNOTATION}).`),
+  })
+  .superRefine((registration, context) => {
+    if (registration.allowPrivateAddresses || !/^https?:/.test(registration.address)) return;
+    const reason = privateAddressReason(registration.address);
+    if (reason) context.addIssue({ code: "custom", path: ["address"], message: `${reason}: refused unless allowPrivateAddresses is true` });
   });
 
 export const endpointRecord = z
@@ -129,6 +166,8 @@ export const endpointRecord = z
     lastHeartbeat: z.string(),
     ttlSeconds: z.number().int(),
     registeredAt: z.string(),
+    registeredBy: z.string().describe("The actor that registered it: `admin` or `token:<name>`."),
+    serviceAccount: z.string().optional().describe("The service account it runs as: the identity callers demand of it."),
   });
 
 export const endpointList = z.object({ items: z.array(endpointRecord) });

@@ -19,7 +19,7 @@ let mesh: CaMesh;
 const answers: string[] = [];
 
 beforeAll(async () => {
-  mesh = await startCaMesh("ca-main");
+  mesh = await startCaMesh("ca-main", { ISTHMUS_PUBLIC_URL: "https://mesh.example.org" });
 });
 afterAll(async () => {
   await mesh?.dispose();
@@ -78,8 +78,9 @@ describe("CA bootstrap and state", () => {
     expect(jw[0]).toMatchObject({ kty: "EC", crv: "P-256" });
     const jwks = (await call("/.well-known/jwks.json", { auth: null })).body;
     expect(jwks.keys).toEqual([{ ...jw[0], use: "sig", alg: "ES256" }]);
-    const oidc = (await call("/.well-known/openid-configuration", { auth: null })).body;
-    expect(oidc.jwks_uri).toBe("http://control/.well-known/jwks.json");
+    // From ISTHMUS_PUBLIC_URL, never from the Host the request names.
+    const oidc = (await call("/.well-known/openid-configuration", { auth: null, headers: { host: "evil.example", "x-forwarded-host": "evil.example" } })).body;
+    expect(oidc).toMatchObject({ issuer: "https://mesh.example.org", jwks_uri: "https://mesh.example.org/.well-known/jwks.json" });
   });
 
   it("requires an admin token for identities and CA operations", async () => {

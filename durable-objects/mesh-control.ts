@@ -9,12 +9,14 @@ import { diffStates, latestRevision, listRevisions, readRevision, recordRevision
 import { matchesLabels, type LabelRequirement } from "./mesh-control/label-selector.ts";
 import { refusal, success, type Outcome } from "./mesh-control/outcome.ts";
 import * as registry from "./mesh-control/registry.ts";
+import { ownerRefusal, registrationRefusal, serviceAccountsOf, type RegistryWriter, type WorkloadIdentity } from "./mesh-control/registry-access.ts";
 import { contentJson, deleteResource, keyOf, keyString, listResources, readResource, writeResource, type ResourceKey, type StoredRow } from "./mesh-control/resource-store.ts";
 import { migrate } from "./mesh-control/storage-schema.ts";
 import * as tokens from "./mesh-control/tokens.ts";
 
 export type { EndpointRecord, EndpointRegistration } from "./mesh-control/registry.ts";
 export type { TokenRecord } from "./mesh-control/tokens.ts";
+export type { RegistryWriter, WorkloadIdentity } from "./mesh-control/registry-access.ts";
 export type { DiffEntry, RevisionDetail, RevisionSummary } from "./mesh-control/history.ts";
 export type { ResourceKey } from "./mesh-control/resource-store.ts";
 
@@ -217,27 +219,39 @@ export class MeshControl extends DurableObject<Env> {
     return this.version;
   }
 
-  async registerEndpoint(input: registry.EndpointRegistration): Promise<registry.EndpointRecord> {
-    const { record } = this.registryWrite(() => registry.registerEndpoint(this.sql, input, Date.now()));
+  /**
+   * Registers an endpoint as `writer`; a data plane only for its own workload identity
+   * (`registry_identity_mismatch`, `registry_not_owner`), checked and written in one turn.
+   */
+  async registerEndpoint(input: registry.EndpointRegistration, writer: RegistryWriter): Promise<Outcome<registry.EndpointRecord>> {
+    const entries = writer.identity ? listResources(this.sql, { kind: "ServiceEntry", namespace: input.namespace }).map((row) => row.resource) : [];
+    const existing = registry.endpointAt(this.sql, input);
+    const refused = registrationRefusal(writer, input, serviceAccountsOf(entries, input.namespace, input.service), existing);
+    if (refused) return refused;
+    const registration = writer.identity ? { ...input, serviceAccount: writer.identity.serviceAccount } : input;
+    const { record } = this.registryWrite(() => registry.registerEndpoint(this.sql, registration, writer.actor, Date.now()));
     await this.scheduleLapse();
-    return record;
+    return success(record);
   }
 
-  async heartbeat(id: string): Promise<Outcome<registry.EndpointRecord>> {
-    const result = this.registryWrite(() => registry.heartbeat(this.sql, id, Date.now()) ?? { record: null, changed: false });
-    if (!result.record) return refusal("not_found", `endpoint ${id} is not registered`);
+  async heartbeat(id: string, writer: RegistryWriter): Promise<Outcome<registry.EndpointRecord>> {
+    const existing = registry.readEndpoint(this.sql, id);
+    if (!existing) return refusal("not_found", `endpoint ${id} is not registered`);
+    const refused = ownerRefusal(writer, existing);
+    if (refused) return refused;
+    const result = this.registryWrite(() => registry.heartbeat(this.sql, id, Date.now())!);
     await this.scheduleLapse();
     return success(result.record);
   }
 
-  async deregister(id: string): Promise<Outcome<registry.EndpointRecord>> {
-    const { record } = this.registryWrite(() => {
-      const removed = registry.deregister(this.sql, id);
-      return { record: removed, changed: removed !== null };
-    });
-    if (!record) return refusal("not_found", `endpoint ${id} is not registered`);
+  async deregister(id: string, writer: RegistryWriter): Promise<Outcome<registry.EndpointRecord>> {
+    const existing = registry.readEndpoint(this.sql, id);
+    if (!existing) return refusal("not_found", `endpoint ${id} is not registered`);
+    const refused = ownerRefusal(writer, existing);
+    if (refused) return refused;
+    this.registryWrite(() => ({ changed: registry.deregister(this.sql, id) !== null }));
     await this.scheduleLapse();
-    return success(record);
+    return success(existing);
   }
 
   async endpoints(filter: { namespace?: string; service?: string } = {}): Promise<registry.EndpointRecord[]> {
@@ -261,10 +275,12 @@ export class MeshControl extends DurableObject<Env> {
     tokens.storeToken(this.sql, record, hash);
   }
 
-  /** The token whose secret hashes to `hash`, or null. */
-  authenticate(hash: string): { id: string; name: string; role: Role } | null {
+  /** The token whose secret hashes to `hash`, or null; a dataplane token with its workload identity. */
+  authenticate(hash: string): { id: string; name: string; role: Role; identity?: WorkloadIdentity } | null {
     const token = tokens.tokenByHash(this.sql, hash);
-    return token ? { id: token.id, name: token.name, role: token.role } : null;
+    if (!token) return null;
+    const identity = tokens.identityOf(token);
+    return { id: token.id, name: token.name, role: token.role, ...(identity ? { identity } : {}) };
   }
 
   tokens(): tokens.TokenRecord[] {

@@ -75,6 +75,9 @@ export async function startLocalMesh(options) {
   for (const config of SERVICE_CONFIGS) services.push(await workerFromConfig(config, { buildDir }));
 
   Object.assign(control.options.bindings, { ISTHMUS_ADMIN_TOKEN: options.adminToken }, options.controlVars);
+  // The OIDC issuer is the control plane's configured URL (with port 0 it is known only later: left unset).
+  const controlPort = options.controlPort ?? 8787;
+  if (controlPort !== 0) control.options.bindings.ISTHMUS_PUBLIC_URL ??= `http://${host}:${controlPort}`;
   // Whatever local port the gateway listens on, Gateway resources see Istio's 8080.
   gateway.options.bindings.ISTHMUS_GATEWAY_LISTENER_PORT = "8080";
   addReadinessProbes(control.options, gateway, services);

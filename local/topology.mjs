@@ -19,6 +19,12 @@ export const SERVICE_CONFIGS = [
   "demo/bookinfo/productpage/wrangler.toml",
 ];
 
+/**
+ * The only Workers clients reach directly. Every other Worker deploys with `workers_dev =
+ * false`, `preview_urls = false` and no routes, so nothing gets around the gateway.
+ */
+export const PUBLIC_CONFIGS = [CONTROL_CONFIG, GATEWAY_CONFIG];
+
 /** Every Worker config, in deploy order: control plane, services, gateway. */
 export const ALL_CONFIGS = [CONTROL_CONFIG, ...SERVICE_CONFIGS, GATEWAY_CONFIG];
 

@@ -1,8 +1,16 @@
 import { z } from "zod";
 import { WorkloadSelector, unsupported } from "./fields.ts";
+import { HeaderName } from "./header-name.ts";
+import { parseIpBlock } from "./ip-block.ts";
 import { resourceOf } from "./resource.ts";
 
 const Strings = z.array(z.string()).optional();
+/** An AuthorizationPolicy IP block, checked when applied. */
+const IpBlockText = z.string().superRefine((text, ctx) => {
+  const block = parseIpBlock(text);
+  if (typeof block === "string") ctx.addIssue({ code: "custom", message: `must be an IP address or CIDR block such as 10.0.0.0/8 or 2001:db8::/32: ${JSON.stringify(text)} ${block}` });
+});
+const IpBlocks = z.array(IpBlockText).optional();
 
 const Source = z.strictObject({
   principals: Strings,
@@ -13,10 +21,10 @@ const Source = z.strictObject({
   notNamespaces: Strings,
   serviceAccounts: Strings,
   notServiceAccounts: Strings,
-  ipBlocks: Strings,
-  notIpBlocks: Strings,
-  remoteIpBlocks: Strings,
-  notRemoteIpBlocks: Strings,
+  ipBlocks: IpBlocks,
+  notIpBlocks: IpBlocks,
+  remoteIpBlocks: IpBlocks,
+  notRemoteIpBlocks: IpBlocks,
   trustDomains: Strings,
   notTrustDomains: Strings,
 });
@@ -59,7 +67,20 @@ const Condition = z
     values: Strings,
     notValues: Strings,
   })
-  .refine((c) => c.values !== undefined || c.notValues !== undefined, { error: "must set values or notValues" });
+  .refine((c) => c.values !== undefined || c.notValues !== undefined, { error: "must set values or notValues" })
+  .superRefine((c, ctx) => {
+    const header = /^request\.headers\[(.*)\]$/.exec(c.key);
+    const name = header ? HeaderName.safeParse(header[1]) : undefined;
+    if (name && !name.success) ctx.addIssue({ code: "custom", path: ["key"], message: `header name ${JSON.stringify(header![1])} ${name.error.issues[0]!.message}` });
+    // The IP keys take IP blocks: a malformed one would match nothing, silently.
+    if (c.key !== "source.ip" && c.key !== "remote.ip") return;
+    for (const field of ["values", "notValues"] as const) {
+      c[field]?.forEach((value, i) => {
+        const checked = IpBlockText.safeParse(value);
+        if (!checked.success) ctx.addIssue({ code: "custom", path: [field, i], message: checked.error.issues[0]!.message });
+      });
+    }
+  });
 
 export const Rule = z.strictObject({
   from: z.array(z.strictObject({ source: Source })).optional(),

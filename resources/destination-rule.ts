@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { Duration, ExportTo, NonEmptyString, unsupported } from "./fields.ts";
+import { HeaderName } from "./header-name.ts";
 import { Labels } from "./metadata.ts";
+import { HashCookie } from "./virtual-service.ts";
 import { resourceOf } from "./resource.ts";
 
 const ConsistentHash = z
   .strictObject({
-    httpHeaderName: NonEmptyString.optional(),
-    httpCookie: z
-      .strictObject({ name: NonEmptyString, path: z.string().optional(), ttl: Duration.optional() })
-      .optional(),
+    httpHeaderName: HeaderName.optional(),
+    httpCookie: HashCookie.optional(),
     useSourceIp: z.boolean().optional(),
     httpQueryParameterName: NonEmptyString.optional(),
     ringHash: z.strictObject({ minimumRingSize: z.number().int().positive().optional() }).optional(),

@@ -37,7 +37,7 @@ export class InvalidDurationError extends Error {
   }
 }
 
-/** Raised by `compileRegex` for a pattern that is not valid, or uses what Envoy's RE2 refuses. */
+/** Raised by `compileRegex` for a pattern that is not valid RE2, or compiles larger than Istio allows. */
 export class InvalidRegexError extends Error {
   readonly code = "invalid_regex";
   constructor(
@@ -46,5 +46,31 @@ export class InvalidRegexError extends Error {
   ) {
     super(`invalid regex ${JSON.stringify(pattern)}: ${reason}`);
     this.name = "InvalidRegexError";
+  }
+}
+
+/** Raised by `compileRegexRewrite` for a `uriRegexRewrite.rewrite` that RE2 cannot apply. */
+export class InvalidRegexRewriteError extends Error {
+  readonly code = "invalid_regex_rewrite";
+  constructor(
+    readonly rewrite: string,
+    reason: string,
+  ) {
+    super(`invalid regex rewrite ${JSON.stringify(rewrite)}: ${reason}`);
+    this.name = "InvalidRegexRewriteError";
+  }
+}
+
+/** Raised when input text or a parsed body passes one of the parser's limits (`PARSE_LIMITS`). */
+export class ParseLimitError extends Error {
+  readonly code = "limit_exceeded";
+  constructor(
+    /** Which limit: a key of `PARSE_LIMITS`. */
+    readonly limit: string,
+    message: string,
+    readonly details: FieldIssue[],
+  ) {
+    super(message);
+    this.name = "ParseLimitError";
   }
 }

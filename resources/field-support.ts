@@ -76,7 +76,7 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
   {
     name: "StringMatch",
     schema: StringMatch,
-    fields: { exact: h("dataplane/traffic/string-match.ts"), prefix: h("dataplane/traffic/string-match.ts"), regex: h("dataplane/traffic/string-match.ts", "RE2 full match") },
+    fields: { exact: h("dataplane/traffic/string-match.ts"), prefix: h("dataplane/traffic/string-match.ts"), regex: h("dataplane/traffic/string-match.ts", "RE2 full match (re2js, linear time); invalid RE2 refused at apply") },
   },
   {
     name: "StringMatch (headers, queryParams)",
@@ -113,7 +113,7 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
     name: "WorkloadEntry (ServiceEntry endpoints)",
     schema: WorkloadEntry,
     fields: {
-      address: h("dataplane/outbound/dispatch.ts", "worker://, dispatch:// or an http(s) origin"),
+      address: h("dataplane/outbound/dispatch.ts", "worker://, dispatch:// or an http(s) origin; an origin at a non-public literal IP or localhost needs isthmus.io/allow-private-addresses"),
       labels: h("dataplane/traffic/load-balancer.ts", "select DestinationRule subsets"),
       weight: h(["dataplane/traffic/load-balancer.ts", COMPILED], "share among the subset's endpoints (ROUND_ROBIN, RANDOM, LEAST_REQUEST)"),
       serviceAccount: h("dataplane/security/destination-identity.ts", "the identity the endpoint must prove"),
@@ -174,7 +174,7 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
       "rewrite.authority": h("dataplane/traffic/rewrite.ts"),
       "rewrite.uriRegexRewrite": h("dataplane/traffic/rewrite.ts"),
       "rewrite.uriRegexRewrite.match": h("dataplane/traffic/rewrite.ts"),
-      "rewrite.uriRegexRewrite.rewrite": h("dataplane/traffic/rewrite.ts"),
+      "rewrite.uriRegexRewrite.rewrite": h("dataplane/traffic/rewrite.ts", "RE2 GlobalReplace: `\\0`..`\\9`, `\\\\`; `$` literal; other escapes refused at apply"),
       timeout: h("dataplane/traffic/timeout.ts"),
       retries: h("dataplane/outbound/retry.ts"),
       "retries.attempts": h("dataplane/traffic/retry.ts"),
@@ -225,7 +225,14 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
     fields: Object.fromEntries(
       ["request", "request.set", "request.add", "request.remove", "response", "response.set", "response.add", "response.remove"].map((f) => [
         f,
-        h("dataplane/traffic/headers.ts", f.endsWith("set") || f.endsWith("add") ? "values as written (no %VARIABLE% placeholders)" : undefined),
+        h(
+          "dataplane/traffic/headers.ts",
+          f.endsWith("set") || f.endsWith("add")
+            ? "values as written (no %VARIABLE% placeholders, no control characters); names are RFC 9110 tokens, never the mesh's own headers"
+            : f.endsWith("remove")
+              ? "never the mesh's own headers"
+              : undefined,
+        ),
       ]),
     ),
   },
@@ -399,7 +406,14 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
           "when[].notValues",
         ].map((f) => [
           `spec.rules[].${f}`,
-          h(AUTHZ, /[iI]pBlocks/.test(f) ? "the client address, CF-Connecting-IP" : f.includes("paths") ? "on the normalized path" : undefined),
+          h(
+            AUTHZ,
+            /[iI]pBlocks/.test(f)
+              ? "the client address, CF-Connecting-IP; IPv4-mapped IPv6 matches IPv4 blocks; an unreadable address fails closed"
+              : f.includes("paths")
+                ? "on the normalized path"
+                : undefined,
+          ),
         ]),
       ),
     },
@@ -429,7 +443,8 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
           "outputClaimToHeaders[].claim",
         ].map((f) => [`spec.jwtRules[].${f}`, h(JWT)]),
       ),
-      "spec.jwtRules[].jwksUri": h(["dataplane/security/jwks.ts", JWT], "cached, refreshed, refetched on an unknown kid"),
+      "spec.jwtRules[].jwksUri": h(["dataplane/security/jwks.ts", JWT], "cached, refreshed, refetched on an unknown kid; a non-public literal IP or localhost needs isthmus.io/allow-private-addresses"),
+      "spec.jwtRules[].jwks": h(JWT, "public signature keys only (RSA of 2048 bits or more, P-256/384/521, Ed25519)"),
       "spec.jwtRules[].timeout": h(["dataplane/security/jwks.ts", JWT], "the JWKS fetch timeout (default 5 s, as in Istio)"),
     },
   },

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { parseDuration } from "./duration.ts";
+import { InvalidRegexRewriteError } from "./errors.ts";
 import { compileRegex } from "./regex.ts";
+import { compileRegexRewrite } from "./regex-rewrite.ts";
 import { Dns1123Label, Labels } from "./metadata.ts";
 
 /**
@@ -24,12 +26,22 @@ export const Duration = z.string().refine(
   { error: 'must be a duration such as "10s", "0.5s", "1m" or "100ms"' },
 );
 
-/** An RE2 regex that compiles for the data plane (no lookaround, no backreferences). */
+/** A valid RE2 regex within Istio's program size (see `compileRegex`). */
 export const Regex = z.string().superRefine((pattern, ctx) => {
   try {
     compileRegex(pattern);
   } catch (error) {
     ctx.addIssue({ code: "custom", message: (error as Error).message });
+  }
+});
+
+/** `uriRegexRewrite`: an RE2 regex and a rewrite RE2 can apply with it (`\1`, not `$1`). */
+export const RegexRewrite = z.strictObject({ match: Regex, rewrite: z.string() }).superRefine((r, ctx) => {
+  try {
+    compileRegexRewrite(r.match, r.rewrite);
+  } catch (error) {
+    // An invalid `match` is already reported on its own path.
+    if (error instanceof InvalidRegexRewriteError) ctx.addIssue({ code: "custom", path: ["rewrite"], message: error.message });
   }
 });
 

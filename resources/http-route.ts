@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Duration, NonEmptyString, PortNumber, Regex, unsupported } from "./fields.ts";
+import { HeaderName, HeaderValue, WritableHeaderName } from "./header-name.ts";
 import { Dns1123Label } from "./metadata.ts";
 import { resourceOf } from "./resource.ts";
 
@@ -34,9 +35,9 @@ const PathMatch = z
     }
   });
 
-function namedMatch(types: [string, ...string[]]) {
+function namedMatch(types: [string, ...string[]], name: z.ZodType<string>) {
   return z
-    .strictObject({ type: z.enum(types).optional(), name: NonEmptyString, value: z.string() })
+    .strictObject({ type: z.enum(types).optional(), name, value: z.string() })
     .superRefine((m, ctx) => {
       if (m.type !== "RegularExpression") return;
       const checked = Regex.safeParse(m.value);
@@ -46,15 +47,15 @@ function namedMatch(types: [string, ...string[]]) {
 
 const HTTPRouteMatch = z.strictObject({
   path: PathMatch.optional(),
-  headers: z.array(namedMatch(["Exact", "RegularExpression"])).optional(),
-  queryParams: z.array(namedMatch(["Exact", "RegularExpression"])).optional(),
+  headers: z.array(namedMatch(["Exact", "RegularExpression"], HeaderName)).optional(),
+  queryParams: z.array(namedMatch(["Exact", "RegularExpression"], NonEmptyString)).optional(),
   method: z.enum(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]).optional(),
 });
 
 const HeaderModifier = z.strictObject({
-  set: z.array(z.strictObject({ name: NonEmptyString, value: z.string() })).optional(),
-  add: z.array(z.strictObject({ name: NonEmptyString, value: z.string() })).optional(),
-  remove: z.array(NonEmptyString).optional(),
+  set: z.array(z.strictObject({ name: WritableHeaderName, value: HeaderValue })).optional(),
+  add: z.array(z.strictObject({ name: WritableHeaderName, value: HeaderValue })).optional(),
+  remove: z.array(WritableHeaderName).optional(),
 });
 
 const PathModifier = z

@@ -2,10 +2,10 @@ export { KINDS, kindByPlural, kindByName, apiVersionsOf, type Kind, type KindInf
 export { parseDocuments } from "./parse.ts";
 export { validateResource, formatPath } from "./validate.ts";
 export { analyze, type Finding, type FindingCode } from "./analyze.ts";
-export { InvalidResourceError, MalformedDocumentError, InvalidDurationError, InvalidRegexError, type FieldIssue } from "./errors.ts";
+export { InvalidResourceError, MalformedDocumentError, InvalidDurationError, InvalidRegexError, InvalidRegexRewriteError, type FieldIssue } from "./errors.ts";
 export { parseDuration } from "./duration.ts";
-export { compileRegex } from "./regex.ts";
-export { regexSafetyProblem } from "./regex-safety.ts";
+export { compileRegex, fullMatcher, MAX_PROGRAM_SIZE } from "./regex.ts";
+export { compileRegexRewrite } from "./regex-rewrite.ts";
 export { canonicalHost, meshServiceOf, hostMatches } from "./hosts.ts";
 export { parseEndpointAddress, bindingName, type EndpointTarget } from "./endpoint-address.ts";
 export { ObjectMeta } from "./metadata.ts";

@@ -1,74 +1,55 @@
+import { RE2JS, RE2JSException } from "re2js";
 import { InvalidRegexError } from "./errors.ts";
 
 /**
- * Compiles an Istio (RE2) regex for JavaScript. Istio's StringMatch `regex` is a full match,
- * as in Envoy, so by default the pattern is anchored at both ends. RE2 forms with a direct
- * JavaScript equivalent are translated (a leading `(?i)`/`(?s)`/`(?m)`, `(?P<name>`, `\A`, `\z`);
- * what RE2 refuses (lookaround, backreferences) is refused here too, with `InvalidRegexError`.
+ * The largest compiled program a regex may have: Istio's bootstrap sets Envoy's
+ * `re2.max_program_size.error_level` to 32768. re2js counts instructions as RE2 does (the
+ * counts can differ by a few for the same pattern). Matching costs at most input length
+ * × program size, so this bounds what one request can make the data plane do.
  */
-export function compileRegex(pattern: string, options: { fullMatch?: boolean } = {}): RegExp {
-  const { source, flags } = translateRe2(pattern);
+export const MAX_PROGRAM_SIZE = 32_768;
+
+/** A compiled RE2 regex (re2js: linear time in the input, no backtracking). */
+export type Re2 = RE2JS;
+
+/**
+ * Compiles an Istio regex with RE2's syntax and semantics, as Envoy does: `[[:digit:]]`,
+ * `\pN`, `\p{Greek}`, `\Q...\E`, `(?i)` anywhere, `(?P<name>...)`. What RE2 refuses
+ * (backreferences, lookaround, possessive quantifiers, repeat counts over 1000) is refused,
+ * and so is a program larger than {@link MAX_PROGRAM_SIZE}, with `InvalidRegexError`.
+ */
+export function compileRegex(pattern: string): Re2 {
+  let compiled: Re2;
   try {
-    new RegExp(source, flags); // compiled alone first so errors quote the pattern as written
-    return new RegExp(options.fullMatch === false ? source : `^(?:${source})$`, flags);
+    compiled = RE2JS.compile(pattern);
   } catch (error) {
-    throw new InvalidRegexError(pattern, (error as Error).message.replace(/^Invalid regular expression: /, ""));
+    if (error instanceof RE2JSException) throw new InvalidRegexError(pattern, reasonOf(pattern, error.message));
+    throw error;
   }
+  const size = compiled.programSize();
+  if (size > MAX_PROGRAM_SIZE) {
+    throw new InvalidRegexError(pattern, `compiles to ${size} instructions, more than the ${MAX_PROGRAM_SIZE} Istio allows`);
+  }
+  return compiled;
 }
 
-function translateRe2(pattern: string): { source: string; flags: string } {
-  let flags = "";
-  let rest = pattern;
-  const leading = /^\(\?([ims]+)\)/.exec(rest);
-  if (leading) {
-    flags = [...new Set(leading[1])].join("");
-    rest = rest.slice(leading[0].length);
-  }
-  let out = "";
-  let inClass = false;
-  for (let i = 0; i < rest.length; i++) {
-    const c = rest[i];
-    if (c === "\\") {
-      const next = rest[i + 1];
-      if (next === undefined) throw new InvalidRegexError(pattern, "trailing backslash");
-      if (!inClass && /[1-9]/.test(next)) throw new InvalidRegexError(pattern, "backreferences are not supported (Envoy uses RE2)");
-      if (!inClass && next === "k" && rest[i + 2] === "<") throw new InvalidRegexError(pattern, "backreferences are not supported (Envoy uses RE2)");
-      if (!inClass && next === "A") out += "^";
-      else if (!inClass && next === "z") out += "$";
-      else out += c + next;
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === "]") inClass = false;
-      out += c;
-      continue;
-    }
-    if (c === "[") {
-      inClass = true;
-      out += c;
-      // A `]` first in a class is a literal in RE2.
-      if (rest[i + 1] === "^") out += rest[++i];
-      if (rest[i + 1] === "]") {
-        out += "\\]";
-        i++;
-      }
-      continue;
-    }
-    if (c === "(" && rest[i + 1] === "?") {
-      const ahead = rest.slice(i + 2, i + 5);
-      if (ahead.startsWith("=") || ahead.startsWith("!")) throw new InvalidRegexError(pattern, "lookahead is not supported (Envoy uses RE2)");
-      if (ahead.startsWith("<=") || ahead.startsWith("<!")) throw new InvalidRegexError(pattern, "lookbehind is not supported (Envoy uses RE2)");
-      if (ahead.startsWith("P<")) {
-        out += "(?<";
-        i += 3;
-        continue;
-      }
-      if (!ahead.startsWith(":") && !ahead.startsWith("<")) {
-        throw new InvalidRegexError(pattern, "inline flags are only supported as a leading (?i), (?s) or (?m)");
-      }
-    }
-    out += c;
-  }
-  return { source: out, flags };
+/**
+ * A full-match test, as Envoy's StringMatch `safe_regex` and Istio's `regex`: the whole
+ * value must match (`a|b` does not match `ab`).
+ */
+export function fullMatcher(pattern: string): (value: string) => boolean {
+  const compiled = compileRegex(pattern);
+  return (value) => compiled.matches(value);
+}
+
+// re2js words some refusals after its own parser ("invalid named capture" for `(?<=`);
+// say what the pattern used and why it is refused.
+function reasonOf(pattern: string, message: string): string {
+  const reason = message.replace(/^error parsing regexp: /, "");
+  const refused = (what: string) => `${what} not supported (Envoy uses RE2): ${reason}`;
+  if (/`\(\?<[=!]/.test(reason)) return refused("lookbehind is");
+  if (/`\(\?[=!]/.test(reason)) return refused("lookahead is");
+  if (/invalid escape sequence: `\\([1-9]|k|g)/.test(reason)) return refused("backreferences are");
+  if (reason.includes("`(?P`") && pattern.includes("(?P=")) return refused("backreferences are");
+  return reason;
 }

@@ -1,30 +1,21 @@
 import { z } from "zod";
 import { Duration, NonEmptyString, WorkloadSelector, unsupported } from "./fields.ts";
+import { HeaderName, HttpToken, WritableHeaderName } from "./header-name.ts";
+import { JsonWebKeySetText } from "./json-web-key-set.ts";
+import { publicAddressesOnly } from "./private-address.ts";
 import { resourceOf } from "./resource.ts";
 
 const JWTRule = z.strictObject({
   issuer: NonEmptyString,
   audiences: z.array(z.string()).optional(),
   jwksUri: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-  jwks: z
-    .string()
-    .refine(
-      (text) => {
-        try {
-          return Array.isArray(JSON.parse(text).keys);
-        } catch {
-          return false;
-        }
-      },
-      { error: "must be a JSON Web Key Set: a JSON object with a keys array" },
-    )
-    .optional(),
-  fromHeaders: z.array(z.strictObject({ name: NonEmptyString, prefix: z.string().optional() })).optional(),
+  jwks: JsonWebKeySetText.optional(),
+  fromHeaders: z.array(z.strictObject({ name: HeaderName, prefix: z.string().optional() })).optional(),
   fromParams: z.array(NonEmptyString).optional(),
-  fromCookies: z.array(NonEmptyString).optional(),
-  outputPayloadToHeader: z.string().optional(),
+  fromCookies: z.array(HttpToken).optional(),
+  outputPayloadToHeader: WritableHeaderName.optional(),
   forwardOriginalToken: z.boolean().optional(),
-  outputClaimToHeaders: z.array(z.strictObject({ header: NonEmptyString, claim: NonEmptyString })).optional(),
+  outputClaimToHeaders: z.array(z.strictObject({ header: WritableHeaderName, claim: NonEmptyString })).optional(),
   timeout: Duration.optional(),
   spaceDelimitedClaims: unsupported("spaceDelimitedClaims", "claims are matched as the token carries them"),
 });
@@ -37,6 +28,10 @@ export const RequestAuthenticationSpec = z.strictObject({
   targetRefs: unsupported("targetRefs", "select workloads with selector.matchLabels"),
 });
 
-export const RequestAuthenticationResource = resourceOf("RequestAuthentication", RequestAuthenticationSpec.default({}));
+export const RequestAuthenticationResource = resourceOf("RequestAuthentication", RequestAuthenticationSpec.default({})).superRefine(
+  publicAddressesOnly((resource) =>
+    (resource.spec.jwtRules ?? []).flatMap((rule, i) => (rule.jwksUri ? [[["spec", "jwtRules", i, "jwksUri"], rule.jwksUri] as [(string | number)[], string]] : [])),
+  ),
+);
 /** An Istio RequestAuthentication: which end-user JWTs a workload accepts. */
 export type RequestAuthentication = z.infer<typeof RequestAuthenticationResource>;

@@ -23,7 +23,7 @@ describe("AuthorizationPolicy", () => {
   it("accepts every source, operation and condition field", () => {
     const source = Object.fromEntries(
       ["principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts",
-        "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks", "trustDomains", "notTrustDomains"].map((k) => [k, ["x"]]),
+        "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks", "trustDomains", "notTrustDomains"].map((k) => [k, k.endsWith("pBlocks") ? ["10.0.0.0/8", "2001:db8::1"] : ["x"]]),
     );
     const operation = { hosts: ["a"], notHosts: ["b"], ports: ["80"], notPorts: ["443"], methods: ["GET"], notMethods: ["DELETE"], paths: ["/api/*", "*.css", "*", "/exact", "/files/{**}"], notPaths: ["/admin"] };
     const when = [
@@ -79,7 +79,7 @@ describe("RequestAuthentication", () => {
         outputClaimToHeaders: [{ header: "x-sub", claim: "sub" }],
       }),
     ).toEqual([]);
-    expect(ra({ jwks: JSON.stringify({ keys: [{ kty: "EC", crv: "P-256", x: "a", y: "b" }] }) })).toEqual([]);
+    expect(ra({ jwks: JSON.stringify({ keys: [{ kty: "EC", crv: "P-256", x: "A".repeat(43), y: "B".repeat(43) }] }) })).toEqual([]);
     expect(problemLines(doc("RequestAuthentication", { selector: { matchLabels: { istio: "ingressgateway" } } }))).toEqual([]);
   });
 

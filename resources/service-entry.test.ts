@@ -20,7 +20,7 @@ describe("ServiceEntry", () => {
             serviceAccount: "bookinfo-reviews",
           },
           { address: "https://reviews.example.com:8443/base" },
-          { address: "http://10.0.0.1" },
+          { address: "http://93.184.216.34" },
           { address: "dispatch://CUSTOMER_WORKERS/reviews-tenant-a" },
         ],
         exportTo: ["*"],

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseEndpointAddress } from "./endpoint-address.ts";
 import { ExportTo, NonEmptyString, PortNumber, unsupported } from "./fields.ts";
 import { Labels } from "./metadata.ts";
+import { publicAddressesOnly } from "./private-address.ts";
 import { resourceOf } from "./resource.ts";
 
 const HTTP_PROTOCOLS = ["HTTP", "HTTPS", "HTTP2", "GRPC"];
@@ -46,6 +47,13 @@ export const ServiceEntrySpec = z.strictObject({
   workloadSelector: unsupported("workloadSelector", "list the endpoints, or register them through the registry API"),
 });
 
-export const ServiceEntryResource = resourceOf("ServiceEntry", ServiceEntrySpec);
+export const ServiceEntryResource = resourceOf("ServiceEntry", ServiceEntrySpec).superRefine(
+  // http(s) endpoints are fetched by the data plane: never the metadata service or a loopback.
+  publicAddressesOnly((resource) =>
+    (resource.spec.endpoints ?? []).flatMap((endpoint, i) =>
+      /^https?:\/\//i.test(endpoint.address) ? [[["spec", "endpoints", i, "address"], endpoint.address] as [(string | number)[], string]] : [],
+    ),
+  ),
+);
 /** An Istio ServiceEntry: a registry entry naming a service's hosts and endpoints. */
 export type ServiceEntry = z.infer<typeof ServiceEntryResource>;

@@ -85,12 +85,16 @@ describe("VirtualService", () => {
 
   it("refuses regexes that do not compile or that RE2 refuses", () => {
     expect(lines([route({ match: [{ uri: { regex: "/(a" } }] })])[0]).toMatch(/^spec.http\[0\].match\[0\].uri.regex: invalid regex "\/\(a"/);
-    expect(lines([route({ match: [{ uri: { regex: "(?<=/api)/x" } }] })])[0]).toMatch(/lookbehind is not supported \(Envoy uses RE2\)$/);
+    expect(lines([route({ match: [{ uri: { regex: "(?<=/api)/x" } }] })])[0]).toMatch(/lookbehind is not supported \(Envoy uses RE2\): /);
     expect(lines([route({ match: [{ headers: { h: { regex: "(a)\\1" } } }] })])[0]).toMatch(/^spec.http\[0\].match\[0\].headers.h.regex: .*backreferences/);
     expect(lines([route({ rewrite: { uriRegexRewrite: { match: "^/(?=x)", rewrite: "/" } } })])[0]).toMatch(
       /^spec.http\[0\].rewrite.uriRegexRewrite.match: .*lookahead/,
     );
     expect(lines([route({ corsPolicy: { allowOrigins: [{ regex: "[" }] } })])[0]).toMatch(/^spec.http\[0\].corsPolicy.allowOrigins\[0\].regex: invalid regex/);
+    expect(lines([route({ rewrite: { uriRegexRewrite: { match: "^/(a)", rewrite: "/\\2" } } })])).toEqual([
+      'spec.http[0].rewrite.uriRegexRewrite.rewrite: invalid regex rewrite "/\\\\2": \\2 refers to group 2, but the regex has 1 group',
+    ]);
+    expect(lines([route({ rewrite: { uriRegexRewrite: { match: "^/(a)", rewrite: "/\\1$2" } } })])).toEqual([]);
   });
 
   it("checks durations", () => {

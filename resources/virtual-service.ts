@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RETRY_ON } from "./retry-on.ts";
 import {
   Duration,
   ExportTo,
@@ -6,11 +7,12 @@ import {
   Percent,
   PortNumber,
   PresenceStringMatch,
-  Regex,
+  RegexRewrite,
   StringMatch,
   Weight,
   unsupported,
 } from "./fields.ts";
+import { HeaderName, HeaderValue, HttpToken, WritableHeaderName } from "./header-name.ts";
 import { Dns1123Label, Labels } from "./metadata.ts";
 import { resourceOf } from "./resource.ts";
 
@@ -23,14 +25,14 @@ export type Destination = z.infer<typeof Destination>;
 
 // Envoy's `%VARIABLE%` substitutions (`%DOWNSTREAM_REMOTE_ADDRESS%`, `%REQ(x-id)%`).
 const PLACEHOLDER = /%[A-Z][A-Z0-9_]*(\([^)]*\))?(:[0-9]+)?%/;
-const HeaderValue = z.string().refine((value) => !PLACEHOLDER.test(value), {
+const RouteHeaderValue = HeaderValue.refine((value) => !PLACEHOLDER.test(value), {
   error: "unsupported header value placeholder (%VARIABLE%): values are sent as written",
 });
 
 const HeaderOperations = z.strictObject({
-  set: z.record(z.string(), HeaderValue).optional(),
-  add: z.record(z.string(), HeaderValue).optional(),
-  remove: z.array(z.string()).optional(),
+  set: z.record(WritableHeaderName, RouteHeaderValue).optional(),
+  add: z.record(WritableHeaderName, RouteHeaderValue).optional(),
+  remove: z.array(WritableHeaderName).optional(),
 });
 
 export const Headers = z.strictObject({
@@ -45,8 +47,8 @@ export const HTTPMatchRequest = z.strictObject({
   scheme: StringMatch.optional(),
   method: StringMatch.optional(),
   authority: StringMatch.optional(),
-  headers: z.record(z.string(), PresenceStringMatch).optional(),
-  withoutHeaders: z.record(z.string(), PresenceStringMatch).optional(),
+  headers: z.record(HeaderName, PresenceStringMatch).optional(),
+  withoutHeaders: z.record(HeaderName, PresenceStringMatch).optional(),
   queryParams: z.record(z.string(), PresenceStringMatch).optional(),
   port: PortNumber.optional(),
   sourceLabels: Labels.optional(),
@@ -81,25 +83,10 @@ const HTTPRewrite = z
   .strictObject({
     uri: z.string().optional(),
     authority: z.string().optional(),
-    uriRegexRewrite: z.strictObject({ match: Regex, rewrite: z.string() }).optional(),
+    uriRegexRewrite: RegexRewrite.optional(),
   })
   .refine((r) => r.uri === undefined || r.uriRegexRewrite === undefined, { error: "set at most one of uri, uriRegexRewrite" });
 
-/** Envoy's retry_on conditions the mesh evaluates: HTTP ones, and gRPC ones read from `grpc-status`. */
-export const RETRY_ON: readonly string[] = [
-  "5xx",
-  "gateway-error",
-  "connect-failure",
-  "reset",
-  "retriable-4xx",
-  "retriable-status-codes",
-  "refused-stream",
-  "cancelled",
-  "deadline-exceeded",
-  "internal",
-  "resource-exhausted",
-  "unavailable",
-];
 
 const RetryOn = z.string().superRefine((text, ctx) => {
   for (const token of text.split(",").map((t) => t.trim()).filter(Boolean)) {
@@ -146,13 +133,21 @@ const HTTPMirrorPolicy = z.strictObject({
 
 const CorsPolicy = z.strictObject({
   allowOrigins: z.array(StringMatch).optional(),
-  allowOrigin: z.array(z.string()).optional(),
-  allowMethods: z.array(z.string()).optional(),
-  allowHeaders: z.array(z.string()).optional(),
-  exposeHeaders: z.array(z.string()).optional(),
+  allowOrigin: z.array(HeaderValue).optional(),
+  allowMethods: z.array(HttpToken).optional(),
+  allowHeaders: z.array(HeaderName).optional(),
+  // Exposing the mesh's response headers would hand callee identity proofs to page scripts.
+  exposeHeaders: z.array(WritableHeaderName).optional(),
   maxAge: Duration.optional(),
   allowCredentials: z.boolean().optional(),
   unmatchedPreflights: z.enum(["UNSPECIFIED", "FORWARD", "IGNORE"]).optional(),
+});
+
+/** A consistent-hash cookie: its name and path are written into `Set-Cookie` when it has a ttl. */
+export const HashCookie = z.strictObject({
+  name: HttpToken,
+  path: z.string().regex(/^[\x21-\x3a\x3c-\x7e]*$/, "must be a cookie path: visible characters other than ;").optional(),
+  ttl: Duration.optional(),
 });
 
 /**
@@ -163,10 +158,8 @@ const CorsPolicy = z.strictObject({
  */
 export const StickyHash = z
   .strictObject({
-    httpHeaderName: NonEmptyString.optional(),
-    httpCookie: z
-      .strictObject({ name: NonEmptyString, path: z.string().optional(), ttl: Duration.optional() })
-      .optional(),
+    httpHeaderName: HeaderName.optional(),
+    httpCookie: HashCookie.optional(),
     httpQueryParameterName: NonEmptyString.optional(),
     useSourceIp: z.literal(true).optional(),
   })

@@ -12,6 +12,8 @@ export interface RegisteredEndpoint {
   healthy: boolean;
   /** ISO time of the last heartbeat (or of registration). */
   lastHeartbeat: string;
+  /** The service account it runs as: the identity callers demand of it. */
+  serviceAccount?: string;
 }
 
 export interface CompileInput {
@@ -91,7 +93,11 @@ function mergeRegistry(resources: SnapshotResource[], endpoints: readonly Regist
     const added = [...group]
       .sort((a, b) => compare(a.address, b.address))
       .filter((endpoint) => !known.has(endpoint.address))
-      .map((endpoint) => ({ address: endpoint.address, labels: { ...endpoint.labels } }));
+      .map((endpoint) => ({
+        address: endpoint.address,
+        labels: { ...endpoint.labels },
+        ...(endpoint.serviceAccount === undefined ? {} : { serviceAccount: endpoint.serviceAccount }),
+      }));
     entry.spec.endpoints = [...listed, ...added];
   }
 }

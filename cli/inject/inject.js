@@ -93,6 +93,14 @@ function checkUnderstood(config, file) {
   for (const [name, env] of Object.entries(config.env ?? {})) {
     if (env?.main !== undefined && env.main !== config.main) throw new InjectionRefusedError(`${file}: environment "${name}" has its own main; per-environment entries are not supported`);
   }
+  // A meshed Worker is reached only through bindings; a route of its own would let clients around the gateway.
+  for (const [where, section] of [["", config], ...Object.entries(config.env ?? {}).map(([name, env]) => [`env.${name}.`, env])]) {
+    for (const key of ["route", "routes"]) {
+      if (section?.[key] !== undefined) {
+        throw new InjectionRefusedError(`${file}: ${where}${key} makes the Worker reachable around the mesh gateway; remove it and route its hosts with a Gateway and VirtualService instead`);
+      }
+    }
+  }
 }
 
 /** @param {Record<string, any>} config @param {string} file */
@@ -155,7 +163,7 @@ export default withMesh(handler, (env) => ({
  * @param {{ rebase: (p: string) => string, main: string, service: string, namespace: string, version: string, controlService: string }} p
  */
 function meshedConfig(config, p) {
-  const top = withMeshBindings(rebasePaths({ ...config, main: p.main }, p.rebase), p, p.controlService);
+  const top = withMeshBindings(rebasePaths({ ...config, main: p.main, compatibility_flags: config.compatibility_flags ?? [] }, p.rebase), p, p.controlService);
   if (config.env) {
     top.env = Object.fromEntries(
       Object.entries(config.env).map(([name, env]) => [name, withMeshBindings(rebasePaths({ ...env, ...(env.main !== undefined && { main: p.main }) }, p.rebase), p, `${p.controlService}-${name}`)]),
@@ -172,6 +180,10 @@ function meshedConfig(config, p) {
 function withMeshBindings(section, p, controlService) {
   return {
     ...section,
+    // Only the gateway and the control plane are public: no workers.dev or preview URL.
+    workers_dev: false,
+    preview_urls: false,
+    ...(section.compatibility_flags !== undefined && { compatibility_flags: withAsyncLocalStorage(section.compatibility_flags) }),
     vars: { ...section.vars, ISTHMUS_SERVICE: p.service, ISTHMUS_NAMESPACE: p.namespace, ISTHMUS_VERSION: p.version },
     services: [
       ...(section.services ?? []),
@@ -182,6 +194,16 @@ function withMeshBindings(section, p, controlService) {
     kv_namespaces: [...(section.kv_namespaces ?? []), { binding: "ISTHMUS_SNAPSHOTS" }],
     ...(section.secrets?.required && { secrets: { ...section.secrets, required: [...new Set([...section.secrets.required, JOIN_TOKEN_SECRET])] } }),
   };
+}
+
+/**
+ * withMesh binds each request's mesh client with AsyncLocalStorage (node:async_hooks), which
+ * needs `nodejs_als` (or `nodejs_compat`, which includes it).
+ * @param {unknown} flags
+ */
+function withAsyncLocalStorage(flags) {
+  const list = Array.isArray(flags) ? flags : [];
+  return list.includes("nodejs_als") || list.includes("nodejs_compat") ? list : [...list, "nodejs_als"];
 }
 
 /** Paths wrangler resolves against the config's directory. @param {Record<string, any>} s @param {(p: string) => string} rebase */

@@ -16,10 +16,11 @@ import {
   rotateSchema,
 } from "../../identity/ca/api";
 import type { CaResult } from "../../identity/ca/errors";
-import { spiffeBundleSchema, type SpiffeBundleDocument } from "../../identity/trust-bundle";
-import { JSON_CONTENT_TYPES, readText } from "../body.ts";
+import { spiffeBundleSchema, type SpiffeBundleDocument } from "../../identity/trust-bundle-schema";
+import { JSON_CONTENT_TYPES, parseJsonBody, readText } from "../body.ts";
 import { meshControl, type ControlEnv, type Env } from "../env.ts";
-import { ApiError, MalformedRequestError } from "../errors.ts";
+import { ApiError } from "../errors.ts";
+import { oidcDiscovery } from "./oidc-discovery.ts";
 import type { Operation } from "../openapi/operation.ts";
 import { mount, type Route } from "../route.ts";
 import { errorBody } from "../schemas.ts";
@@ -43,12 +44,7 @@ const PEM_CHAIN = "application/pem-certificate-chain";
 
 async function jsonBody(request: Request, optional = false): Promise<unknown> {
   if (optional && (request.body === null || request.headers.get("content-length") === "0")) return {};
-  const text = await readText(request, JSON_CONTENT_TYPES, 256 * 1024);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new MalformedRequestError(`the body is not JSON: ${(error as Error).message}`);
-  }
+  return parseJsonBody(await readText(request, JSON_CONTENT_TYPES, 256 * 1024));
 }
 
 function joinToken(request: Request): string {
@@ -258,16 +254,12 @@ const routes: Route[] = [
     path: "/.well-known/openid-configuration",
     summary: "Minimal OIDC discovery document pointing at the JWKS, for JWT consumers that expect one.",
     tag: "ca",
-    responses: { 200: { description: "OIDC discovery", schema: z.looseObject({ issuer: z.string(), jwks_uri: z.string() }) } },
+    responses: {
+      200: { description: "OIDC discovery (issuer and jwks_uri from ISTHMUS_PUBLIC_URL, never from the request)", schema: z.looseObject({ issuer: z.string(), jwks_uri: z.string() }) },
+      404: err("ISTHMUS_PUBLIC_URL is not set (oidc_not_configured)"),
+    },
     async handle(c) {
-      const origin = new URL(c.req.url).origin;
-      return c.json({
-        issuer: origin,
-        jwks_uri: `${origin}/.well-known/jwks.json`,
-        id_token_signing_alg_values_supported: ["ES256"],
-        response_types_supported: ["id_token"],
-        subject_types_supported: ["public"],
-      });
+      return c.json(oidcDiscovery(c.env.ISTHMUS_PUBLIC_URL));
     },
   },
 ];

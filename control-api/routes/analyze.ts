@@ -9,7 +9,7 @@ export const analyzeRoutes: Route[] = [
   {
     method: "get",
     path: "/v1/analyze",
-    summary: "Cross-resource findings over the stored configuration (weights, missing subsets and hosts, host conflicts, unsafe regexes), plus the CA's expiry warnings.",
+    summary: "Cross-resource findings over the stored configuration (weights, missing subsets and hosts, host conflicts, regexes RE2 refuses), plus the CA's expiry warnings.",
     tag: "resources",
     role: "viewer",
     responses: { 200: { description: "Findings", schema: findingList }, 401: { description: "No valid token", schema: errorBody } },

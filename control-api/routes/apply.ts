@@ -28,7 +28,7 @@ export const applyRoutes: Route[] = [
       401: { description: "No valid token", schema: errorBody },
       403: { description: "Role too low", schema: errorBody },
       409: { description: "Stale metadata.resourceVersion", schema: errorBody },
-      413: { description: "Body over 1 MiB", schema: errorBody },
+      413: { description: "Body over 1 MiB (`too_large`), or past a parser limit: nesting, aliases, documents, key length (`limit_exceeded`)", schema: errorBody },
       415: { description: "Not YAML or JSON", schema: errorBody },
       422: { description: "Invalid resources; nothing stored", schema: errorBody },
     },

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { registryWriterOf } from "../auth.ts";
 import { readJson } from "../body.ts";
 import { meshControl } from "../env.ts";
+import { ForbiddenError } from "../errors.ts";
 import { unwrap } from "../outcome.ts";
 import type { Route } from "../route.ts";
 import { endpointList, endpointRecord, endpointRegistration, errorBody } from "../schemas.ts";
@@ -9,6 +11,15 @@ const writers = { role: "editor", alsoAllow: ["dataplane"] } as const;
 const errors = {
   401: { description: "No valid token", schema: errorBody },
   403: { description: "Role too low", schema: errorBody },
+};
+const ownWorkload = {
+  403: {
+    description:
+      "Role too low, or a dataplane token writing outside its workload identity: `registry_identity_mismatch` " +
+      "(another namespace or service account, or a service that does not run as it), `registry_not_owner` (an endpoint of another workload), " +
+      "`registry_private_address` (a dataplane token asking for allowPrivateAddresses)",
+    schema: errorBody,
+  },
 };
 const notFound = { 404: { description: "No such endpoint", schema: errorBody } };
 
@@ -35,36 +46,49 @@ export const registryRoutes: Route[] = [
     path: "/v1/registry/endpoints",
     summary:
       "Register an endpoint of a service (again: same id, refreshed). It joins the service's ServiceEntry in the snapshot " +
-      "and turns unhealthy when no heartbeat comes within ttlSeconds.",
+      "and turns unhealthy when no heartbeat comes within ttlSeconds. A dataplane token registers only endpoints of its own " +
+      "workload identity: in its namespace, of a service whose ServiceEntry endpoints run as its service account (or named " +
+      "like it when they name none); the endpoint records that service account and who registered it.",
     tag: "registry",
     ...writers,
     body: { contentTypes: ["application/json"], schema: endpointRegistration },
-    responses: { 201: { description: "Registered", schema: endpointRecord }, 400: { description: "Bad request", schema: errorBody }, ...errors },
+    responses: {
+      201: { description: "Registered", schema: endpointRecord },
+      400: { description: "Bad request", schema: errorBody },
+      ...errors,
+      ...ownWorkload,
+      413: { description: "Body past a size or parser limit", schema: errorBody },
+    },
     async handle(c) {
-      const registration = await readJson(c.req.raw, endpointRegistration);
-      return c.json(await meshControl(c.env).registerEndpoint(registration), 201);
+      const { allowPrivateAddresses, ...registration } = await readJson(c.req.raw, endpointRegistration);
+      const writer = registryWriterOf(c.var.principal);
+      // A data plane's own word cannot open the private-address rule (#14): only editors may.
+      if (allowPrivateAddresses && writer.identity) {
+        throw new ForbiddenError("a dataplane token may not register private addresses (allowPrivateAddresses)", "registry_private_address");
+      }
+      return c.json(unwrap(await meshControl(c.env).registerEndpoint(registration, writer)), 201);
     },
   },
   {
     method: "post",
     path: "/v1/registry/endpoints/{id}/heartbeat",
-    summary: "Keep an endpoint healthy.",
+    summary: "Keep an endpoint healthy (a dataplane token: only an endpoint of its own workload identity).",
     tag: "registry",
     ...writers,
-    responses: { 200: { description: "The endpoint", schema: endpointRecord }, ...notFound, ...errors },
+    responses: { 200: { description: "The endpoint", schema: endpointRecord }, ...notFound, ...errors, ...ownWorkload },
     async handle(c) {
-      return c.json(unwrap(await meshControl(c.env).heartbeat(c.req.param("id")!)));
+      return c.json(unwrap(await meshControl(c.env).heartbeat(c.req.param("id")!, registryWriterOf(c.var.principal))));
     },
   },
   {
     method: "delete",
     path: "/v1/registry/endpoints/{id}",
-    summary: "Deregister an endpoint.",
+    summary: "Deregister an endpoint (a dataplane token: only an endpoint of its own workload identity).",
     tag: "registry",
     ...writers,
-    responses: { 200: { description: "The removed endpoint", schema: endpointRecord }, ...notFound, ...errors },
+    responses: { 200: { description: "The removed endpoint", schema: endpointRecord }, ...notFound, ...errors, ...ownWorkload },
     async handle(c) {
-      return c.json(unwrap(await meshControl(c.env).deregister(c.req.param("id")!)));
+      return c.json(unwrap(await meshControl(c.env).deregister(c.req.param("id")!, registryWriterOf(c.var.principal))));
     },
   },
 ];

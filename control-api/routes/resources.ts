@@ -88,7 +88,9 @@ export const resourceRoutes: Route[] = [
     responses: {
       200: { description: "Updated or unchanged", schema: applyResult },
       201: { description: "Created", schema: applyResult },
+      400: { description: "Unparseable YAML/JSON, or not one document", schema: errorBody },
       409: { description: "Stale resourceVersion", schema: errorBody },
+      413: { description: "Body over 1 MiB (`too_large`), or past a parser limit (`limit_exceeded`)", schema: errorBody },
       422: { description: "Invalid resource", schema: errorBody },
       ...errors,
     },

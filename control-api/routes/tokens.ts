@@ -15,15 +15,25 @@ export const tokenRoutes: Route[] = [
   {
     method: "post",
     path: "/v1/tokens",
-    summary: "Mint an API token with a role; the secret is in this answer only (stored as its SHA-256).",
+    summary:
+      "Mint an API token with a role; the secret is in this answer only (stored as its SHA-256). A dataplane token is " +
+      "bound to one workload identity (namespace and serviceAccount, required for that role): it writes only that " +
+      "workload's registry endpoints.",
     tag: "tokens",
     role: "admin",
     body: { contentTypes: ["application/json"], schema: tokenRequest },
     responses: { 201: { description: "The token, shown once", schema: mintedToken }, 400: { description: "Bad request", schema: errorBody }, ...errors },
     async handle(c) {
-      const { name, role } = await readJson(c.req.raw, tokenRequest);
+      const { name, role, namespace, serviceAccount } = await readJson(c.req.raw, tokenRequest);
       const secret = `isth_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
-      const record = { id: crypto.randomUUID(), name, role, createdAt: new Date().toISOString(), createdBy: actorOf(c.var.principal) };
+      const record = {
+        id: crypto.randomUUID(),
+        name,
+        role,
+        createdAt: new Date().toISOString(),
+        createdBy: actorOf(c.var.principal),
+        ...(namespace !== undefined && serviceAccount !== undefined ? { namespace, serviceAccount } : {}),
+      };
       await meshControl(c.env).storeToken(record, await sha256Hex(secret));
       return c.json({ ...record, token: secret }, 201);
     },

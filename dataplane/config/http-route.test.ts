@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseDocuments, validateResource } from "../../resources/index.ts";
 import type { HTTPRoute as GatewayRoute } from "../../resources/http-route.ts";
 import { VirtualServiceResource } from "../../resources/virtual-service.ts";
+import { rewritePath } from "../traffic/rewrite.ts";
 import { compileRouteTable } from "../traffic/route-table.ts";
 import { virtualServiceOfHttpRoute } from "./http-route.ts";
 
@@ -74,6 +75,8 @@ describe("Gateway API HTTPRoute as a VirtualService", () => {
     expect(vs.spec.http![0]!.redirect).toEqual({ scheme: "https", redirectCode: 301, prefixRewrite: "/v2" });
     const second = vs.spec.http![1]!;
     expect(second.rewrite).toEqual({ authority: "internal", uriRegexRewrite: { match: ".*", rewrite: "/x" } });
+    // ReplaceFullPath replaces the whole path once (RE2 skips the empty match at the end).
+    expect(rewritePath("/a/b", second.rewrite, undefined)).toBe("/x");
     expect(second.route!.map((r) => [r.destination.host, r.weight])).toEqual([["a.shop", 33.33], ["b.shop", 66.67]]);
     expect(second.retries).toEqual({ attempts: 3, perTryTimeout: "1s", retryOn: "502,503", backoff: "50ms" });
   });

@@ -98,7 +98,8 @@ function matchOf(match: Match): HTTPMatchRequest {
 function pathOf(path: PathModifier | undefined, kind: "redirect" | "rewrite") {
   if (!path) return {};
   if (path.type === "ReplacePrefixMatch") return kind === "redirect" ? { prefixRewrite: path.replacePrefixMatch! } : { uri: path.replacePrefixMatch! };
-  return kind === "redirect" ? { uri: path.replaceFullPath! } : { uriRegexRewrite: { match: ".*", rewrite: path.replaceFullPath! } };
+  // RE2's rewrite reads `\` as an escape: a backslash in the path is written `\\`.
+  return kind === "redirect" ? { uri: path.replaceFullPath! } : { uriRegexRewrite: { match: ".*", rewrite: path.replaceFullPath!.replaceAll("\\", "\\\\") } };
 }
 
 function headerOps(modifier: { set?: { name: string; value: string }[]; add?: { name: string; value: string }[]; remove?: string[] }) {

@@ -2,7 +2,7 @@
 // testdata and the AuthorizationPolicy reference): empty vs nil rules, DENY before ALLOW,
 // the value forms, conditions, scope, dry run.
 import { describe, expect, it } from "vitest";
-import { authorize, type AuthorizationRequest } from "./authorization.ts";
+import { authorize, compilePolicy, type AuthorizationRequest } from "./authorization.ts";
 import { meshOf } from "./test-snapshot.ts";
 
 const HTTPBIN = { namespace: "foo", labels: { app: "httpbin", version: "v1" } };
@@ -202,5 +202,71 @@ describe("authorization: dry run (istio.io/dry-run)", () => {
     const d = authorize(mesh, HTTPBIN, request());
     expect(d.allowed).toBe(true);
     expect(d.dryRun).toEqual([{ policy: "foo/allow-bar", decision: "deny", wouldDeny: true }]);
+  });
+});
+
+describe("authorization: IP blocks fail closed", () => {
+  const deny = (source: string) => meshOf(policy("deny-ip", `${selector}  action: DENY\n  rules:\n  - from: [{ source: ${source} }]`));
+  const allow = (source: string) => meshOf(policy("allow-ip", `${selector}  rules:\n  - from: [{ source: ${source} }]`));
+  const decide = (m: ReturnType<typeof meshOf>, remoteIp: string | undefined) => authorize(m, HTTPBIN, request({ remoteIp }));
+
+  it("a DENY on an IPv6 block holds for every written form of an address in it", () => {
+    const m = deny(`{ ipBlocks: ["2001:db8:bad::/48"] }`);
+    for (const ip of ["2001:db8:bad::1", "2001:0db8:0bad:0000:0000:0000:0000:0001", "2001:DB8:BAD:ffff::"]) {
+      expect(decide(m, ip), ip).toMatchObject({ allowed: false, reason: "denied_by_policy" });
+    }
+    expect(decide(m, "2001:db8:beef::1").allowed).toBe(true);
+    expect(decide(m, "203.0.113.9").allowed).toBe(true);
+  });
+
+  it("an IPv4-mapped IPv6 client matches IPv4 blocks, and a mapped block matches IPv4 clients", () => {
+    expect(decide(deny(`{ remoteIpBlocks: ["10.1.0.0/16"] }`), "::ffff:10.1.2.3")).toMatchObject({ allowed: false, reason: "denied_by_policy" });
+    expect(decide(deny(`{ remoteIpBlocks: ["10.1.0.0/16"] }`), "::ffff:a01:203")).toMatchObject({ allowed: false });
+    expect(decide(deny(`{ ipBlocks: ["::ffff:10.1.0.0/112"] }`), "10.1.2.3")).toMatchObject({ allowed: false });
+    expect(decide(deny(`{ ipBlocks: ["::ffff:10.1.0.0/112"] }`), "10.2.0.1").allowed).toBe(true);
+    expect(decide(allow(`{ ipBlocks: ["192.0.2.0/24"] }`), "::ffff:192.0.2.7").allowed).toBe(true);
+  });
+
+  it("a DENY on ipBlocks denies a request whose client address is missing or does not parse", () => {
+    for (const source of [`{ ipBlocks: ["198.51.100.0/24"] }`, `{ notIpBlocks: ["198.51.100.0/24"] }`, `{ remoteIpBlocks: ["2001:db8::/32"] }`]) {
+      const m = deny(source);
+      for (const ip of [undefined, "", "not-an-ip", "0x7f.1", "2130706433", "010.0.0.1", "fe80::1%eth0", "1.2.3.4, 5.6.7.8", "300.1.1.1"]) {
+        expect(decide(m, ip), `${source} ${String(ip)}`).toMatchObject({ allowed: false, reason: "denied_by_policy" });
+      }
+    }
+  });
+
+  it("an ALLOW on ipBlocks or notIpBlocks does not allow a request whose client address cannot be read", () => {
+    for (const source of [`{ ipBlocks: ["0.0.0.0/0"] }`, `{ notIpBlocks: ["198.51.100.0/24"] }`]) {
+      expect(decide(allow(source), undefined), source).toMatchObject({ allowed: false, reason: "no_allow_policy_matched" });
+      expect(decide(allow(source), "bogus"), source).toMatchObject({ allowed: false, reason: "no_allow_policy_matched" });
+      expect(decide(allow(source), "203.0.113.1").allowed, source).toBe(true);
+    }
+  });
+
+  it("source.ip and remote.ip conditions fail closed the same way", () => {
+    const denyWhen = meshOf(policy("deny-when", `${selector}  action: DENY\n  rules:\n  - when: [{ key: remote.ip, notValues: ["192.0.2.0/24"] }]`));
+    expect(decide(denyWhen, "192.0.2.1").allowed).toBe(true);
+    expect(decide(denyWhen, "198.51.100.1").allowed).toBe(false);
+    expect(decide(denyWhen, undefined).allowed).toBe(false);
+    const allowWhen = meshOf(policy("allow-when", `${selector}  rules:\n  - when: [{ key: source.ip, notValues: ["192.0.2.0/24"] }]`));
+    expect(decide(allowWhen, undefined).allowed).toBe(false);
+  });
+
+  it("a malformed block in a snapshot stored before blocks were checked cannot open a DENY", () => {
+    const stored = (action: string, source: Record<string, string[]>) =>
+      compilePolicy({
+        apiVersion: "security.istio.io/v1",
+        kind: "AuthorizationPolicy",
+        metadata: { name: "old", namespace: "foo" },
+        spec: { action, rules: [{ from: [{ source }] }] },
+      } as unknown as Parameters<typeof compilePolicy>[0]);
+    const r = request({ remoteIp: "203.0.113.5" });
+    expect(stored("DENY", { ipBlocks: ["10.0.0.0/33"] }).matches(r)).toBe(true);
+    expect(stored("DENY", { notIpBlocks: ["bogus"] }).matches(r)).toBe(true);
+    expect(stored("DENY", { ipBlocks: ["bogus", "203.0.113.0/24"] }).matches(r)).toBe(true);
+    expect(stored("ALLOW", { ipBlocks: ["bogus"] }).matches(r)).toBe(false);
+    expect(stored("ALLOW", { notIpBlocks: ["bogus"] }).matches(r)).toBe(false);
+    expect(stored("ALLOW", { ipBlocks: ["bogus", "203.0.113.0/24"] }).matches(r)).toBe(true);
   });
 });

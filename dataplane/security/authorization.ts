@@ -6,11 +6,14 @@
 // (so an ALLOW policy without rules denies all, a DENY policy without rules denies none).
 // Order: DENY, then ALLOW (if any ALLOW policy applies, a request matching none is
 // denied); AUDIT only records. `istio.io/dry-run: "true"` policies decide in the shadow.
+// An IP field that cannot be evaluated (no client address, or one that does not parse)
+// fails closed, as in Istio: it matches in a DENY (and AUDIT) policy and not in an ALLOW.
 import type { CompiledMesh } from "../config/compiled.ts";
 import type { SnapshotResource } from "../../snapshot/schema.ts";
 import type { AuthorizationRule } from "../../resources/authorization-policy.ts";
 import { appliesTo, annotation, ROOT_NAMESPACE, type PolicyTarget } from "./policy-scope.ts";
-import { anyOf, globMatcher, ipBlockMatcher, pathMatcher, principalMatcher, stringMatcher, type ValueMatcher } from "./value-match.ts";
+import { blockContains, parseClientIp, parseIpBlock, type IpAddress } from "../../resources/ip-block.ts";
+import { anyOf, globMatcher, pathMatcher, principalMatcher, stringMatcher, type ValueMatcher } from "./value-match.ts";
 
 /** The facts of one request that policies look at. */
 export interface AuthorizationRequest {
@@ -96,27 +99,29 @@ function applicablePolicies(mesh: CompiledMesh, target: PolicyTarget, rootNamesp
 export function compilePolicy(resource: SnapshotResource): CompiledPolicy {
   const spec = resource.spec as { action?: "ALLOW" | "DENY" | "AUDIT"; rules?: AuthorizationRule[] };
   const namespace = resource.metadata.namespace;
-  const rules = (spec.rules ?? []).map((rule) => compileRule(rule, namespace));
+  const action = spec.action ?? "ALLOW";
+  const rules = (spec.rules ?? []).map((rule) => compileRule(rule, namespace, action !== "ALLOW"));
   return {
     name: `${namespace}/${resource.metadata.name}`,
     resource,
-    action: spec.action ?? "ALLOW",
+    action,
     dryRun: annotation(resource, DRY_RUN_ANNOTATION) === "true",
     matches: (request) => rules.some((rule) => rule(request)),
   };
 }
 
-function compileRule(rule: AuthorizationRule, namespace: string): Predicate {
+/** `unknownMatches`: what an IP field that cannot be evaluated counts as (true in DENY and AUDIT). */
+function compileRule(rule: AuthorizationRule, namespace: string, unknownMatches: boolean): Predicate {
   const parts: Predicate[] = [];
   if (rule.from?.length) {
-    const sources = rule.from.map(({ source }) => all(compileSource(source, namespace)));
+    const sources = rule.from.map(({ source }) => all(compileSource(source, namespace, unknownMatches)));
     parts.push((r) => sources.some((s) => s(r)));
   }
   if (rule.to?.length) {
     const operations = rule.to.map(({ operation }) => all(compileOperation(operation)));
     parts.push((r) => operations.some((o) => o(r)));
   }
-  for (const condition of rule.when ?? []) parts.push(compileCondition(condition, namespace));
+  for (const condition of rule.when ?? []) parts.push(compileCondition(condition, namespace, unknownMatches));
   return all(parts);
 }
 
@@ -140,7 +145,7 @@ function field(values: readonly string[] | undefined, notValues: readonly string
 
 const one = (value: string | undefined): readonly string[] => (value === undefined ? [] : [value]);
 
-function compileSource(source: Source, namespace: string): Predicate[] {
+function compileSource(source: Source, namespace: string, unknownMatches: boolean): Predicate[] {
   const principal = (r: AuthorizationRequest) => one(r.principal);
   return [
     ...field(source.principals, source.notPrincipals, principalMatcher, principal),
@@ -148,8 +153,8 @@ function compileSource(source: Source, namespace: string): Predicate[] {
     ...field(source.namespaces, source.notNamespaces, globMatcher, (r) => one(namespaceOf(r.principal))),
     ...field(source.serviceAccounts, source.notServiceAccounts, (p) => serviceAccountMatcher(p, namespace), principal),
     ...field(source.trustDomains, source.notTrustDomains, globMatcher, (r) => one(trustDomainOf(r.principal))),
-    ...field(source.ipBlocks, source.notIpBlocks, ipBlockMatcher, (r) => one(r.remoteIp)),
-    ...field(source.remoteIpBlocks, source.notRemoteIpBlocks, ipBlockMatcher, (r) => one(r.remoteIp)),
+    ...ipField(source.ipBlocks, source.notIpBlocks, unknownMatches),
+    ...ipField(source.remoteIpBlocks, source.notRemoteIpBlocks, unknownMatches),
   ];
 }
 
@@ -162,7 +167,7 @@ function compileOperation(operation: Operation): Predicate[] {
   ];
 }
 
-function compileCondition(condition: Condition, namespace: string): Predicate {
+function compileCondition(condition: Condition, namespace: string, unknownMatches: boolean): Predicate {
   const { key } = condition;
   const values = condition.values;
   const notValues = condition.notValues;
@@ -182,7 +187,7 @@ function compileCondition(condition: Condition, namespace: string): Predicate {
       return all(field(values, notValues, (p) => serviceAccountMatcher(p, namespace), (r) => one(r.principal)));
     case "source.ip":
     case "remote.ip":
-      return all(field(values, notValues, ipBlockMatcher, (r) => one(r.remoteIp)));
+      return all(ipField(values, notValues, unknownMatches));
     case "request.auth.principal":
       return all(field(values, notValues, (p) => stringMatcher(p), (r) => one(r.requestPrincipal)));
     case "request.auth.audiences":
@@ -196,6 +201,55 @@ function compileCondition(condition: Condition, namespace: string): Predicate {
       // match nothing, so `values` never match and `notValues` never exclude.
       return all(field(values, notValues, () => () => false, () => []));
   }
+}
+
+// Three-valued IP matching: `undefined` is "cannot tell" (no client address, or a block that
+// did not parse, as a snapshot written before blocks were checked may hold).
+type Tri = boolean | undefined;
+type IpMatcher = (ip: IpAddress | undefined) => Tri;
+
+function ipBlockMatcher(text: string): IpMatcher {
+  const block = parseIpBlock(text);
+  if (typeof block === "string") return () => undefined;
+  return (ip) => (ip === undefined ? undefined : blockContains(block, ip));
+}
+
+/** `ipBlocks` (any must contain the client) and `notIpBlocks` (none may); unknown resolves to `unknownMatches`. */
+function ipField(blocks: readonly string[] | undefined, notBlocks: readonly string[] | undefined, unknownMatches: boolean): Predicate[] {
+  const anyBlock = (texts: readonly string[]) => {
+    const matchers = texts.map(ipBlockMatcher);
+    return (ip: IpAddress | undefined): Tri => {
+      let result: Tri = false;
+      for (const match of matchers) {
+        const m = match(ip);
+        if (m === true) return true;
+        if (m === undefined) result = undefined;
+      }
+      return result;
+    };
+  };
+  const out: Predicate[] = [];
+  if (blocks) {
+    const match = anyBlock(blocks);
+    out.push((r) => match(clientIp(r)) ?? unknownMatches);
+  }
+  if (notBlocks) {
+    const match = anyBlock(notBlocks);
+    out.push((r) => {
+      const m = match(clientIp(r));
+      return m === undefined ? unknownMatches : !m;
+    });
+  }
+  return out;
+}
+
+const parsedIps = new WeakMap<AuthorizationRequest, IpAddress | null>();
+
+/** The request's client address, parsed once per request. */
+function clientIp(request: AuthorizationRequest): IpAddress | undefined {
+  let ip = parsedIps.get(request);
+  if (ip === undefined) parsedIps.set(request, (ip = parseClientIp(request.remoteIp) ?? null));
+  return ip ?? undefined;
 }
 
 /** `iss/sub` with Istio's forms: the last `/` splits issuer (maybe a URL) from subject. */

@@ -1,6 +1,7 @@
 import type { CompiledMesh } from "../config/compiled.ts";
 import type { InboundLayer, Peer } from "../inbound/call.ts";
 import type { OutboundLayer } from "../outbound/call.ts";
+import { requestUrl } from "../request-url.ts";
 import { AuthzDeniedError } from "../traffic/mesh-error.ts";
 import { authorize, type AuthorizationRequest } from "./authorization.ts";
 import { edgePeer } from "./edge-peer.ts";
@@ -8,7 +9,8 @@ import { recordSecurityEvent } from "./events.ts";
 import type { PolicyTarget } from "./policy-scope.ts";
 
 function requestFacts(request: Request, peer: Peer, port: number | undefined): AuthorizationRequest {
-  const url = new URL(request.url);
+  // The host as routing saw it (one spelling: lower case, no trailing dot).
+  const url = requestUrl(request);
   return {
     method: request.method,
     path: url.pathname,
@@ -42,7 +44,7 @@ function portOf(url: URL): number | undefined {
 /** Inbound stack, authorize slot: AuthorizationPolicy for this workload; deny -> 403 `authz_denied` (UAEX). */
 export const authorizeInbound: InboundLayer = (request, call, next) => {
   const w = call.workload;
-  enforce(call.mesh, { ...w, name: `${w.namespace}/${w.service}` }, requestFacts(request, call.peer, portOf(new URL(request.url))));
+  enforce(call.mesh, { ...w, name: `${w.namespace}/${w.service}` }, requestFacts(request, call.peer, portOf(requestUrl(request))));
   return next(request, call);
 };
 
@@ -51,7 +53,7 @@ const LISTENER_PORT: Record<string, number> = { "80": 8080, "443": 8443 };
 
 /** Gateway edge: AuthorizationPolicy selecting the gateway workload, with the edge's verified facts. */
 export const authorizeEdge: OutboundLayer = (request, call, next) => {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   const port = portOf(url) ?? (url.protocol === "https:" ? 443 : 80);
   const s = call.source;
   enforce(call.mesh, { ...s, name: `${s.namespace}/${s.service}` }, requestFacts(request, edgePeer(call), LISTENER_PORT[String(port)] ?? port));

@@ -3,7 +3,8 @@ export type SecurityEvent =
   | { event: "authn_failure"; workload: string; reason: string; detail: string }
   | { event: "authz_denied"; workload: string; policy: string; reason: string }
   | { event: "authz_audit"; workload: string; policy: string }
-  | { event: "authz_dry_run"; workload: string; policy: string; decision: "allow" | "deny"; wouldDeny: boolean };
+  | { event: "authz_dry_run"; workload: string; policy: string; decision: "allow" | "deny"; wouldDeny: boolean }
+  | { event: "answer_refused"; destination: string; reason: string; detail: string };
 
 /** Counters the telemetry recorder offers (dataplane/telemetry/metrics.ts). */
 export interface SecurityCounters {

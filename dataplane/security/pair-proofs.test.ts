@@ -46,16 +46,18 @@ describe("MAC request proofs (proof-of-possession with a pair key)", () => {
     expect(await reason(check())).toBe("proof_replayed");
   });
 
-  it("binds method, normalized path and the SVID; refuses another pair key, another isolate's key id, stale and garbled proofs", async () => {
+  it("binds method, host, normalized path, query and the SVID; refuses another pair key, another isolate's key id, stale and garbled proofs", async () => {
     const { callerKey, calleeKey, calleeKid } = await pairOfIsolates();
     const other = await pairOfIsolates();
-    const request = new Request("http://reviews:9080/a/./b//c");
+    const request = new Request("http://reviews:9080/a/./b//c?q=1");
     const proof = await macRequestProof({ key: callerKey, calleeKid }, request, "svid-jti");
     const check = (p: string, r: Request, jti = "svid-jti", kid = calleeKid, key = calleeKey) =>
       reason(checkMacRequestProof(p, r, jti, kid, async () => key, Date.now(), new ReplayCache()));
-    expect(await check(proof, new Request("http://x/a/b/c"))).toBe("accepted");
-    expect(await check(proof, new Request("http://x/a/b/c", { method: "DELETE" }))).toBe("proof_mac_mismatch");
-    expect(await check(proof, new Request("http://x/admin"))).toBe("proof_mac_mismatch");
+    expect(await check(proof, new Request("http://Reviews.:9080/a/b/c?q=1"))).toBe("accepted");
+    for (const other of ["http://reviews:9080/a/b/c", "http://reviews:9080/a/b/c?q=2", "http://ratings:9080/a/b/c?q=1", "http://reviews/a/b/c?q=1", "http://reviews:9080/admin?q=1"]) {
+      expect(await check(proof, new Request(other)), other).toBe("proof_mac_mismatch");
+    }
+    expect(await check(proof, new Request("http://reviews:9080/a/b/c?q=1", { method: "DELETE" }))).toBe("proof_mac_mismatch");
     expect(await check(proof, request, "another-svid")).toBe("proof_mac_mismatch");
     expect(await check(proof, request, "svid-jti", calleeKid, other.calleeKey)).toBe("proof_mac_mismatch");
     expect(await check(proof, request, "svid-jti", other.calleeKid)).toBe("proof_pair_unknown");

@@ -1,6 +1,7 @@
 // The per-request proofs made with a pair key (key-agreement.ts) instead of a signature:
 // - the request proof (proof-of-possession mode): `mac.<callee key id>.<iat>.<jti>.<tag>`,
-//   tag = HMAC_K("isthmus-pop/v1", method, normalized path, iat, jti, the caller SVID's jti).
+//   tag = HMAC_K("isthmus-pop/v2", method, host, normalized path, query, body digest (or
+//   ""), iat, jti, the caller SVID's jti).
 //   Only the holders of the caller's or the callee's ECDH private key can make it, and the
 //   caller's was attested by the workload key its SVID confirms; the callee key id says which
 //   callee isolate's key it was made for;
@@ -8,7 +9,8 @@
 //   normalized path, nonce), bound to this request as the signed answer proof is.
 // The labels keep a request tag from ever passing as an answer tag and back.
 import { macMatches, macOf } from "./key-agreement.ts";
-import { boundPath, rememberProof, requestReplays, type AnswerBinding } from "./proofs.ts";
+import { proofRequest, type ProofRequest } from "./proof-request.ts";
+import { rememberProof, requestReplays, type AnswerBinding } from "./proofs.ts";
 import type { ReplayCache } from "./replay-cache.ts";
 import { ProofError } from "./workload-key.ts";
 
@@ -26,11 +28,17 @@ export interface HeldPairKey {
   calleeKid: string;
 }
 
-/** A request proof for `request` made with the pair key, bound to the caller's SVID `jti`. */
-export async function macRequestProof(pair: HeldPairKey, request: Request, svidJti: string, nowMs = Date.now()): Promise<string> {
+/** What a request tag is made over: the request's parts, then the proof's own. */
+function requestParts(parts: ProofRequest, iat: number, jti: string, svidJti: string): unknown[] {
+  return ["isthmus-pop/v2", parts.method, parts.host, parts.path, parts.query, parts.bodyDigest ?? "", iat, jti, svidJti];
+}
+
+/** A request proof for `request` (or its parts, see `proofRequest`) made with the pair key, bound to the caller's SVID `jti`. */
+export async function macRequestProof(pair: HeldPairKey, request: Request | ProofRequest, svidJti: string, nowMs = Date.now()): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
   const jti = crypto.randomUUID();
-  const tag = await macOf(pair.key, ["isthmus-pop/v1", request.method, boundPath(request.url), iat, jti, svidJti]);
+  const parts = request instanceof Request ? await proofRequest(request) : request;
+  const tag = await macOf(pair.key, requestParts(parts, iat, jti, svidJti));
   return `${MAC_PROOF_PREFIX}${pair.calleeKid}.${iat}.${jti}.${tag}`;
 }
 
@@ -41,7 +49,7 @@ export async function macRequestProof(pair: HeldPairKey, request: Request, svidJ
  */
 export async function checkMacRequestProof(
   proof: string,
-  request: Request,
+  request: Request | ProofRequest,
   svidJti: string,
   ownKid: string,
   key: () => Promise<CryptoKey>,
@@ -53,7 +61,8 @@ export async function checkMacRequestProof(
   const [kid, iatText, jti, tag] = parts as [string, string, string, string];
   if (kid !== ownKid) throw new ProofError("proof_pair_unknown", "MAC proof is for another isolate's key; send a signed proof");
   const iat = Number(iatText);
-  if (!(await macMatches(await key(), ["isthmus-pop/v1", request.method, boundPath(request.url), iat, jti, svidJti], tag))) {
+  const bound = request instanceof Request ? await proofRequest(request) : request;
+  if (!(await macMatches(await key(), requestParts(bound, iat, jti, svidJti), tag))) {
     throw new ProofError("proof_mac_mismatch", "MAC proof does not verify for this request, SVID and pair key");
   }
   rememberProof({ iat, jti }, nowMs, cache);

@@ -10,7 +10,7 @@ function pa(name: string, namespace: string, spec: string, annotations = ""): st
 
 describe("PeerAuthentication composition (Istio's ComposePeerAuthentication)", () => {
   it("defaults to STRICT when no policy exists", () => {
-    expect(peerPolicy(meshOf(""), REVIEWS)).toEqual({ mode: "STRICT", proofOfPossession: false, decidedBy: undefined });
+    expect(peerPolicy(meshOf(""), REVIEWS)).toEqual({ mode: "STRICT", proofOfPossession: false, bodyDigest: false, decidedBy: undefined });
   });
   it("mesh-wide (root namespace, no selector) applies everywhere", () => {
     const mesh = meshOf(pa("default", "istio-system", "  mtls: { mode: PERMISSIVE }"));
@@ -45,5 +45,13 @@ describe("PeerAuthentication composition (Istio's ComposePeerAuthentication)", (
     const mesh = meshOf(pa("mesh", "istio-system", "  mtls: { mode: STRICT }", on) + pa("ns", "other", "  mtls: { mode: STRICT }", off));
     expect(peerPolicy(mesh, REVIEWS).proofOfPossession).toBe(true);
     expect(peerPolicy(mesh, { namespace: "other", labels: {} }).proofOfPossession).toBe(false);
+  });
+  it("binds the body digest only where proof-of-possession is on and the annotation asks", () => {
+    const both = '  annotations: { "isthmus.io/proof-of-possession": "true", "isthmus.io/pop-body-digest": "true" }\n';
+    const digestOnly = '  annotations: { "isthmus.io/pop-body-digest": "true" }\n';
+    const mesh = meshOf(pa("mesh", "istio-system", "  mtls: { mode: STRICT }", both) + pa("ns", "other", "  mtls: { mode: STRICT }", '  annotations: { "isthmus.io/proof-of-possession": "false" }\n'));
+    expect(peerPolicy(mesh, REVIEWS)).toMatchObject({ proofOfPossession: true, bodyDigest: true });
+    expect(peerPolicy(mesh, { namespace: "other", labels: {} })).toMatchObject({ proofOfPossession: false, bodyDigest: false });
+    expect(peerPolicy(meshOf(pa("mesh", "istio-system", "  mtls: { mode: STRICT }", digestOnly)), REVIEWS).bodyDigest).toBe(false);
   });
 });

@@ -7,12 +7,16 @@ export type PeerAuthenticationMode = "STRICT" | "PERMISSIVE" | "DISABLE";
 
 /** Opts a PeerAuthentication (and the workloads it governs) into proof-of-possession. */
 export const PROOF_OF_POSSESSION_ANNOTATION = "isthmus.io/proof-of-possession";
+/** In proof-of-possession mode, request proofs also bind a SHA-256 digest of the request body. */
+export const POP_BODY_DIGEST_ANNOTATION = "isthmus.io/pop-body-digest";
 
 /** The effective peer authentication of one workload and port. */
 export interface PeerPolicy {
   mode: PeerAuthenticationMode;
   /** Every request must carry a request proof signed by the caller's workload key. */
   proofOfPossession: boolean;
+  /** Request proofs also bind the body's digest (only with `proofOfPossession`). */
+  bodyDigest: boolean;
   /** `namespace/name` of the most specific policy that decided, if any. */
   decidedBy?: string;
 }
@@ -65,6 +69,7 @@ function compose(mesh: CompiledMesh, target: PolicyTarget, port: number | undefi
   let mode = DEFAULT_MODE;
   let decidedBy: string | undefined;
   let proofOfPossession = false;
+  let bodyDigest = false;
   for (const policy of [meshWide, namespaced, workload]) {
     if (!policy) continue;
     const set = setMode((policy.spec as Spec).mtls);
@@ -74,6 +79,8 @@ function compose(mesh: CompiledMesh, target: PolicyTarget, port: number | undefi
     }
     const pop = annotation(policy, PROOF_OF_POSSESSION_ANNOTATION);
     if (pop !== undefined) proofOfPossession = pop === "true";
+    const digest = annotation(policy, POP_BODY_DIGEST_ANNOTATION);
+    if (digest !== undefined) bodyDigest = digest === "true";
   }
   if (workload && port !== undefined) {
     const set = setMode((workload.spec as Spec).portLevelMtls?.[String(port)]);
@@ -82,5 +89,6 @@ function compose(mesh: CompiledMesh, target: PolicyTarget, port: number | undefi
       decidedBy = `${workload.metadata.namespace}/${workload.metadata.name}`;
     }
   }
-  return { mode, proofOfPossession: proofOfPossession && mode !== "DISABLE", decidedBy };
+  const pop = proofOfPossession && mode !== "DISABLE";
+  return { mode, proofOfPossession: pop, bodyDigest: pop && bodyDigest, decidedBy };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { proofRequest } from "./proof-request.ts";
 import { checkRequestProof, checkResponseProof, requestProof, responseProof, PROOF_WINDOW_SECONDS } from "./proofs.ts";
 import { ReplayCache } from "./replay-cache.ts";
 import { generateWorkloadKey, ProofError } from "./workload-key.ts";
@@ -24,14 +25,38 @@ describe("request proofs (proof-of-possession)", () => {
     expect(await reason(checkRequestProof(proof, request, SVID, key.thumbprint, Date.now(), cache))).toBe("accepted");
     expect(await reason(checkRequestProof(proof, request, SVID, key.thumbprint, Date.now(), cache))).toBe("proof_replayed");
   });
-  it("binds method, normalized path and the SVID", async () => {
+  it("binds method, host, normalized path, query and the SVID", async () => {
     const key = await generateWorkloadKey();
-    const request = new Request("http://reviews:9080/a/./b//c");
+    const request = new Request("http://reviews:9080/a/./b//c?q=1");
     const proof = await requestProof(key, request, SVID);
-    expect(await reason(checkRequestProof(proof, new Request("http://x/a/b/c"), SVID, key.thumbprint, Date.now(), new ReplayCache()))).toBe("accepted");
-    expect(await reason(checkRequestProof(proof, new Request("http://x/a/b/c", { method: "DELETE" }), SVID, key.thumbprint, Date.now(), new ReplayCache()))).toBe("proof_mismatch");
-    expect(await reason(checkRequestProof(proof, new Request("http://x/admin"), SVID, key.thumbprint, Date.now(), new ReplayCache()))).toBe("proof_mismatch");
-    expect(await reason(checkRequestProof(proof, request, "other.svid.token", key.thumbprint, Date.now(), new ReplayCache()))).toBe("proof_mismatch");
+    const check = (r: Request, svid = SVID) => reason(checkRequestProof(proof, r, svid, key.thumbprint, Date.now(), new ReplayCache()));
+    expect(await check(new Request("http://REVIEWS.:9080/a/b/c?q=1"))).toBe("accepted");
+    expect(await check(new Request("http://reviews:9080/a/b/c?q=1", { method: "DELETE" }))).toBe("proof_request_mismatch");
+    expect(await check(new Request("http://reviews:9080/admin?q=1"))).toBe("proof_request_mismatch");
+    expect(await check(new Request("http://reviews:9080/a/b/c?q=2"))).toBe("proof_request_mismatch");
+    expect(await check(new Request("http://reviews:9080/a/b/c"))).toBe("proof_request_mismatch");
+    expect(await check(new Request("http://reviews:9081/a/b/c?q=1"))).toBe("proof_request_mismatch");
+    expect(await check(new Request("http://ratings:9080/a/b/c?q=1"))).toBe("proof_request_mismatch");
+    expect(await check(request, "other.svid.token")).toBe("proof_mismatch");
+  });
+  it("binds the body's digest where the callee asks for it, and says which part differs", async () => {
+    const key = await generateWorkloadKey();
+    const post = (body: string) => new Request("http://reviews/r", { method: "POST", body });
+    const proof = await requestProof(key, await proofRequest(post("amount=1"), { bodyDigest: true }), SVID);
+    const check = async (r: Request, bodyDigest = true) => reason(checkRequestProof(proof, await proofRequest(r, { bodyDigest }), SVID, key.thumbprint, Date.now(), new ReplayCache()));
+    expect(await check(post("amount=1"))).toBe("accepted");
+    expect(await check(post("amount=1000"))).toBe("proof_request_mismatch");
+    // A callee that does not ask ignores the digest; one that asks refuses a proof without it.
+    expect(await check(post("amount=1000"), false)).toBe("accepted");
+    const bare = await requestProof(key, post("amount=1"), SVID);
+    const error = await checkRequestProof(bare, await proofRequest(post("amount=1"), { bodyDigest: true }), SVID, key.thumbprint, Date.now(), new ReplayCache()).catch((e: ProofError) => e);
+    expect(error).toMatchObject({ code: "proof_request_mismatch", message: expect.stringContaining("body") });
+  });
+  it("leaves the request's body unread when it digests it", async () => {
+    const request = new Request("http://reviews/r", { method: "POST", body: "payload" });
+    const parts = await proofRequest(request, { bodyDigest: true });
+    expect(parts.bodyDigest).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await request.text()).toBe("payload");
   });
   it("refuses a proof by a key the SVID does not confirm, a stale one, and a forged signature", async () => {
     const key = await generateWorkloadKey();

@@ -1,12 +1,14 @@
 // The two per-request proofs of mutual authentication, both signed with a workload key
 // (workload-key.ts) whose thumbprint a CA-signed JWT-SVID confirms (`cnf.jkt`):
-// - the request proof (proof-of-possession mode, RFC 9449 DPoP in shape): `htm`, `htu`
-//   (the normalized path), `iat`, `jti`, `ath` = hash of the SVID it accompanies; it shows
-//   the sender holds the key the SVID names, so a captured SVID alone is useless;
+// - the request proof (proof-of-possession mode, RFC 9449 DPoP in shape): `htm` (method),
+//   `htu` (the normalized path), `hth` (the host), `htq` (hash of the query), `hbd` (hash of
+//   the body, where the callee asks for it), `iat`, `jti`, `ath` = hash of the SVID it
+//   accompanies; it shows the sender holds the key the SVID names, so a captured SVID alone
+//   is useless, and a captured proof is good for this one request only;
 // - the response proof: `req` = hash of the caller's SVID `jti`, the method, the path and
 //   the request nonce, and `iat`; it shows the answer comes from the holder of the
 //   callee's key, for this very request.
-import { normalizePath } from "../traffic/path.ts";
+import { proofRequest, type ProofRequest } from "./proof-request.ts";
 import { ProofError, sha256Base64url, signProof, verifyProof, type WorkloadKey } from "./workload-key.ts";
 import { ReplayCache } from "./replay-cache.ts";
 
@@ -18,22 +20,20 @@ export const PROOF_WINDOW_SECONDS = 10;
 /** Tolerated clock difference for a proof's `iat` in the future. */
 export const PROOF_SKEW_SECONDS = 2;
 
-/** The path a proof is bound to: normalized as the callee's inbound stack sees it, without the query. */
-export function boundPath(url: string): string {
-  const { pathname } = new URL(url);
-  try {
-    return normalizePath(pathname).path;
-  } catch {
-    // The callee refuses such a path before authentication; bind the raw form meanwhile.
-    return pathname;
-  }
+const CLAIM_NAMES: Record<string, string> = { htm: "method", hth: "host", htu: "path", htq: "query", hbd: "body" };
+
+/** The request parts as a proof's claims carry them (the query hashed: it may be long). */
+async function boundClaims(parts: ProofRequest): Promise<Record<string, string>> {
+  const claims: Record<string, string> = { htm: parts.method, hth: parts.host, htu: parts.path, htq: await sha256Base64url(parts.query) };
+  if (parts.bodyDigest !== undefined) claims.hbd = parts.bodyDigest;
+  return claims;
 }
 
-/** A request proof for `request` carrying `svid`. */
-export async function requestProof(key: WorkloadKey, request: Request, svid: string, nowMs = Date.now()): Promise<string> {
+/** A request proof for `request` (or its parts, see `proofRequest`) carrying `svid`. */
+export async function requestProof(key: WorkloadKey, request: Request | ProofRequest, svid: string, nowMs = Date.now()): Promise<string> {
+  const parts = request instanceof Request ? await proofRequest(request) : request;
   return signProof(key, REQUEST_PROOF_TYP, {
-    htm: request.method,
-    htu: boundPath(request.url),
+    ...(await boundClaims(parts)),
     iat: Math.floor(nowMs / 1000),
     jti: crypto.randomUUID(),
     ath: await sha256Base64url(svid),
@@ -49,16 +49,17 @@ export const requestReplays = new ReplayCache();
  */
 export async function checkRequestProof(
   proof: string,
-  request: Request,
+  request: Request | ProofRequest,
   svid: string,
   thumbprint: string,
   nowMs = Date.now(),
   cache: ReplayCache = requestReplays,
 ): Promise<void> {
   const claims = await verifyProof(proof, REQUEST_PROOF_TYP, thumbprint);
-  if (claims.htm !== request.method || claims.htu !== boundPath(request.url)) {
-    throw new ProofError("proof_mismatch", "proof is for another method or path");
-  }
+  // Every part this request has must be the proof's (the body digest where the callee asks for one).
+  const actual = await boundClaims(request instanceof Request ? await proofRequest(request) : request);
+  const differs = Object.keys(actual).find((claim) => claims[claim] !== actual[claim]);
+  if (differs) throw new ProofError("proof_request_mismatch", `proof is for another request (its ${CLAIM_NAMES[differs]} differs)`);
   if (claims.ath !== (await sha256Base64url(svid))) throw new ProofError("proof_mismatch", "proof is for another SVID (ath)");
   rememberProof(claims, nowMs, cache);
 }

@@ -41,7 +41,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 function mesh(rule: string) {
   return meshOf(`apiVersion: security.istio.io/v1
 kind: RequestAuthentication
-metadata: { name: jwt, namespace: istio-system }
+metadata: { name: jwt, namespace: istio-system, annotations: { isthmus.io/allow-private-addresses: "true" } }
 spec:
   selector:
     matchLabels: { istio: ingressgateway }
@@ -145,6 +145,29 @@ describe("RequestAuthentication (end-user JWT) against a local JWKS endpoint", (
     // With fromCookies only, the default Authorization header is not looked at.
     const ignored = await outcome(m, bearer("garbage"));
     expect(typeof ignored === "string" ? ignored : ignored.user).toBeUndefined();
+  });
+
+  it("tells the client that the keys are unavailable, never the JWKS URI or why its fetch failed (those are logged)", async () => {
+    const uri = jwksUri.replace("/jwks", "/secret-tenant-path").replace(/:\d+\//, ":1/");
+    const m = mesh(`    jwksUri: ${uri}\n`);
+    const logged: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => logged.push(line);
+    let refused: unknown;
+    try {
+      await authenticateEndUser(bearer(await token(keys[0]!)), m, GATEWAY, env, waitUntil);
+    } catch (error) {
+      refused = error;
+    } finally {
+      console.log = log;
+    }
+    expect(refused).toBeInstanceOf(UnauthenticatedError);
+    const error = refused as UnauthenticatedError;
+    expect(error.reason).toBe("jwks_unavailable");
+    const answer = await error.toResponse().text();
+    expect(answer).toContain("signing keys are unavailable");
+    for (const leak of ["secret-tenant-path", "127.0.0.1", ":1/", "fetch"]) expect(answer).not.toContain(leak);
+    expect(logged.join("\n")).toContain(uri);
   });
 
   it("gives up a JWKS fetch after the rule's timeout", async () => {

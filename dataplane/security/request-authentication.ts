@@ -11,9 +11,11 @@ import { edgePeer } from "./edge-peer.ts";
 import { recordSecurityEvent } from "./events.ts";
 import { DEFAULT_JWKS_TIMING, JwksCache, JwksUnavailableError, type JwksTiming } from "./jwks.ts";
 import { appliesTo, type PolicyTarget } from "./policy-scope.ts";
+import { JWT_ALGORITHMS } from "../../resources/jwt-algorithms.ts";
 
-/** Asymmetric algorithms an IdP may sign with; HS* (a shared secret) and `none` are refused. */
-const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+// Asymmetric algorithms an IdP may sign with; HS* (a shared secret) and `none` are refused.
+// An inline JWKS key's `alg` is checked against the same list when applied.
+const ALGORITHMS = [...JWT_ALGORITHMS];
 const CLOCK_SKEW_SECONDS = 60;
 const MAX_TOKEN_LENGTH = 16_384;
 
@@ -81,9 +83,10 @@ export async function authenticateEndUser(
   }
   if (!found) return { request: rebuilt(request, url, headers) };
 
-  const refuse = (reason: string, detail: string): never => {
+  // `detail` goes to the log; the client sees `shown`, which never names a JWKS URI or why its fetch failed.
+  const refuse = (reason: string, detail: string, shown = detail): never => {
     recordSecurityEvent({ event: "authn_failure", workload: `${target.namespace}/${(target as { service?: string }).service ?? target.labels.app ?? "-"}`, reason, detail });
-    throw new UnauthenticatedError(reason, `Jwt verification fails (${reason}): ${detail}`);
+    throw new UnauthenticatedError(reason, `Jwt verification fails (${reason}): ${shown}`);
   };
   const { token, location } = found;
   if (token.length > MAX_TOKEN_LENGTH) refuse("jwt_oversized", `token longer than ${MAX_TOKEN_LENGTH} bytes`);
@@ -128,7 +131,8 @@ export async function authenticateEndUser(
   return { request: rebuilt(request, url, headers), user: { requestPrincipal: `${payload.iss}/${payload.sub}`, claims: payload } };
 }
 
-function reasonOf(error: unknown): [string, string] {
+/** The reason, the detail to log, and what the client is told (the detail, but for an unavailable JWKS). */
+function reasonOf(error: unknown): [string, string, string?] {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof errors.JWTExpired) return ["jwt_expired", message];
   if (error instanceof errors.JWTClaimValidationFailed) {
@@ -140,7 +144,7 @@ function reasonOf(error: unknown): [string, string] {
   if (error instanceof errors.JWKSNoMatchingKey) return ["jwt_unknown_kid", message];
   if (error instanceof errors.JWSSignatureVerificationFailed) return ["jwt_bad_signature", message];
   if (error instanceof errors.JOSEAlgNotAllowed) return ["jwt_alg_not_allowed", message];
-  if (error instanceof JwksUnavailableError) return ["jwks_unavailable", message];
+  if (error instanceof JwksUnavailableError) return ["jwks_unavailable", message, "the issuer's signing keys are unavailable"];
   return ["jwt_malformed", message];
 }
 

@@ -32,7 +32,7 @@ export type AttestationFailure = "attestation_missing" | "attestation_malformed"
 /** A refused proof or key attestation; `code` is the reason. */
 export class ProofError extends Error {
   constructor(
-    readonly code: ProofFailure | AttestationFailure | "proof_stale" | "proof_replayed" | "proof_mismatch" | "proof_mac_mismatch" | "proof_pair_unknown",
+    readonly code: ProofFailure | AttestationFailure | "proof_stale" | "proof_replayed" | "proof_mismatch" | "proof_request_mismatch" | "proof_mac_mismatch" | "proof_pair_unknown",
     message: string,
   ) {
     super(message);

@@ -1,24 +1,30 @@
-import { compileRegex } from "../../resources/regex.ts";
+import { compileRegexRewrite, type PathRewriter } from "../../resources/regex-rewrite.ts";
 import type { HTTPMatchRequest, HTTPRoute } from "../../resources/virtual-service.ts";
+import { recordRefusedRegex } from "./lazy-regex.ts";
 
 type HTTPRewrite = NonNullable<HTTPRoute["rewrite"]>;
 type HTTPRedirect = NonNullable<HTTPRoute["redirect"]>;
+
+// One compiled rewrite per rewrite object, on its first use: it lives as long as its
+// snapshot, so a regex is compiled once per snapshot, not per request.
+const rewriters = new WeakMap<object, PathRewriter>();
 
 /**
  * The path after a route's `rewrite` (Istio semantics): `uri` replaces the prefix the
  * request matched when it matched by `uri.prefix` (a route without a uri condition
  * matches prefix `/`), and the whole path when it matched by exact or regex;
- * `uriRegexRewrite` replaces every match of its regex, `\1`-style groups allowed.
+ * `uriRegexRewrite` replaces every match of its regex as Envoy's RE2 does (`\1` groups,
+ * see `compileRegexRewrite`).
  * `/prefix` rewritten to `/` does not leave `//` behind.
  *
- * @param matched the match block that selected the route (`RouteMatch.matchName`'s block), if any
+ * @param matched the match block that selected the route (`RouteMatch.block`), if any
  */
 export function rewritePath(path: string, rewrite: HTTPRewrite | undefined, matched: HTTPMatchRequest | undefined): string {
   if (!rewrite) return path;
   if (rewrite.uriRegexRewrite) {
-    const regex = compileRegex(rewrite.uriRegexRewrite.match, { fullMatch: false });
-    const global = new RegExp(regex.source, regex.flags.includes("g") ? regex.flags : `${regex.flags}g`);
-    return path.replace(global, rewrite.uriRegexRewrite.rewrite.replace(/\$/g, "$$$$").replace(/\\(\d)/g, "$$$1"));
+    let rewriter = rewriters.get(rewrite.uriRegexRewrite);
+    if (!rewriter) rewriters.set(rewrite.uriRegexRewrite, (rewriter = regexRewriter(rewrite.uriRegexRewrite)));
+    return rewriter(path);
   }
   if (rewrite.uri === undefined) return path;
   const uri = matched?.uri;
@@ -27,6 +33,17 @@ export function rewritePath(path: string, rewrite: HTTPRewrite | undefined, matc
   const rest = path.slice(prefix.length);
   if (rewrite.uri.endsWith("/") && rest.startsWith("/")) return rewrite.uri + rest.slice(1);
   return rewrite.uri + rest;
+}
+
+// The control plane refuses a rewrite that does not compile at apply; one that reaches the
+// data plane anyway leaves paths as they are, logged once, rather than fail every request.
+function regexRewriter({ match, rewrite }: NonNullable<HTTPRewrite["uriRegexRewrite"]>): PathRewriter {
+  try {
+    return compileRegexRewrite(match, rewrite);
+  } catch (error) {
+    recordRefusedRegex(match, error);
+    return (path) => path;
+  }
 }
 
 /** The authority after a route's `rewrite.authority`, else unchanged. */

@@ -231,6 +231,13 @@ describe("regexLiteralPrefix", () => {
     ["(?i)/abc", ""],
     ["\\d+", ""],
     ["[/]abc", ""],
+    ["/api(?i)/x", "/api"],
+    ["/a\\Q.*\\E", "/a"],
+    ["/n\\pN+", "/n"],
+    ["/[[:digit:]]+", "/"],
+    ["/a{,2}", "/"],
+    ["/x😀*", "/x"],
+    ["/x😀+", "/x😀"],
   ])("%s -> %j", (pattern, prefix) => {
     expect(regexLiteralPrefix(pattern)).toBe(prefix);
   });

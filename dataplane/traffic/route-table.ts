@@ -1,6 +1,9 @@
 import { canonicalHost } from "../../resources/hosts.ts";
 import type { HTTPMatchRequest, HTTPRoute, VirtualService } from "../../resources/virtual-service.ts";
+import { regexLiteralPrefix } from "./regex-literals.ts";
 import { compileStringMatch } from "./string-match.ts";
+
+export { regexLiteralPrefix };
 
 /** The gateway context routes are compiled for: `mesh` (sidecars) or gateway names. */
 export const MESH_GATEWAY = "mesh";
@@ -203,51 +206,6 @@ function indexKey(block: HTTPMatchRequest): IndexKey {
   return { kind: "prefix", value: "", ignoreCase: false };
 }
 
-/**
- * The literal text every full match of an RE2 pattern must start with (`/api/v1/products/`
- * for `/api/v1/products/[0-9]+`), or `""` when there is none (flags, top-level alternation).
- */
-export function regexLiteralPrefix(pattern: string): string {
-  if (pattern.startsWith("(?") || hasTopLevelAlternation(pattern)) return "";
-  let prefix = "";
-  let i = pattern.startsWith("^") ? 1 : 0;
-  for (; i < pattern.length; i++) {
-    const char = pattern[i]!;
-    let literal: string;
-    let width = 1;
-    if (char === "\\") {
-      const next = pattern[i + 1];
-      if (next === undefined || /[0-9A-Za-z]/.test(next)) break; // \d, \w, \b, \A ...: not a literal
-      literal = next;
-      width = 2;
-    } else if (".[](){}*+?|^$".includes(char)) {
-      break;
-    } else {
-      literal = char;
-    }
-    const after = pattern[i + width];
-    if (after === "*" || after === "?" || after === "{") break; // the literal may be absent or repeated
-    prefix += literal;
-    i += width - 1;
-  }
-  return prefix;
-}
-
-function hasTopLevelAlternation(pattern: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i];
-    if (char === "\\") i++;
-    else if (inClass) inClass = char !== "]";
-    else if (char === "[") inClass = true;
-    else if (char === "(") depth++;
-    else if (char === ")") depth--;
-    else if (char === "|" && depth === 0) return true;
-  }
-  return false;
-}
-
 function compileBlock(block: HTTPMatchRequest): CompiledBlock {
   const tests: ((request: RouteRequest, query: () => URLSearchParams) => boolean)[] = [];
   if (block.uri) {
@@ -280,7 +238,8 @@ function compileBlock(block: HTTPMatchRequest): CompiledBlock {
   }
   for (const [name, match] of Object.entries(block.withoutHeaders ?? {})) {
     const header = name.toLowerCase();
-    const test = compileStringMatch(match);
+    // A regex that does not compile fails the block here too, not only in `headers`.
+    const test = compileStringMatch(match, { whenRefused: true });
     tests.push((r) => {
       const value = r.headers.get(header);
       return value === null || !test(value);

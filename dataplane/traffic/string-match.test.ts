@@ -14,6 +14,14 @@ describe("compileStringMatch", () => {
     expect(compileStringMatch({ regex: "a|b" })("ab")).toBe(false);
   });
 
+  it("regex is RE2: POSIX classes, Unicode classes, \\Q..\\E, flags mid-pattern", () => {
+    const match = compileStringMatch({ regex: "/items/[[:digit:]]+/\\pN(?i)X\\Q.*\\E" });
+    expect(match("/items/42/٣x.*")).toBe(true);
+    expect(match("/items/42/٣X.*")).toBe(true);
+    expect(match("/items/42/٣xab")).toBe(false);
+    expect(match("/items/4a/٣x.*")).toBe(false);
+  });
+
   it("ignoreCase for exact and prefix", () => {
     expect(compileStringMatch({ exact: "/Reviews" }, { ignoreCase: true })("/REVIEWS")).toBe(true);
     expect(compileStringMatch({ prefix: "/API" }, { ignoreCase: true })("/api/x")).toBe(true);

@@ -8,6 +8,8 @@ export interface EndpointRegistration {
   labels: Record<string, string>;
   /** Seconds without a heartbeat after which the endpoint is unhealthy. */
   ttlSeconds: number;
+  /** The service account the endpoint runs as (a data plane's own, when it registers). */
+  serviceAccount?: string;
 }
 
 /** An endpoint as the registry API shows it. */
@@ -15,6 +17,8 @@ export interface EndpointRecord extends RegisteredEndpoint {
   id: string;
   ttlSeconds: number;
   registeredAt: string;
+  /** The actor that registered it last (`admin`, `token:<name>`). */
+  registeredBy: string;
 }
 
 type EndpointRow = {
@@ -27,24 +31,33 @@ type EndpointRow = {
   last_heartbeat: number;
   healthy: number;
   registered_at: string;
+  service_account: string | null;
+  registered_by: string;
 };
 
+/** The endpoint registered at `namespace/service/address`, or null. */
+export function endpointAt(sql: SqlStorage, at: { namespace: string; service: string; address: string }): EndpointRecord | null {
+  const row = sql.exec<EndpointRow>(`SELECT * FROM endpoints WHERE namespace = ? AND service = ? AND address = ?`, at.namespace, at.service, at.address).toArray()[0];
+  return row ? recordOf(row) : null;
+}
+
 /**
- * Registers (or re-registers) an endpoint; a known `namespace/service/address` keeps its
- * id. Answers the record and whether the snapshot must change (new, relabelled or back
- * to healthy).
+ * Registers (or re-registers) an endpoint by `registeredBy`; a known
+ * `namespace/service/address` keeps its id (and its service account unless one is given).
+ * Answers the record and whether the snapshot must change (new, relabelled, another service
+ * account, or back to healthy).
  */
-export function registerEndpoint(sql: SqlStorage, input: EndpointRegistration, now: number): { record: EndpointRecord; changed: boolean } {
-  const existing = sql
-    .exec<EndpointRow>(`SELECT * FROM endpoints WHERE namespace = ? AND service = ? AND address = ?`, input.namespace, input.service, input.address)
-    .toArray()[0];
+export function registerEndpoint(sql: SqlStorage, input: EndpointRegistration, registeredBy: string, now: number): { record: EndpointRecord; changed: boolean } {
+  const existing = endpointAt(sql, input);
   const labels = JSON.stringify(Object.fromEntries(Object.entries(input.labels).sort(([a], [b]) => (a < b ? -1 : 1))));
+  const serviceAccount = input.serviceAccount ?? existing?.serviceAccount ?? null;
   const id = existing?.id ?? crypto.randomUUID();
   sql.exec(
-    `INSERT INTO endpoints (id, namespace, service, address, labels, ttl_seconds, last_heartbeat, healthy, registered_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+    `INSERT INTO endpoints (id, namespace, service, address, labels, ttl_seconds, last_heartbeat, healthy, registered_at, service_account, registered_by)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET labels = excluded.labels, ttl_seconds = excluded.ttl_seconds,
-       last_heartbeat = excluded.last_heartbeat, healthy = 1`,
+       last_heartbeat = excluded.last_heartbeat, healthy = 1, service_account = excluded.service_account,
+       registered_by = excluded.registered_by`,
     id,
     input.namespace,
     input.service,
@@ -53,8 +66,11 @@ export function registerEndpoint(sql: SqlStorage, input: EndpointRegistration, n
     input.ttlSeconds,
     now,
     new Date(now).toISOString(),
+    serviceAccount,
+    registeredBy,
   );
-  const changed = !existing || existing.labels !== labels || existing.healthy === 0;
+  const changed =
+    !existing || JSON.stringify(existing.labels) !== labels || !existing.healthy || (existing.serviceAccount ?? null) !== serviceAccount;
   return { record: readEndpoint(sql, id)!, changed };
 }
 
@@ -109,5 +125,7 @@ function recordOf(row: EndpointRow): EndpointRecord {
     lastHeartbeat: new Date(row.last_heartbeat).toISOString(),
     ttlSeconds: row.ttl_seconds,
     registeredAt: row.registered_at,
+    registeredBy: row.registered_by,
+    ...(row.service_account === null ? {} : { serviceAccount: row.service_account }),
   };
 }

@@ -29,7 +29,21 @@ const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS snapshots (version INTEGER PRIMARY KEY, body TEXT NOT NULL)`,
 ];
 
-/** Creates the MeshControl tables that do not exist yet. */
+// Columns added after their table was created: added when missing (SQLite has no
+// ADD COLUMN IF NOT EXISTS). Append only.
+const COLUMNS: [table: string, column: string, definition: string][] = [
+  // A dataplane token's workload identity (both set, or neither for other roles).
+  ["tokens", "namespace", "TEXT"],
+  ["tokens", "service_account", "TEXT"],
+  // The service account an endpoint runs as, and the actor who registered it.
+  ["endpoints", "service_account", "TEXT"],
+  ["endpoints", "registered_by", "TEXT NOT NULL DEFAULT ''"],
+];
+
+/** Creates the MeshControl tables and columns that do not exist yet. */
 export function migrate(sql: SqlStorage): void {
   for (const statement of STATEMENTS) sql.exec(statement);
+  for (const [table, column, definition] of COLUMNS) {
+    if (!sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames.includes(column)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  }
 }

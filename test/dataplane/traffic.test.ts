@@ -25,7 +25,7 @@ beforeAll(async () => {
   await mesh.apply(EDGE_ROUTES);
   await mesh.apply(`apiVersion: networking.istio.io/v1
 kind: ServiceEntry
-metadata: { name: legacy }
+metadata: { name: legacy, annotations: { isthmus.io/allow-private-addresses: "true" } }
 spec:
   hosts: [legacy.example.internal]
   location: MESH_EXTERNAL
@@ -295,6 +295,33 @@ describe("rewrite, headers, redirect, CORS", () => {
     expect(response.headers.get("x-served-by")).toBe("isthmus");
   });
 
+  it("delivers the rewrite, the header rules and the gateway's identity together, in the request the service sees", async () => {
+    // Only the gateway's verified identity may reach the rewritten path: the 200 below proves
+    // the JWT-SVID arrived in the same request as the new path and the route's headers.
+    await mesh.apply(`apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: rewritten-from-gateway-only }
+spec:
+  selector: { matchLabels: { app: back } }
+  action: DENY
+  rules:
+  - from: [{ source: { notPrincipals: [cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account] } }]
+    to: [{ operation: { paths: ["/rewritten/*"] } }]
+`);
+    const version = await mesh.snapshotVersion();
+    await mesh.settle(version, () => mesh.worker("back-v2", "/rewritten/probe"));
+    expect((await mesh.worker("back-v2", "/rewritten/probe")).status).toBe(403);
+    const response = await mesh.gateway("/rewrite/a?q=2", { headers: { "x-drop-me": "1", "x-trail": "client" } });
+    const body = await json(response);
+    expect(response.status).toBe(200);
+    expect([body.pod, body.path, body.query]).toEqual(["back-v2", "/rewritten/a", "?q=2"]);
+    expect([body.headers["x-route"], body.headers["x-destination"], body.headers["x-trail"], body.headers["x-drop-me"]]).toEqual(["edge", "back-v2", "client, gateway", undefined]);
+    // Credentials and the telemetry claim are the mesh's: the service never sees them.
+    expect(Object.keys(body.headers).filter((name) => name.startsWith("x-isthmus-"))).toEqual([]);
+    expect([response.headers.get("x-served-by"), response.headers.get("x-isthmus-peer-svid")]).toEqual(["isthmus", null]);
+    expect(Number(response.headers.get("x-isthmus-snapshot"))).toBeGreaterThanOrEqual(version);
+  });
+
   it("answers a redirect route at the gateway", async () => {
     const response = await mesh.gateway("/old", { redirect: "manual" });
     expect(response.status).toBe(302);
@@ -320,6 +347,49 @@ describe("rewrite, headers, redirect, CORS", () => {
     const foreign = await mesh.gateway("/cors/actual", { headers: { origin: "https://evil.example" } });
     await foreign.arrayBuffer();
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("RE2 regexes at the gateway", () => {
+  it("routes by [[:digit:]], \\pN, (?i) mid-pattern and \\Q..\\E as RE2 does, and rewrites with \\1 groups", async () => {
+    await mesh.apply(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: re2-routes }
+spec:
+  hosts: [re2.test]
+  gateways: [test-gateway]
+  http:
+  - match: [{ uri: { regex: "/items/[[:digit:]]+" } }]
+    route: [{ destination: { host: back, subset: v1 } }]
+  - match: [{ uri: { regex: "/n" }, queryParams: { n: { regex: "\\\\pN+" } } }]
+    route: [{ destination: { host: back, subset: v2 } }]
+  - match: [{ uri: { regex: "/case/(?i)mixed\\\\Q.+\\\\E" } }]
+    route: [{ destination: { host: back, subset: v3 } }]
+  - match: [{ uri: { prefix: /r/ } }]
+    rewrite: { uriRegexRewrite: { match: "^/r/([a-z]+)/([0-9]+)$", rewrite: "/\\\\2/of/\\\\1" } }
+    route: [{ destination: { host: back, subset: v1 } }]
+`);
+    await mesh.settle(await mesh.snapshotVersion());
+    const pod = async (path: string) => {
+      const response = await mesh.gateway(path, { host: "re2.test:8080" });
+      const body = await json(response);
+      return response.status === 200 ? body.pod : body.error.code;
+    };
+    expect(await pod("/items/2024")).toBe("back-v1");
+    // Full match, as Envoy: a trailing segment or a letter in the digits matches nothing.
+    expect(await pod("/items/2024/x")).toBe("no_route");
+    expect(await pod("/items/20a4")).toBe("no_route");
+    // \pN is any Unicode number: Arabic-Indic digits in a (decoded) query parameter.
+    expect(await pod(`/n?n=${encodeURIComponent("٣٤")}`)).toBe("back-v2");
+    expect(await pod("/n?n=34")).toBe("back-v2");
+    expect(await pod("/n?n=3x")).toBe("no_route");
+    // (?i) applies from where it stands; \Q.+\E is the literal ".+".
+    expect(await pod("/case/MiXeD.+")).toBe("back-v3");
+    expect(await pod("/CASE/mixed.+")).toBe("no_route");
+    expect(await pod("/case/mixedab")).toBe("no_route");
+    const rewritten = await json(await mesh.gateway("/r/books/42", { host: "re2.test:8080" }));
+    expect(rewritten.pod).toBe("back-v1");
+    expect(rewritten.path).toBe("/42/of/books");
   });
 });
 

@@ -91,6 +91,8 @@ export async function startTestMesh(options: {
   const dataPlane = (namespace: string, serviceAccount: string): Partial<WorkerOptions> => ({
     modules: true,
     compatibilityDate: "2026-04-26",
+    // withMesh binds each request's mesh client with AsyncLocalStorage (node:async_hooks).
+    compatibilityFlags: ["nodejs_als"],
     serviceBindings: {
       ...endpoints,
       ISTHMUS_CONTROL: { name: options.outageSwitch ? PROXY : CONTROL, entrypoint: "MeshPeer", props: { namespace, serviceAccount } },

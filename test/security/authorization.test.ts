@@ -198,7 +198,7 @@ describe("end-user JWT at the gateway (RequestAuthentication with a local JWKS e
     await settle(
       await mesh.apply(`apiVersion: security.istio.io/v1
 kind: RequestAuthentication
-metadata: { name: edge-jwt, namespace: istio-system }
+metadata: { name: edge-jwt, namespace: istio-system, annotations: { isthmus.io/allow-private-addresses: "true" } }
 spec:
   selector: { matchLabels: { istio: ingressgateway } }
   jwtRules:

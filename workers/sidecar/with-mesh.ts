@@ -6,9 +6,9 @@ import { requestConfig } from "../../dataplane/mesh-runtime.ts";
 import { meshClient, type MeshClient } from "../../dataplane/outbound/client.ts";
 import { outboundStack, type OutboundSlots } from "../../dataplane/outbound/stack.ts";
 import { bindPeer, inboundSecurity, outboundSecurity } from "../../dataplane/security/index.ts";
-import { attemptTrace, inboundTelemetry, outboundTelemetry } from "../../dataplane/telemetry/layers.ts";
+import { inboundTelemetrySlots, outboundTelemetrySlots, type TelemetryEnv } from "../../dataplane/telemetry/layers.ts";
 import { workload, type Workload } from "../../dataplane/workload.ts";
-import { interceptGlobalFetch } from "./intercept.ts";
+import { interceptGlobalFetch, withRequestClient } from "./intercept.ts";
 
 /** The verified caller of a request the wrapped handler received (SPIFFE ID, namespace, end user). */
 export { getPeer } from "../../dataplane/security/index.ts";
@@ -49,8 +49,9 @@ export type MeshedEnv<E> = E & { MESH: MeshClient };
  * Workers configured by vars.
  */
 export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | ((env: E) => MeshOptions)): ExportedHandler<E> {
-  let built: { workload: Workload; options: MeshOptions; inbound: (request: Request, call: InboundCall) => Promise<Response>; outbound: ReturnType<typeof outboundStack> } | undefined;
-  let latest: MeshClient | undefined;
+  let built:
+    | { workload: Workload; options: MeshOptions; intercept: boolean; inbound: (request: Request, call: InboundCall) => Promise<Response>; outbound: ReturnType<typeof outboundStack> }
+    | undefined;
 
   const build = (env: E) => {
     const resolved = typeof options === "function" ? options(env) : options;
@@ -62,10 +63,11 @@ export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | 
         const meshed = { ...(call.env as E), MESH: client } as MeshedEnv<E>;
         return Promise.resolve(handler.fetch!(request as Request<unknown, IncomingRequestCfProperties>, meshed, ctx));
       },
-      { telemetry: inboundTelemetry, ...inboundSecurity, ...resolved.inbound },
+      { ...inboundTelemetrySlots(env as TelemetryEnv), ...inboundSecurity, ...resolved.inbound },
     );
-    if (resolved.interceptFetch !== false) interceptGlobalFetch(() => latest);
-    return { workload: self, options: resolved, inbound, outbound: outboundStack({ telemetry: outboundTelemetry, trace: attemptTrace, ...outboundSecurity, ...resolved.outbound }) };
+    const intercept = resolved.interceptFetch !== false;
+    if (intercept) interceptGlobalFetch();
+    return { workload: self, options: resolved, intercept, inbound, outbound: outboundStack({ ...outboundTelemetrySlots(env as TelemetryEnv), ...outboundSecurity, ...resolved.outbound }) };
   };
   // The handler at the end of the inbound stack needs this request's client and context.
   const perRequest = new WeakMap<InboundCall, { client: MeshClient; ctx: ExecutionContext }>();
@@ -79,7 +81,6 @@ export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | 
       const bindings = env as Record<string, unknown>;
       const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
       const client = meshClient(built.outbound, { mesh: config.compiled, env: bindings, waitUntil, source: built.workload });
-      latest = client;
       const call: InboundCall = {
         mesh: config.compiled,
         env: bindings,
@@ -90,7 +91,8 @@ export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | 
         securityPolicy: "none",
       };
       perRequest.set(call, { client, ctx });
-      const response = await built.inbound(request, call);
+      // env.MESH already knows its request; only plain fetch needs the request-bound client.
+      const response = await (built.intercept ? withRequestClient(client, () => built!.inbound(request, call)) : built.inbound(request, call));
       return stampSnapshot(response, config.snapshot.version, config.stale);
     },
   };
