@@ -1,4 +1,5 @@
 import type { Layer } from "./layer.ts";
+import { meshBuilt } from "./mutable-response.ts";
 import { MeshError } from "./traffic/mesh-error.ts";
 import type { ResponseFlag } from "./traffic/response-flags.ts";
 
@@ -13,7 +14,7 @@ export function meshErrorResponses<C extends { flags: ResponseFlag[] }>(): Layer
     } catch (error) {
       if (!(error instanceof MeshError)) throw error;
       call.flags.push(...error.flags);
-      return error.toResponse();
+      return meshBuilt(error.toResponse());
     }
   };
 }

@@ -8,8 +8,13 @@ import { DurableObject } from "cloudflare:workers";
 import type { MeshCounter, SeriesAggregate, TapEvent } from "../dataplane/telemetry/batch.ts";
 import { emptyHistogram, mergeHistogram, type Histogram } from "../dataplane/telemetry/histogram.ts";
 import { dropLabels, parseDropLabels, seriesKey } from "../dataplane/telemetry/labels.ts";
+import { MAX_SERIES } from "../dataplane/telemetry/series.ts";
 
-export type TelemetryEnv = { ISTHMUS_DROP_LABELS?: string };
+export type TelemetryEnv = {
+  ISTHMUS_DROP_LABELS?: string;
+  /** Most series one shard holds (default MAX_SERIES, 10,000). */
+  ISTHMUS_TELEMETRY_SERIES_LIMIT?: string;
+};
 
 /** Width of one time bucket of the recent-window ring. */
 export const BUCKET_MS = 10_000;
@@ -46,11 +51,16 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
   private readonly sql: SqlStorage;
   private readonly dropped: string[];
   private readonly taps = new Set<TapSession>();
+  /** Rows in `series`, counted once on first ingest. */
+  private seriesCount: number | null = null;
+  private readonly seriesLimit: number;
 
   constructor(ctx: DurableObjectState, env: TelemetryEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.dropped = parseDropLabels(env.ISTHMUS_DROP_LABELS);
+    const limit = Number(env.ISTHMUS_TELEMETRY_SERIES_LIMIT);
+    this.seriesLimit = Number.isInteger(limit) && limit > 0 ? limit : MAX_SERIES;
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, labels TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS totals (series_id INTEGER PRIMARY KEY, requests INTEGER NOT NULL,
@@ -64,14 +74,23 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
 
   // ---- shard role -------------------------------------------------------------------
 
-  /** Merges a batch's series into the cumulative totals and the current time bucket. */
-  ingest(series: SeriesAggregate[]): void {
+  /**
+   * Merges a batch's series into the cumulative totals and the current time bucket. A shard
+   * holds at most `seriesLimit` series: the requests of new series past it are counted in
+   * `isthmus_telemetry_series_dropped_total{stage="shard"}` instead (issue #14, class 6).
+   */
+  ingest(series: SeriesAggregate[], shard = "shard"): void {
     const now = Date.now();
     const bucket = Math.floor(now / BUCKET_MS) * BUCKET_MS;
+    let dropped = 0;
     this.ctx.storage.transactionSync(() => {
       for (const s of series) {
         const labels = dropLabels(s.labels, this.dropped) as Record<string, string>;
         const id = this.seriesId(labels);
+        if (id === null) {
+          dropped += s.requests;
+          continue;
+        }
         const total = this.sql
           .exec<{ requests: number; duration: string; request_bytes: string; response_bytes: string }>(
             "SELECT requests, duration, request_bytes, response_bytes FROM totals WHERE series_id = ?",
@@ -102,6 +121,7 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
         );
       }
       this.sql.exec("DELETE FROM recent WHERE bucket < ?", bucket - RETENTION_MS);
+      if (dropped > 0) this.addCounter({ name: "isthmus_telemetry_series_dropped_total", labels: { stage: "shard", shard }, value: dropped });
     });
   }
 
@@ -154,16 +174,7 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
         now,
       );
       this.sql.exec("DELETE FROM isolates WHERE last_seen < ?", now - ISOLATE_TTL_MS);
-      for (const c of counters) {
-        const key = c.name + seriesKey(c.labels);
-        this.sql.exec(
-          "INSERT INTO counters (key, name, labels, value) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
-          key,
-          c.name,
-          JSON.stringify(c.labels),
-          c.value,
-        );
-      }
+      for (const c of counters) this.addCounter(c);
     });
     this.publish(tap, now);
     return { tapped: this.tappedServices(now) };
@@ -177,7 +188,7 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
       .map((row) => ({ ...JSON.parse(row.seen), lastSeen: row.last_seen }));
   }
 
-  /** Cumulative authn failure and authz denial counters. */
+  /** Cumulative mesh counters: authn failures, authz denials, series dropped (this instance's). */
   counters(): MeshCounter[] {
     return this.sql
       .exec<{ name: MeshCounter["name"]; labels: string; value: number }>("SELECT name, labels, value FROM counters")
@@ -230,10 +241,24 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
     return [...new Set([...this.taps].filter((s) => s.until > now).map((s) => s.service))];
   }
 
-  private seriesId(labels: Record<string, string>): number {
+  private addCounter(c: MeshCounter): void {
+    this.sql.exec(
+      "INSERT INTO counters (key, name, labels, value) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+      c.name + seriesKey(c.labels),
+      c.name,
+      JSON.stringify(c.labels),
+      c.value,
+    );
+  }
+
+  // null when the series is new and the shard is full.
+  private seriesId(labels: Record<string, string>): number | null {
     const key = seriesKey(labels);
     const found = this.sql.exec<{ id: number }>("SELECT id FROM series WHERE key = ?", key).toArray()[0];
     if (found) return found.id;
+    this.seriesCount ??= this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM series").one().n;
+    if (this.seriesCount >= this.seriesLimit) return null;
+    this.seriesCount += 1;
     return this.sql
       .exec<{ id: number }>("INSERT INTO series (key, labels) VALUES (?, ?) RETURNING id", key, JSON.stringify(labels))
       .one().id;

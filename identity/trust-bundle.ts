@@ -2,31 +2,31 @@
 // `x509-svid` entries (CA certificate in x5c, no kid) and `jwt-svid` entries (kid set).
 // Isthmus adds two extension members, allowed by the spec (section 4.1): `trust_domain`
 // and `revoked` (SPIFFE IDs whose JWT-SVIDs must no longer verify).
-import { z } from "zod";
+import { arrayOf, integer, objectOf, optional, string } from "../resources/shape-check";
 import { parseSpiffeId, parseTrustDomain } from "./spiffe-id";
+import type { SpiffeBundleDocument } from "./trust-bundle-schema";
 
-const jwkSchema = z.looseObject({
-  kty: z.string(),
-  use: z.string().optional(),
-  kid: z.string().optional(),
-  crv: z.string().optional(),
-  x: z.string().optional(),
-  y: z.string().optional(),
-  alg: z.string().optional(),
-  x5c: z.array(z.string()).optional(),
+export type { BundleJwk, SpiffeBundleDocument } from "./trust-bundle-schema";
+
+// `spiffeBundleSchema` (trust-bundle-schema.ts) checked by hand, member for member.
+const bundleShape = objectOf({
+  keys: arrayOf(
+    objectOf({
+      kty: string,
+      use: optional(string),
+      kid: optional(string),
+      crv: optional(string),
+      x: optional(string),
+      y: optional(string),
+      alg: optional(string),
+      x5c: optional(arrayOf(string)),
+    }),
+  ),
+  spiffe_sequence: optional(integer(0)),
+  spiffe_refresh_hint: optional(integer(1)),
+  trust_domain: optional(string),
+  revoked: optional(arrayOf(string)),
 });
-
-/** The bundle document as served at `GET /v1/trust-bundle` (one definition, used by both ends). */
-export const spiffeBundleSchema = z.looseObject({
-  keys: z.array(jwkSchema),
-  spiffe_sequence: z.number().int().nonnegative().optional(),
-  spiffe_refresh_hint: z.number().int().positive().optional(),
-  trust_domain: z.string().optional(),
-  revoked: z.array(z.string()).optional(),
-});
-
-export type SpiffeBundleDocument = z.infer<typeof spiffeBundleSchema>;
-export type BundleJwk = z.infer<typeof jwkSchema>;
 
 /** A JWT-SVID signing key from the bundle (EC P-256, usable with ES256). */
 export interface JwtAuthority {
@@ -61,14 +61,9 @@ export class InvalidTrustBundleError extends Error {
  * unless the document names it in its `trust_domain` member.
  */
 export function parseTrustBundle(input: unknown, trustDomain?: string): TrustBundle {
-  const parsed = spiffeBundleSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidTrustBundleError(
-      `trust bundle: ${issue.path.join(".") || "(root)"}: ${issue.message}`,
-    );
-  }
-  const doc = parsed.data;
+  const issue = bundleShape(input, "");
+  if (issue) throw new InvalidTrustBundleError(`trust bundle: ${issue.path}: ${issue.message}`);
+  const doc = input as SpiffeBundleDocument;
   const domain = trustDomain ?? doc.trust_domain;
   if (!domain) throw new InvalidTrustBundleError("trust bundle does not name its trust domain");
   try {

@@ -16,6 +16,18 @@ describe("canonicalJson", () => {
     expect(canonicalJson({ "k\"": "v\n" })).toBe('{"k\\"":"v\\n"}');
     expect(canonicalJson([undefined])).toBe("[null]");
   });
+
+  it("writes empty containers, and objects whose members are all undefined, as {} and []", () => {
+    expect(canonicalJson({ a: {}, b: [], c: { d: undefined } })).toBe('{"a":{},"b":[],"c":{}}');
+  });
+
+  it("is JSON.stringify of the value with its keys sorted at every depth", () => {
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sorted) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v;
+    const value = { z: [1.5, -0, 1e21, true, null, "é\u2028😀"], a: { "ü": { b: [[], [{}]], a: "x" }, "Z": false }, m: -12 };
+    expect(canonicalJson(value)).toBe(JSON.stringify(sorted(value)));
+    expect(() => canonicalJson({ f: () => 1 })).toThrow(TypeError);
+  });
 });
 
 describe("sha256Hex", () => {

@@ -4,19 +4,36 @@
  * as JSON give the same text, whatever order their keys were built in.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    const text = JSON.stringify(value);
-    if (text === undefined) throw new TypeError(`cannot encode ${typeof value} as JSON`);
-    return text;
-  }
-  if (Array.isArray(value)) {
-    return `[${value.map((item) => (item === undefined ? "null" : canonicalJson(item))).join(",")}]`;
-  }
-  const entries = Object.keys(value)
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${entries.join(",")}}`;
+  // One string built left to right: the snapshot is hashed this way on every isolate start,
+  // and per-object arrays (map, filter, join) cost about as much as the text itself.
+  let text = "";
+  const write = (item: unknown): void => {
+    if (item === null || typeof item !== "object") {
+      const json = JSON.stringify(item);
+      if (json === undefined) throw new TypeError(`cannot encode ${typeof item} as JSON`);
+      text += json;
+    } else if (Array.isArray(item)) {
+      text += "[";
+      for (let i = 0; i < item.length; i++) {
+        if (i > 0) text += ",";
+        if (item[i] === undefined) text += "null";
+        else write(item[i]);
+      }
+      text += "]";
+    } else {
+      let separator = "{";
+      for (const key of Object.keys(item).sort()) {
+        const member = (item as Record<string, unknown>)[key];
+        if (member === undefined) continue;
+        text += `${separator}${JSON.stringify(key)}:`;
+        separator = ",";
+        write(member);
+      }
+      text += separator === "{" ? "{}" : "}";
+    }
+  };
+  write(value);
+  return text;
 }
 
 /** Lower-case hex SHA-256 of a string's UTF-8 bytes (WebCrypto: Workers and Node alike). */

@@ -11,11 +11,14 @@ import { allShards, META, shardStub, type TelemetryNamespace } from "./shards.ts
 /** Adds Istio's standard request metrics and the data-plane figures to `out`. */
 export async function collectMeshMetrics(ns: TelemetryNamespace, dropped: string[], out: Exposition, now = Date.now()): Promise<void> {
   const meta = shardStub(ns, META);
-  const [shardTotals, isolates, counters] = await Promise.all([
+  const [shardTotals, shardCounters, isolates, meshCounters] = await Promise.all([
     Promise.all(allShards(ns).map((s) => s.totals())),
+    Promise.all(allShards(ns).map((s) => s.counters())),
     meta.isolates(),
     meta.counters(),
   ]);
+  // Shards count only the series they dropped; the meta object all the rest.
+  const counters = [...meshCounters, ...shardCounters.flat()];
   const series = mergeSeries(shardTotals.flat(), dropped);
   out
     .counter(
@@ -42,7 +45,12 @@ export async function collectMeshMetrics(ns: TelemetryNamespace, dropped: string
   const byName = (name: string) => counters.filter((c) => c.name === name).map((c) => ({ labels: c.labels, value: c.value }));
   out
     .counter("isthmus_authn_failures_total", "Requests refused by authentication, by reason code.", byName("isthmus_authn_failures_total"))
-    .counter("isthmus_authz_denials_total", "Requests denied by an AuthorizationPolicy.", byName("isthmus_authz_denials_total"));
+    .counter("isthmus_authz_denials_total", "Requests denied by an AuthorizationPolicy.", byName("isthmus_authz_denials_total"))
+    .counter(
+      "isthmus_telemetry_series_dropped_total",
+      "Requests left out of istio_* metrics because their series was over the limit of an isolate (stage=isolate) or a telemetry shard (stage=shard).",
+      byName("isthmus_telemetry_series_dropped_total"),
+    );
   isolateMetrics(isolates, out, now);
 }
 

@@ -56,7 +56,7 @@ export async function receiveTelemetry(env: ReceiveEnv, props: PeerProps | undef
       counters: batch.counters,
       tap: batch.tap,
     }),
-    ...[...byShard].map(([shard, series]) => shardStub(ns, shard).ingest(series)),
+    ...[...byShard].map(([shard, series]) => shardStub(ns, shard).ingest(series, shard)),
   ]);
   return { tapped: reply.tapped };
 }

@@ -56,6 +56,7 @@ beforeAll(async () => {
           ISTHMUS_TRUST_DOMAIN: "example.org",
           ISTHMUS_CA_WRAPPING_KEY: "telemetry-test-wrapping-key-0123456789",
           ISTHMUS_DROP_LABELS: "source_canonical_revision,destination_canonical_revision",
+          ISTHMUS_TELEMETRY_SERIES_LIMIT: "12",
         },
       },
       reporter("reviews-v2", "default", "reviews"),
@@ -199,7 +200,7 @@ describe("Telemetry in the control-plane Worker", () => {
       const minted = (await control.fetch("http://control/v1/tokens", {
         method: "POST",
         headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: `t-${role}`, role }),
+        body: JSON.stringify({ name: `t-${role}`, role, ...(role === "dataplane" ? { namespace: "default", serviceAccount: "reviews" } : {}) }),
       })) as unknown as Response;
       expect(minted.status).toBe(201);
       return ((await minted.json()) as { token: string }).token;
@@ -253,5 +254,32 @@ describe("Telemetry in the control-plane Worker", () => {
     await readUntil(/event: end/);
     expect(stream).toContain("event: end");
     expect((await api("/v1/tap?service=reviews&seconds=0")).status).toBe(400);
+  });
+
+  it("bounds series per isolate and per shard, counting what was dropped", async () => {
+    // The isolate holds 5 series; 40 sources claimed by a client give 5, the rest are dropped.
+    const isolate = new MetricsRecorder({ workload: "reviews-v2", policy: { seriesLimit: 5 } });
+    for (let i = 0; i < 40; i++) isolate.recordRequest(sample({ version: "v2", source: { workload: `forged-${i}`, namespace: "default" } }));
+    const first = isolate.takeBatch(facts)!;
+    expect(first.series).toHaveLength(5);
+    expect(first.counters).toContainEqual({ name: "isthmus_telemetry_series_dropped_total", labels: { destination_workload: "reviews-v2", stage: "isolate" }, value: 35 });
+    expect((await report("reviews", first)).status).toBe(200);
+    // The shard (limit 12 here) already holds reviews' earlier series: 30 more new ones overflow it.
+    const many = new MetricsRecorder({ workload: "reviews-v2" });
+    for (let i = 0; i < 30; i++) many.recordRequest(sample({ version: "v2", source: { workload: `other-${i}`, namespace: "default" } }));
+    expect((await report("reviews", many.takeBatch(facts)!)).status).toBe(200);
+
+    const families = parsePrometheusTextFormat(await (await api("/metrics")).text()) as any[];
+    const reviewsSeries = families
+      .find((f) => f.name === "istio_requests_total")
+      .metrics.filter((m: any) => m.labels.destination_service_name === "reviews" && m.labels.destination_service_namespace === "default");
+    expect(reviewsSeries.length).toBeLessThanOrEqual(12);
+    const dropped = families.find((f) => f.name === "isthmus_telemetry_series_dropped_total").metrics;
+    expect(dropped.find((m: any) => m.labels.stage === "isolate" && m.labels.destination_workload_namespace === "default")?.value).toBe("35");
+    const shardDropped = dropped.filter((m: any) => m.labels.stage === "shard").reduce((n: number, m: any) => n + Number(m.value), 0);
+    // every request of the 30 new series is counted: kept in a series, or dropped
+    const kept = reviewsSeries.filter((m: any) => /^other-/.test(m.labels.source_workload)).length;
+    expect(kept + shardDropped).toBe(30);
+    expect(shardDropped).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,6 @@
 import { snapshotContentHash } from "../../snapshot/content-hash.ts";
-import { snapshotSchema, type Snapshot } from "../../snapshot/schema.ts";
+import type { Snapshot } from "../../snapshot/schema.ts";
+import { readSnapshotShape } from "./snapshot-shape.ts";
 
 /** Raised for a snapshot the data plane refuses to apply (shape or hash). */
 export class SnapshotRejectedError extends Error {
@@ -11,18 +12,18 @@ export class SnapshotRejectedError extends Error {
 }
 
 /**
- * Checks a snapshot as received: its shape against the snapshot schema, and its hash
- * recomputed from the content. Throws `SnapshotRejectedError`; never returns a partial one.
+ * Checks a snapshot as received: the shape of what the data plane reads (the envelope and
+ * each resource's kind and metadata), and its hash recomputed from the content, which
+ * covers the specs the control plane validated. Throws `SnapshotRejectedError`; never
+ * returns a partial one.
  */
 export async function acceptSnapshot(raw: unknown): Promise<Snapshot> {
-  const parsed = snapshotSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new SnapshotRejectedError(`snapshot invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
+  const read = readSnapshotShape(raw);
+  if ("issue" in read) throw new SnapshotRejectedError(`snapshot invalid at ${read.issue.path}: ${read.issue.message}`);
+  const { snapshot } = read;
+  const expected = await snapshotContentHash(snapshot);
+  if (expected !== snapshot.hash) {
+    throw new SnapshotRejectedError(`snapshot ${snapshot.version} hash mismatch`);
   }
-  const expected = await snapshotContentHash(parsed.data);
-  if (expected !== parsed.data.hash) {
-    throw new SnapshotRejectedError(`snapshot ${parsed.data.version} hash mismatch`);
-  }
-  return parsed.data;
+  return snapshot;
 }

@@ -1,6 +1,7 @@
 import type { CompiledMesh } from "../config/compiled.ts";
 import type { Handler, Layer } from "../layer.ts";
 import type { ResponseFlag } from "../traffic/response-flags.ts";
+import type { UpstreamHeaderEdits } from "../outbound/upstream-request.ts";
 import type { Workload } from "../workload.ts";
 
 /** The verified facts about who is calling, filled by the authentication layer. */
@@ -26,6 +27,8 @@ export interface InboundCall {
   peer: Peer;
   /** Istio's `connection_security_policy` for telemetry: `mutual_tls` analogue or `none`. */
   securityPolicy: "mutual_tls" | "none";
+  /** Header edits for the request the handler sees, applied in one copy before it (handler-request.ts). */
+  handlerHeaders?: UpstreamHeaderEdits;
 }
 
 export type InboundLayer = Layer<InboundCall>;

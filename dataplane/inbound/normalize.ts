@@ -8,10 +8,10 @@ import { requestUrl } from "../request-url.ts";
  * Routing, policy and the service all see the normalized path.
  */
 export function normalizeInboundPath<C>(request: Request, call: C, next: Handler<C>): Promise<Response> {
-  const { pathname, search } = requestUrl(request);
-  const { path, changed } = normalizePath(pathname + search);
+  const parsed = requestUrl(request);
+  const { path, changed } = normalizePath(parsed.pathname + parsed.search);
   if (!changed) return next(request, call);
-  const url = new URL(request.url);
+  const url = new URL(parsed);
   url.pathname = path;
   return next(new Request(url, request), call);
 }

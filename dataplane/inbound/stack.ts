@@ -1,6 +1,7 @@
 import { compose } from "../layer.ts";
 import { meshErrorResponses } from "../errors-layer.ts";
 import type { InboundCall, InboundHandler, InboundLayer } from "./call.ts";
+import { handlerRequest } from "./handler-request.ts";
 import { normalizeInboundPath } from "./normalize.ts";
 
 /**
@@ -18,22 +19,25 @@ export interface InboundSlots {
   rateLimit?: InboundLayer;
 }
 
-const pass: InboundLayer = (request, call, next) => next(request, call);
-
 /**
  * The inbound stack in front of a service handler: telemetry, mesh error responses, path
- * normalization, authentication, authorization, rate limit, then the handler.
+ * normalization, authentication, authorization, rate limit, then the handler, which sees
+ * the header edits the layers recorded (handler-request.ts) in one copy of the request.
  */
 export function inboundStack(handler: InboundHandler, slots: InboundSlots = {}): (request: Request, call: InboundCall) => Promise<Response> {
   return compose<InboundCall>(
     [
-      slots.telemetry ?? pass,
+      ...filled(slots.telemetry),
       meshErrorResponses(),
       normalizeInboundPath,
-      slots.authenticate ?? pass,
-      slots.authorize ?? pass,
-      slots.rateLimit ?? pass,
+      ...filled(slots.authenticate),
+      ...filled(slots.authorize),
+      ...filled(slots.rateLimit),
     ],
-    handler,
+    (request, call) => handler(handlerRequest(request, call), call),
   );
+}
+
+function filled(slot: InboundLayer | undefined): InboundLayer[] {
+  return slot ? [slot] : [];
 }

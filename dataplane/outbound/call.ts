@@ -4,6 +4,7 @@ import type { RouteMatch } from "../traffic/route-table.ts";
 import type { Handler, Layer } from "../layer.ts";
 import type { ResponseFlag } from "../traffic/response-flags.ts";
 import type { Workload } from "../workload.ts";
+import type { RouteEdits, UpstreamHeaderEdits } from "./upstream-request.ts";
 
 /** Where a request goes after destination choice: a service and optionally a subset. */
 export interface Destination {
@@ -47,6 +48,10 @@ export interface OutboundCall {
   generatedCookies?: Map<string, { value: string; setCookie: string }>;
   /** Set on mirrored copies: their responses are discarded and they are never mirrored again. */
   shadow?: boolean;
+  /** This attempt's header edits, applied in one Request copy at dispatch (upstream-request.ts). */
+  upstreamHeaders?: UpstreamHeaderEdits;
+  /** The matched route's URL and header edits of this request, applied in one copy (upstream-request.ts). */
+  routeEdits?: RouteEdits;
 }
 
 export type OutboundLayer = Layer<OutboundCall>;

@@ -1,6 +1,7 @@
 import type { TrafficPolicy } from "../../resources/destination-rule.ts";
 import { OverflowError } from "../traffic/mesh-error.ts";
-import type { OutboundLayer } from "./call.ts";
+import type { SubsetView } from "../config/compiled.ts";
+import type { OutboundCall, OutboundHandler, OutboundLayer } from "./call.ts";
 
 interface Slots {
   active: number;
@@ -34,13 +35,22 @@ export function connectionLimits(pool: TrafficPolicy["connectionPool"]): { activ
  * past `http2MaxRequests`, or with the queue full, one more is refused at once with 503 UO
  * and never retried. Istio's defaults are unlimited.
  */
-export const circuitBreaker: OutboundLayer = async (request, call, next) => {
+export const circuitBreaker: OutboundLayer = (request, call, next) => {
   const destination = call.destination!;
   const view = call.mesh.subset(destination.service, destination.subset, call.source.namespace);
-  const limits = connectionLimits(view?.policy.connectionPool);
-  if (!view || limits.active === Infinity) return next(request, call);
-  let state = slots.get(view.key);
-  if (!state) slots.set(view.key, (state = { active: 0, waiting: [] }));
+  if (!view) return next(request, call);
+  let limits = limitsOf.get(view);
+  if (!limits) limitsOf.set(view, (limits = connectionLimits(view.policy.connectionPool)));
+  return limits.active === Infinity ? next(request, call) : limited(request, call, next, view.key, limits);
+};
+
+// The limits per subset view (views live as long as their snapshot).
+const limitsOf = new WeakMap<SubsetView, ReturnType<typeof connectionLimits>>();
+
+async function limited(request: Request, call: OutboundCall, next: OutboundHandler, key: string, limits: ReturnType<typeof connectionLimits>): Promise<Response> {
+  const destination = call.destination!;
+  let state = slots.get(key);
+  if (!state) slots.set(key, (state = { active: 0, waiting: [] }));
   if (state.active >= limits.active) {
     if (!limits.queue || state.waiting.length >= limits.pending) {
       throw new OverflowError(`${destination.service.host}${destination.subset ? `|${destination.subset}` : ""}`);
@@ -55,6 +65,6 @@ export const circuitBreaker: OutboundLayer = async (request, call, next) => {
   } finally {
     const waiter = state.waiting.shift();
     if (waiter) waiter();
-    else if (--state.active <= 0) slots.delete(view.key);
+    else if (--state.active <= 0) slots.delete(key);
   }
-};
+}

@@ -1,3 +1,4 @@
+import { mutableResponse } from "../mutable-response.ts";
 import { Cors, isPreflight } from "../traffic/cors.ts";
 import type { OutboundLayer } from "./call.ts";
 
@@ -20,7 +21,8 @@ export const cors: OutboundLayer = async (request, call, next) => {
     return next(request, call);
   }
   const response = await next(request, call);
-  const out = new Response(response.body, response);
+  if (!policy.allows(request.headers.get("origin"))) return response;
+  const out = mutableResponse(response);
   policy.applyToResponse(request.headers, out.headers);
   return out;
 };

@@ -1,3 +1,4 @@
+import { requestUrl } from "../request-url.ts";
 import { UpstreamConnectFailureError } from "../traffic/mesh-error.ts";
 
 // Captured before any sidecar intercepts the global fetch: an origin endpoint must never
@@ -86,7 +87,7 @@ function fetcherFor(address: string, env: Record<string, unknown>, clientCertifi
       return {
         fetch: send,
         rewrite: (request) => {
-          const from = new URL(request.url);
+          const from = requestUrl(request);
           const to = new URL(origin.origin);
           to.pathname = base + from.pathname;
           to.search = from.search;

@@ -16,9 +16,13 @@ interface SubsetState {
 // and are rebuilt only when the subset's policy changes.
 const subsets = new Map<string, SubsetState>();
 
+// The policy signature per subset view (views live as long as their snapshot): computed once, not per request.
+const signatures = new WeakMap<SubsetView, string>();
+
 function stateOf(view: SubsetView): SubsetState {
   const { loadBalancer, outlierDetection } = view.policy;
-  const signature = JSON.stringify([loadBalancer, outlierDetection]);
+  let signature = signatures.get(view);
+  if (signature === undefined) signatures.set(view, (signature = JSON.stringify([loadBalancer, outlierDetection])));
   let state = subsets.get(view.key);
   if (!state || state.signature !== signature) {
     state = {

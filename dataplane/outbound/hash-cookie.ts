@@ -1,4 +1,5 @@
 import { parseDuration } from "../../resources/duration.ts";
+import { mutableResponse } from "../mutable-response.ts";
 import { setCookieValue } from "../traffic/cookies.ts";
 import { hashKeyOf, type HashKeySource } from "../traffic/hash-key.ts";
 import type { OutboundCall } from "./call.ts";
@@ -29,7 +30,7 @@ export function callHashKey(request: Request, call: OutboundCall, source: HashKe
 /** The response with a `Set-Cookie` for each hash cookie generated for this call. */
 export function withGeneratedCookies(response: Response, call: OutboundCall): Response {
   if (!call.generatedCookies?.size) return response;
-  const out = new Response(response.body, response);
+  const out = mutableResponse(response);
   for (const { setCookie } of call.generatedCookies.values()) out.headers.append("set-cookie", setCookie);
   return out;
 }

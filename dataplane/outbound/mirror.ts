@@ -10,7 +10,8 @@ import type { OutboundCall, OutboundHandler, OutboundLayer } from "./call.ts";
 export function mirror(attempt: OutboundHandler): OutboundLayer {
   return (request, call, next) => {
     const route = call.route?.route;
-    const targets = route && !call.shadow ? decideMirrors(route) : [];
+    if (!route || call.shadow || (!route.mirror && !route.mirrors)) return next(request, call);
+    const targets = decideMirrors(route);
     for (const destination of targets) {
       const service = call.mesh.service(destination.host, call.route!.virtualService.namespace);
       if (!service) continue;
@@ -19,6 +20,7 @@ export function mirror(attempt: OutboundHandler): OutboundLayer {
         ...call,
         flags: [],
         shadow: true,
+        upstreamHeaders: undefined,
         destination: { service, subset: destination.subset, port: destination.port?.number },
       };
       call.waitUntil(

@@ -89,6 +89,8 @@ export const retry: OutboundLayer = async (request, call, next) => {
     for (let attempt = 1; ; attempt++) {
       if (routeDeadlinePassed()) throw new UpstreamTimeoutError(timeouts.routeTimeoutMs!, attempt > 1 ? ["URX"] : []);
       call.attempts = attempt;
+      // Each attempt records its own header edits (a fresh nonce, its span): none left from the last.
+      call.upstreamHeaders = undefined;
       const attemptRequest = replay(attempt);
       let outcome: AttemptOutcome;
       let response: Response | undefined;

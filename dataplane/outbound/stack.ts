@@ -28,19 +28,17 @@ export interface OutboundSlots {
   trace?: OutboundLayer;
 }
 
-const pass: OutboundLayer = (request, call, next) => next(request, call);
-
 /**
  * The outbound stack, Envoy's router in small layers: route match, edge extras, redirect,
  * fault, destination (weights / sticky), rewrite, headers, mirror, timeouts and retries;
  * then per attempt: circuit breaker, endpoint (load balancer minus ejected), identity,
- * trace, dispatch.
+ * trace, dispatch. An empty slot is no layer at all.
  */
 export function outboundStack(slots: OutboundSlots = {}): OutboundHandler {
-  const attempt = compose<OutboundCall>([circuitBreaker, chooseEndpoint, slots.identity ?? pass, slots.trace ?? pass], dispatch);
+  const attempt = compose<OutboundCall>([circuitBreaker, chooseEndpoint, ...filled(slots.identity), ...filled(slots.trace)], dispatch);
   return compose<OutboundCall>(
     [
-      slots.telemetry ?? pass,
+      ...filled(slots.telemetry),
       meshErrorResponses(),
       matchRoute,
       ...(slots.afterRoute ?? []),
@@ -54,4 +52,8 @@ export function outboundStack(slots: OutboundSlots = {}): OutboundHandler {
     ],
     attempt,
   );
+}
+
+function filled(slot: OutboundLayer | undefined): OutboundLayer[] {
+  return slot ? [slot] : [];
 }

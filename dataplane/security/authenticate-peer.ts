@@ -1,6 +1,7 @@
 import { JwtSvidError } from "../../identity/jwt-svid.ts";
 import { parseSpiffeId } from "../../identity/spiffe-id.ts";
-import type { InboundLayer } from "../inbound/call.ts";
+import type { InboundCall, InboundHandler, InboundLayer, Peer } from "../inbound/call.ts";
+import { requestUrl } from "../request-url.ts";
 import { MeshError, UnauthenticatedError } from "../traffic/mesh-error.ts";
 import {
   CREDENTIAL_HEADERS,
@@ -9,8 +10,10 @@ import {
   NONCE_HEADER,
   PEER_KEY_HEADER,
   PEER_PROOF_HEADER,
+  PEER_SESSION_HEADER,
   PEER_SVID_HEADER,
   PROOF_HEADER,
+  SESSION_HEADER,
   SVID_HEADER,
   withoutCredentials,
 } from "./credential-headers.ts";
@@ -21,7 +24,9 @@ import { pairKey, verifyAttestation } from "./key-agreement.ts";
 import { IdentityUnavailableError, identityPeer, workloadSpiffeId } from "./mesh-peer.ts";
 import { checkMacRequestProof, isMacProof, macResponseProof } from "./pair-proofs.ts";
 import { peerPolicy } from "./peer-authentication.ts";
-import { boundPath, checkRequestProof, responseProof } from "./proofs.ts";
+import { boundPath, proofRequest } from "./proof-request.ts";
+import { checkRequestProof, responseProof } from "./proofs.ts";
+import { SessionError, SessionTable, sessionTags, type PeerSession } from "./session.ts";
 import { TrustBundleUnavailableError } from "./trust.ts";
 import { ProofError } from "./workload-key.ts";
 
@@ -38,12 +43,20 @@ import { ProofError } from "./workload-key.ts";
  * caller, its key attestation, and a proof bound to the request: a MAC with the pair key
  * when the caller sent its attestation, else signed) goes on the response. Credential
  * headers never reach the service.
+ *
+ * In bearer mode that exchange also opens a session (session.ts) over the pair key; a
+ * request that names it (`x-isthmus-session`) is authenticated by a Map look-up and a tag
+ * compare and answered with this side's tag (`x-isthmus-peer-session`), without an await.
+ * A session this isolate does not hold is refused (`session_unknown`, ...) unless the full
+ * credentials came beside it (a request with a body), which then decide.
  */
 export const authenticatePeer: InboundLayer = async (request, call, next) => {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   const policy = peerPolicy(call.mesh, call.workload, url.port ? Number(url.port) : undefined);
   const svid = request.headers.get(SVID_HEADER);
-  if (policy.mode === "DISABLE" || (policy.mode === "PERMISSIVE" && svid === null)) {
+  // Sessions are bearer mode's: in proof-of-possession mode every request proves itself.
+  const sessionHeader = policy.mode === "DISABLE" || policy.proofOfPossession ? null : request.headers.get(SESSION_HEADER);
+  if (policy.mode === "DISABLE" || (policy.mode === "PERMISSIVE" && svid === null && sessionHeader === null)) {
     call.securityPolicy = "none";
     return next(withoutCredentials(request), call);
   }
@@ -51,15 +64,26 @@ export const authenticatePeer: InboundLayer = async (request, call, next) => {
     recordSecurityEvent({ event: "authn_failure", workload: `${call.workload.namespace}/${call.workload.service}`, reason, detail });
     throw new UnauthenticatedError(reason, `unauthenticated (${reason}): ${detail}`);
   };
+  const snapshot = call.mesh.snapshot;
+  const self = workloadSpiffeId(snapshot.trustDomain, call.workload.namespace, call.workload.serviceAccount);
+  if (sessionHeader !== null) {
+    const session = sessionFor(sessionHeader, self, snapshot.revokedIdentities);
+    if (!(session instanceof SessionError)) {
+      call.peer = { ...call.peer, ...session.peer };
+      call.securityPolicy = "mutual_tls";
+      const response = await serve(next, withoutCredentials(request, true), call);
+      return answerWith(response, [[PEER_SESSION_HEADER, session.calleeTag]]);
+    }
+    // With the full credentials beside it (a request with a body), the exchange decides.
+    if (svid === null) return refuse(session.code, session.message);
+  }
   if (svid === null) return refuse("no_identity", `${policy.mode} peer authentication requires a JWT-SVID in ${SVID_HEADER}`);
   for (const name of CREDENTIAL_HEADERS) {
     if ((request.headers.get(name)?.length ?? 0) > MAX_CREDENTIAL_LENGTH) return refuse("oversized_credential", `${name} is longer than ${MAX_CREDENTIAL_LENGTH} bytes`);
   }
 
   const peer = mustHave(() => identityPeer(call.env));
-  const snapshot = call.mesh.snapshot;
   const verifier = await mustHave(() => meshTrust.verifierFor(snapshot.trustDomain, peer, snapshot.revokedIdentities, call.waitUntil));
-  const self = workloadSpiffeId(snapshot.trustDomain, call.workload.namespace, call.workload.serviceAccount);
   let verified;
   try {
     verified = await verifier.verify(svid, self);
@@ -81,44 +105,90 @@ export const authenticatePeer: InboundLayer = async (request, call, next) => {
     const proof = request.headers.get(PROOF_HEADER);
     if (!proof) return refuse("proof_missing", `proof-of-possession is required (${PROOF_HEADER})`);
     if (!verified.keyThumbprint) return refuse("proof_key_mismatch", "the JWT-SVID confirms no key (cnf.jkt)");
-    if (!isMacProof(proof)) await checkRequestProof(proof, request, svid, verified.keyThumbprint).catch(refuseProof);
+    // The request as proven: method, host, path, query, and the body's digest where policy asks.
+    const parts = await proofRequest(request, { bodyDigest: policy.bodyDigest });
+    if (!isMacProof(proof)) await checkRequestProof(proof, parts, svid, verified.keyThumbprint).catch(refuseProof);
     else if (!pair) return refuse("attestation_missing", `a MAC proof needs the caller's key attestation (${KEY_HEADER})`);
     else if (!verified.jti) return refuse("proof_malformed", "a MAC proof needs a JWT-SVID with a jti");
-    else await checkMacRequestProof(proof, request, verified.jti, (await ownCredentials.agreementKey()).kid, pair).catch(refuseProof);
+    else await checkMacRequestProof(proof, parts, verified.jti, (await ownCredentials.agreementKey()).kid, pair).catch(refuseProof);
   }
 
-  const { path } = parseSpiffeId(verified.spiffeId);
-  const segments = path.split("/");
-  call.peer = {
-    ...call.peer,
-    principal: verified.spiffeId,
-    namespace: segments[1] === "ns" ? segments[2] : undefined,
-    serviceAccount: segments[3] === "sa" ? segments[4] : undefined,
-  };
+  const callerPeer = peerOf(verified.spiffeId);
+  call.peer = { ...call.peer, ...callerPeer };
   call.securityPolicy = "mutual_tls";
 
-  let response: Response;
-  try {
-    response = await next(withoutCredentials(request), call);
-  } catch (error) {
-    // Deeper mesh errors (authorization, rate limit) are answered and proven like any response.
-    if (!(error instanceof MeshError)) throw error;
-    call.flags.push(...error.flags);
-    response = error.toResponse();
-  }
+  const response = await serve(next, withoutCredentials(request, true), call);
   const nonce = request.headers.get(NONCE_HEADER);
   if (!nonce || nonce.length > 128 || !verified.jti) return response;
   const binding = { jti: verified.jti, method: request.method, path: boundPath(request.url), nonce };
-  const [answer, proof] = await Promise.all([
+  const [answer, proof, tags] = await Promise.all([
     mustHave(() => ownCredentials.svidFor(caller, peer, call.waitUntil)),
     pair ? pair().then((key) => macResponseProof(key, binding)) : ownCredentials.workloadKey().then((key) => responseProof(key, binding)),
+    // Bearer mode: the session later requests of this pair will name (the caller derives the same).
+    pair && !policy.proofOfPossession ? pair().then(sessionTags) : undefined,
   ]);
-  const answered = new Response(response.body, response);
-  answered.headers.set(PEER_SVID_HEADER, answer.token);
-  answered.headers.set(PEER_PROOF_HEADER, proof);
-  if (pair) answered.headers.set(PEER_KEY_HEADER, (await ownCredentials.agreementKey()).attestation);
-  return answered;
+  if (tags) sessions.open({ ...tags, caller, callee: self, expiresAtMs: Math.min(verified.expiresAt * 1000, answer.expiresAtMs), peer: callerPeer });
+  const headers: [string, string][] = [
+    [PEER_SVID_HEADER, answer.token],
+    [PEER_PROOF_HEADER, proof],
+  ];
+  if (pair) headers.push([PEER_KEY_HEADER, (await ownCredentials.agreementKey()).attestation]);
+  return answerWith(response, headers);
 };
+
+/** A session as this isolate holds it as the callee: with the caller as `call.peer` shows it. */
+interface AcceptedSession extends PeerSession {
+  peer: Peer;
+}
+
+// The sessions this isolate opened as a callee, by id.
+const sessions = new SessionTable<AcceptedSession>();
+
+/** The session `header` names, or why it does not authenticate the request. */
+function sessionFor(header: string, self: string, revoked: readonly string[]): AcceptedSession | SessionError {
+  try {
+    return sessions.check(header, self, (spiffeId) => meshTrust.isRevoked(spiffeId, revoked));
+  } catch (error) {
+    if (error instanceof SessionError) return error;
+    throw error;
+  }
+}
+
+/** The verified caller as `call.peer` shows it. */
+function peerOf(spiffeId: string): Peer {
+  const segments = parseSpiffeId(spiffeId).path.split("/");
+  return {
+    principal: spiffeId,
+    namespace: segments[1] === "ns" ? segments[2] : undefined,
+    serviceAccount: segments[3] === "sa" ? segments[4] : undefined,
+  };
+}
+
+/** The response of the layers within; deeper mesh errors (authorization, rate limit) are answered and proven like any response. */
+async function serve(next: InboundHandler, request: Request, call: InboundCall): Promise<Response> {
+  try {
+    return await next(request, call);
+  } catch (error) {
+    if (!(error instanceof MeshError)) throw error;
+    call.flags.push(...error.flags);
+    return error.toResponse();
+  }
+}
+
+/**
+ * `response` with the answer headers: set in place where its headers are mutable (a
+ * Response the handler made), else on one copy (one from fetch).
+ */
+function answerWith(response: Response, headers: readonly [string, string][]): Response {
+  try {
+    for (const [name, value] of headers) response.headers.set(name, value);
+    return response;
+  } catch {
+    const answered = new Response(response.body, response);
+    for (const [name, value] of headers) answered.headers.set(name, value);
+    return answered;
+  }
+}
 
 /** Runs `get`; a missing binding, bundle or SVID becomes the mesh's 503. */
 function mustHave<T>(get: () => T): T {

@@ -20,12 +20,18 @@ export class IdentityUnavailableError extends Error {
   }
 }
 
+// Checked bindings by env: reading a member of an RPC stub costs a crossing into the runtime.
+const checked = new WeakMap<object, IdentityPeer>();
+
 /** The MeshPeer binding, or IdentityUnavailableError when the Worker has none. */
 export function identityPeer(env: Record<string, unknown>): IdentityPeer {
+  const known = checked.get(env);
+  if (known && known === env.ISTHMUS_CONTROL) return known;
   const peer = (env as SecurityEnv).ISTHMUS_CONTROL;
   if (!peer || typeof peer.jwtSvid !== "function" || typeof peer.trustBundle !== "function") {
     throw new IdentityUnavailableError("bind ISTHMUS_CONTROL to the control plane's MeshPeer entrypoint to take part in mutual authentication");
   }
+  checked.set(env, peer as IdentityPeer);
   return peer as IdentityPeer;
 }
 

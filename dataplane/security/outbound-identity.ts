@@ -1,16 +1,32 @@
 import { JwtSvidError } from "../../identity/jwt-svid.ts";
 import type { OutboundLayer } from "../outbound/call.ts";
+import { editUpstreamHeaders } from "../outbound/upstream-request.ts";
+import { requestUrl } from "../request-url.ts";
 import { MESH_ERROR_HEADER } from "../traffic/mesh-error.ts";
 import { BoundedMap } from "./bounded-map.ts";
-import { CREDENTIAL_HEADERS, KEY_HEADER, NONCE_HEADER, PEER_KEY_HEADER, PEER_PROOF_HEADER, PEER_SVID_HEADER, PROOF_HEADER, SVID_HEADER } from "./credential-headers.ts";
+import {
+  CREDENTIAL_HEADERS,
+  KEY_HEADER,
+  NONCE_HEADER,
+  PEER_KEY_HEADER,
+  PEER_PROOF_HEADER,
+  PEER_SESSION_HEADER,
+  PEER_SVID_HEADER,
+  PROOF_HEADER,
+  SESSION_HEADER,
+  SVID_HEADER,
+} from "./credential-headers.ts";
 import { destinationIdentity } from "./destination-identity.ts";
 import { IdentityUnavailableMeshError, PeerIdentityMismatchError } from "./errors.ts";
+import { recordSecurityEvent } from "./events.ts";
 import { meshTrust, ownCredentials } from "./isolate.ts";
 import { pairKey, verifyAttestation } from "./key-agreement.ts";
-import { IdentityUnavailableError, identityPeer } from "./mesh-peer.ts";
+import { IdentityUnavailableError, identityPeer, type IdentityPeer } from "./mesh-peer.ts";
 import { checkMacResponseProof, isMacProof, macRequestProof, type HeldPairKey } from "./pair-proofs.ts";
 import { peerPolicy } from "./peer-authentication.ts";
-import { boundPath, checkResponseProof, requestProof } from "./proofs.ts";
+import { arrivalHost, boundPath, proofRequest } from "./proof-request.ts";
+import { checkResponseProof, requestProof } from "./proofs.ts";
+import { sessionHeaderValue, sessionTags, tagsEqual, type PeerSession } from "./session.ts";
 import { TrustBundleUnavailableError } from "./trust.ts";
 import { ProofError } from "./workload-key.ts";
 
@@ -23,9 +39,16 @@ import { ProofError } from "./workload-key.ts";
  * identity meant, and its answer proof must be bound to this request and made by that
  * identity: a MAC with the pair key derived from the callee's attestation, signed by the key
  * the SVID confirms, or signed by that key itself. Anything else fails the request: 502
- * `peer_identity_mismatch` (UPE) with the reason. Mesh error answers (status >= 400 with
- * `x-isthmus-error`) that the callee produced before it could authenticate the request are
- * passed on unproven: they carry no service data.
+ * `peer_identity_mismatch` (UPE) with the reason. An unproven answer is never relayed, not
+ * even one that poses as the mesh's refusal (status >= 400 with `x-isthmus-error`): it
+ * becomes 502 `answer_unauthenticated`, its claimed status and code in the message only.
+ *
+ * In bearer mode, to a service-binding endpoint, a MAC answer also opens a session
+ * (session.ts): later requests without a body carry only the session header and the answer
+ * only the callee's tag, checked without an await. A callee isolate that does not hold the
+ * session refuses it and the request is sent again with the full exchange. A request with a
+ * body cannot be sent twice, so it carries the full credentials beside the session header.
+ * The credentials go on the upstream request as header edits, applied once at dispatch.
  */
 export const outboundIdentity: OutboundLayer = async (request, call, next) => {
   const service = call.destination?.service;
@@ -43,6 +66,24 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
     if (error instanceof IdentityUnavailableError) throw new IdentityUnavailableMeshError(error.code, error.message);
     throw error;
   }
+  const revoked = call.mesh.snapshot.revokedIdentities;
+  // Sessions only where no network lies between the Workers: a service binding (worker://,
+  // dispatch://), never an http(s) origin; and only in bearer mode.
+  const sessionKey = !policy.proofOfPossession && isBinding(endpoint.address) ? `${destination.spiffeId} ${endpoint.key}` : undefined;
+  const session = sessionKey === undefined ? undefined : liveSession(sessionKey, peer, call.waitUntil);
+  if (session && request.body === null) {
+    const edits = editUpstreamHeaders(call);
+    edits.remove.push(...CREDENTIAL_HEADERS);
+    edits.set.push([SESSION_HEADER, sessionHeaderValue(session)]);
+    const response = await next(request, call);
+    const tag = response.headers.get(PEER_SESSION_HEADER);
+    if (tag !== null) return sessionAnswer(response, tag, session, sessionKey!, revoked);
+    if (!(await refusedFor(response, SESSION_RETRY_REASONS))) return unproven(response, endpoint.address, destination.spiffeId);
+    // The callee isolate does not hold this session (another or a restarted isolate, or it expired there): make the full exchange.
+    heldSessions.delete(sessionKey!);
+    await response.body?.cancel();
+  }
+
   let svid;
   try {
     svid = await ownCredentials.svidFor(destination.spiffeId, peer, call.waitUntil);
@@ -54,36 +95,37 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
   const pairId = `${svid.spiffeId} ${destination.spiffeId} ${endpoint.key}`;
   // A MAC proof can only be resent when the request has no body to replay.
   const held = policy.proofOfPossession && request.body === null ? pairs.get(pairId) : undefined;
+  // What the request proof binds, as the callee will see the request.
+  const parts = policy.proofOfPossession ? await proofRequest(request, { host: arrivalHost(endpoint.address), bodyDigest: policy.bodyDigest }) : undefined;
+  // Only a request with a body still holds a session here: it rides beside the full credentials.
+  const alongside = session && request.body !== null ? session : undefined;
   const send = async (pair: HeldPairKey | undefined) => {
     const nonce = crypto.randomUUID();
-    const headers = new Headers(request.headers);
-    for (const name of CREDENTIAL_HEADERS) headers.delete(name);
-    headers.set(SVID_HEADER, svid.token);
-    headers.set(KEY_HEADER, own.attestation);
-    headers.set(NONCE_HEADER, nonce);
-    if (policy.proofOfPossession) {
-      headers.set(PROOF_HEADER, pair ? await macRequestProof(pair, request, svid.jti) : await requestProof(await ownCredentials.workloadKey(), request, svid.token));
+    const edits = editUpstreamHeaders(call);
+    edits.remove.push(...CREDENTIAL_HEADERS);
+    edits.set.push([SVID_HEADER, svid.token], [KEY_HEADER, own.attestation], [NONCE_HEADER, nonce]);
+    if (alongside) edits.set.push([SESSION_HEADER, sessionHeaderValue(alongside)]);
+    if (parts) {
+      edits.set.push([PROOF_HEADER, pair ? await macRequestProof(pair, parts, svid.jti) : await requestProof(await ownCredentials.workloadKey(), parts, svid.token)]);
     }
-    return { nonce, response: await next(new Request(request, { headers }), call) };
+    return { nonce, response: await next(request, call) };
   };
   let { nonce, response } = await send(held);
-  if (held && (await refusedForPairKey(response))) {
+  if (held && (await refusedFor(response, ["proof_pair_unknown"]))) {
     // The callee isolate does not hold this pair key (another or a restarted isolate): prove with a signature once more.
     pairs.delete(pairId);
     await response.body?.cancel();
     ({ nonce, response } = await send(undefined));
   }
 
+  const sessionTag = alongside ? response.headers.get(PEER_SESSION_HEADER) : null;
+  if (sessionTag !== null) return sessionAnswer(response, sessionTag, alongside!, sessionKey!, revoked);
   const answerSvid = response.headers.get(PEER_SVID_HEADER);
   const answerProof = response.headers.get(PEER_PROOF_HEADER);
-  if (!answerSvid || !answerProof) {
-    if (response.status >= 400 && response.headers.has(MESH_ERROR_HEADER)) return response;
-    await response.body?.cancel();
-    throw new PeerIdentityMismatchError("answer_missing", `${endpoint.address} answered without proving ${destination.spiffeId}`);
-  }
+  if (!answerSvid || !answerProof) return unproven(response, endpoint.address, destination.spiffeId);
   let verifier;
   try {
-    verifier = await meshTrust.verifierFor(call.mesh.snapshot.trustDomain, peer, call.mesh.snapshot.revokedIdentities, call.waitUntil);
+    verifier = await meshTrust.verifierFor(call.mesh.snapshot.trustDomain, peer, revoked, call.waitUntil);
   } catch (error) {
     if (error instanceof TrustBundleUnavailableError) throw new IdentityUnavailableMeshError(error.code, error.message);
     throw error;
@@ -102,6 +144,11 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
       const key = await pairKey(own, calleeKey, { caller: svid.spiffeId, callee: answer.spiffeId }, "caller");
       await checkMacResponseProof(answerProof, binding, key);
       if (pairs.get(pairId)?.calleeKid !== calleeKey.kid) pairs.set(pairId, { key, calleeKid: calleeKey.kid });
+      if (sessionKey !== undefined) {
+        // The callee opened the same session before answering; the earlier SVID expiry ends it.
+        const expiresAtMs = Math.min(svid.expiresAtMs, answer.expiresAt * 1000);
+        heldSessions.set(sessionKey, { ...(await sessionTags(key)), caller: svid.spiffeId, callee: answer.spiffeId, expiresAtMs });
+      }
     } else {
       await checkResponseProof(answerProof, binding, answer.keyThumbprint);
     }
@@ -111,24 +158,102 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
     if (error instanceof ProofError) throw new PeerIdentityMismatchError(`answer_${error.code}`, `the callee's answer proof was refused: ${error.message}`);
     throw error;
   }
-  const verified = new Response(response.body, response);
-  verified.headers.delete(PEER_SVID_HEADER);
-  verified.headers.delete(PEER_PROOF_HEADER);
-  verified.headers.delete(PEER_KEY_HEADER);
-  return verified;
+  return withoutAnswerHeaders(response);
 };
+
+// A session is not used in its last seconds, so it cannot expire in flight.
+const SESSION_MARGIN_MS = 5_000;
+
+// Refusals after which a request without a body is sent again with the full exchange.
+const SESSION_RETRY_REASONS = ["session_unknown", "session_expired", "session_mismatch", "session_malformed"];
+
+// The session held with each callee endpoint (`callee endpoint`): this isolate has one identity.
+const heldSessions = new BoundedMap<string, PeerSession>(1000);
+
+/** The session held for `key`, if it has time left; keeps this isolate's SVID renewed meanwhile. */
+function liveSession(key: string, peer: IdentityPeer, waitUntil: (promise: Promise<unknown>) => void): PeerSession | undefined {
+  const session = heldSessions.get(key);
+  if (!session) return undefined;
+  if (session.expiresAtMs - SESSION_MARGIN_MS <= Date.now()) {
+    heldSessions.delete(key);
+    return undefined;
+  }
+  // Renewed at half life as on the full path, so the exchange after this session finds a fresh SVID.
+  ownCredentials.current(session.callee, peer, waitUntil);
+  return session;
+}
+
+/**
+ * A session answer: the callee's tag must be the one this side derived, and the callee not
+ * revoked since; otherwise the session is dropped and the request fails 502.
+ */
+async function sessionAnswer(response: Response, tag: string, session: PeerSession, key: string, revoked: readonly string[]): Promise<Response> {
+  let failure: PeerIdentityMismatchError | undefined;
+  if (!tagsEqual(tag, session.calleeTag)) failure = new PeerIdentityMismatchError("answer_session_mismatch", `the callee's session tag does not prove ${session.callee}`);
+  else if (meshTrust.isRevoked(session.callee, revoked)) failure = new PeerIdentityMismatchError("answer_revoked", `identity ${session.callee} is revoked`);
+  if (!failure) return withoutAnswerHeaders(response);
+  heldSessions.delete(key);
+  await response.body?.cancel();
+  throw failure;
+}
+
+/** The verified answer without the callee's answer headers, which the client never sees. */
+function withoutAnswerHeaders(response: Response): Response {
+  const verified = new Response(response.body, response);
+  for (const name of ANSWER_HEADERS) verified.headers.delete(name);
+  return verified;
+}
+
+const ANSWER_HEADERS = [PEER_SVID_HEADER, PEER_PROOF_HEADER, PEER_KEY_HEADER, PEER_SESSION_HEADER];
+
+/** An answer that proves nothing: never relayed (502 `answer_unauthenticated` or `answer_missing`). */
+async function unproven(response: Response, address: string, spiffeId: string): Promise<never> {
+  await response.body?.cancel();
+  const refusal = unprovenRefusal(response);
+  if (refusal) throw unauthenticatedAnswer(address, spiffeId, refusal);
+  throw new PeerIdentityMismatchError("answer_missing", `${address} answered without proving ${spiffeId}`);
+}
+
+/** Whether an endpoint is reached over a service binding, where no network lies between the Workers. */
+function isBinding(address: string): boolean {
+  return address.startsWith("worker://") || address.startsWith("dispatch://");
+}
 
 // The pair key last shared with each callee endpoint (`caller callee endpoint`), for MAC request proofs.
 const pairs = new BoundedMap<string, HeldPairKey>(1000);
 
-/** Whether the callee refused the request because its isolate does not hold the pair key. */
-async function refusedForPairKey(response: Response): Promise<boolean> {
+/**
+ * What an unproven answer claims to be: the mesh's own refusal (status >= 400 with
+ * `x-isthmus-error`), its status and code; the code only if it is a plain reason token, so
+ * nothing the answer chose beyond that reaches the caller's client.
+ */
+function unprovenRefusal(response: Response): { status: number; code?: string } | undefined {
+  const code = response.headers.get(MESH_ERROR_HEADER);
+  if (response.status < 400 || code === null) return undefined;
+  return { status: response.status, code: /^[a-z0-9_]{1,64}$/.test(code) ? code : undefined };
+}
+
+/**
+ * A refusal the callee could not or did not prove (a meshed callee that refused before it
+ * authenticated the caller, or anything posing as one): the caller answers with its own 502
+ * instead, so no header, cookie or body of an unauthenticated answer reaches the client.
+ * The claimed status and code stay in the message and the log, for debugging.
+ */
+function unauthenticatedAnswer(address: string, spiffeId: string, refusal: { status: number; code?: string }): PeerIdentityMismatchError {
+  const claimed = `${refusal.status}${refusal.code ? ` ${refusal.code}` : ""}`;
+  const detail = `${address} refused the request (${claimed}) without proving ${spiffeId}; its answer is not relayed`;
+  recordSecurityEvent({ event: "answer_refused", destination: spiffeId, reason: "answer_unauthenticated", detail });
+  return new PeerIdentityMismatchError("answer_unauthenticated", detail);
+}
+
+/** Whether the callee refused the request (401) for one of `reasons`: what its isolate does not hold. */
+async function refusedFor(response: Response, reasons: readonly string[]): Promise<boolean> {
   if (response.status !== 401 || response.headers.get(MESH_ERROR_HEADER) !== "unauthenticated") return false;
   const body = (await response.clone().json().catch(() => null)) as { error?: { reason?: unknown } } | null;
-  return body?.error?.reason === "proof_pair_unknown";
+  return reasons.includes(body?.error?.reason as string);
 }
 
 function portOf(request: Request): number | undefined {
-  const { port } = new URL(request.url);
+  const { port } = requestUrl(request);
   return port ? Number(port) : undefined;
 }

@@ -51,16 +51,22 @@ export class SvidCache {
 
   /** A valid SVID for `audience`; schedules renewal through `waitUntil` when it is half spent. */
   async svidFor(audience: string, peer: IdentityPeer, waitUntil: (promise: Promise<unknown>) => void): Promise<HeldSvid> {
+    return this.current(audience, peer, waitUntil) ?? this.fetch(audience, peer);
+  }
+
+  /**
+   * The SVID held for `audience` if it is valid for 5 s more, without waiting (scheduling
+   * its renewal like `svidFor`); undefined when one must be fetched.
+   */
+  current(audience: string, peer: IdentityPeer, waitUntil: (promise: Promise<unknown>) => void): HeldSvid | undefined {
     const now = this.now();
     const current = this.held.get(audience);
     // A margin of 5 s keeps a token from expiring in flight.
-    if (current && current.expiresAtMs - 5_000 > now) {
-      if (now - current.issuedAtMs > (current.expiresAtMs - current.issuedAtMs) / 2 && !this.pending.has(audience)) {
-        waitUntil(this.fetch(audience, peer).catch(() => undefined));
-      }
-      return current;
+    if (!current || current.expiresAtMs - 5_000 <= now) return undefined;
+    if (now - current.issuedAtMs > (current.expiresAtMs - current.issuedAtMs) / 2 && !this.pending.has(audience)) {
+      waitUntil(this.fetch(audience, peer).catch(() => undefined));
     }
-    return this.fetch(audience, peer);
+    return current;
   }
 
   private fetch(audience: string, peer: IdentityPeer): Promise<HeldSvid> {

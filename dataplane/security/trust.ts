@@ -27,6 +27,8 @@ export class MeshTrust {
   private readonly flights: SingleFlight<"load" | "refresh", unknown>;
   private fetchedAt = 0;
   private revokedFrom: readonly string[] | undefined;
+  /** The bundle's and a snapshot's revoked identities as one set, rebuilt when either changes. */
+  private revokedSet: { bundle: unknown; snapshot: readonly string[]; ids: Set<string> } | undefined;
 
   constructor(
     private readonly options: { maxRefreshMs?: number; unknownKidRefreshMs?: number; now?: () => number } = {},
@@ -54,6 +56,20 @@ export class MeshTrust {
       );
     }
     return verifier;
+  }
+
+  /**
+   * Whether `spiffeId` is revoked by the loaded trust bundle or by `snapshotRevoked` (the
+   * snapshot's list): synchronous, for sessions, which verify no token per request.
+   */
+  isRevoked(spiffeId: string, snapshotRevoked: readonly string[]): boolean {
+    const bundle = this.verifier?.bundle;
+    let set = this.revokedSet;
+    if (!set || set.bundle !== bundle || set.snapshot !== snapshotRevoked) {
+      set = { bundle, snapshot: snapshotRevoked, ids: new Set([...(bundle?.revoked ?? []), ...snapshotRevoked]) };
+      this.revokedSet = set;
+    }
+    return set.ids.has(spiffeId);
   }
 
   private now(): number {

@@ -62,13 +62,10 @@ export function accessLogLine(e: AccessLogEntry): string {
   return JSON.stringify(record);
 }
 
-/** Logs the request when the access log is on and the sample falls in the route's percent. */
-export function writeAccessLog(env: AccessLogEnv, entry: AccessLogEntry, routePercent?: number, random?: () => number): boolean {
+/** True when this request is logged: the access log is on and the sample falls in the route's percent. Decide before building the entry. */
+export function accessLogSampled(env: AccessLogEnv, routePercent?: number, random?: () => number): boolean {
   if (env.ISTHMUS_ACCESS_LOG === "off") return false;
-  const percent = routePercent ?? parsePercent(env.ISTHMUS_ACCESS_LOG_SAMPLING) ?? DEFAULT_ACCESS_LOG_SAMPLING;
-  if (!shouldSample(percent, random)) return false;
-  console.log(accessLogLine(entry));
-  return true;
+  return shouldSample(routePercent ?? parsePercent(env.ISTHMUS_ACCESS_LOG_SAMPLING) ?? DEFAULT_ACCESS_LOG_SAMPLING, random);
 }
 
 function header(headers: Headers, name: string): string | null {

@@ -15,9 +15,12 @@ export const seriesSchema = z.object({
   responseBytes: histogramSchema,
 });
 
-/** Mesh counters that are not per request: authn failures by reason, authz denials. */
+/**
+ * Mesh counters that are not per request: authn failures by reason, authz denials, and
+ * requests left uncounted because their series was over the isolate's series limit.
+ */
 export const meshCounterSchema = z.object({
-  name: z.enum(["isthmus_authn_failures_total", "isthmus_authz_denials_total"]),
+  name: z.enum(["isthmus_authn_failures_total", "isthmus_authz_denials_total", "isthmus_telemetry_series_dropped_total"]),
   labels: z.record(z.string(), z.string().max(256)),
   value: z.number().int().nonnegative(),
 });

@@ -45,8 +45,8 @@ export type WorkloadFacts = {
   version?: string;
 };
 
-/** The facts a reporter knows about a request, once per request per reporter. */
-export type RequestSample = {
+/** Who reported and both sides of a request: the labels that do not vary per request. */
+export type SeriesFacts = {
   reporter: Reporter;
   source: WorkloadFacts;
   destination: WorkloadFacts & {
@@ -56,6 +56,15 @@ export type RequestSample = {
     serviceNamespace?: string;
   };
   protocol: "http" | "grpc";
+  /** gRPC status when protocol is grpc. */
+  grpcStatus?: number;
+};
+
+/** The labels a request sets on top of its SeriesFacts: its outcome and how the peer was verified. */
+export const PER_REQUEST_LABELS = ["response_code", "response_flags", "connection_security_policy"] as const;
+
+/** The facts a reporter knows about a request, once per request per reporter. */
+export type RequestSample = SeriesFacts & {
   responseCode: number;
   /** Envoy-style flags ("UH", "URX,UT", ...), "-" when none. */
   responseFlags: string;
@@ -64,8 +73,6 @@ export type RequestSample = {
   durationMs: number;
   requestBytes: number;
   responseBytes: number;
-  /** gRPC status when protocol is grpc. */
-  grpcStatus?: number;
   /** Request facts used only for tap summaries, never as labels (cardinality). */
   method?: string;
   path?: string;
@@ -103,6 +110,16 @@ export function istioLabels(sample: RequestSample): IstioLabels {
     response_flags: sample.responseFlags || "-",
     connection_security_policy: sample.mutualTls ? "mutual_tls" : "none",
   };
+}
+
+export type PerRequestLabel = (typeof PER_REQUEST_LABELS)[number];
+
+/** The labels of `facts` without the per-request ones: built once per series, never per request. */
+export function factLabels(facts: SeriesFacts): Omit<IstioLabels, PerRequestLabel> {
+  const all = istioLabels({ ...facts, responseCode: 0, responseFlags: "", mutualTls: false, durationMs: 0, requestBytes: 0, responseBytes: 0 });
+  const labels: Record<string, string> = {};
+  for (const name of ISTIO_LABELS) if (!(PER_REQUEST_LABELS as readonly string[]).includes(name)) labels[name] = all[name];
+  return labels as Omit<IstioLabels, PerRequestLabel>;
 }
 
 /**

@@ -3,113 +3,55 @@
 //   access log, error report;
 // - outboundTelemetry (outbound stack, outermost): reporter=source metrics and access log,
 //   ends the client span;
-// - attemptTrace (outbound, per attempt): starts the client span once the route is known
-//   (per-route sampling), a child span per attempt, and the traceparent for the next hop.
+// - attemptTrace (outbound, per attempt): decides sampling once the route is known
+//   (per-route percent), then a client span and a child span per attempt and the
+//   traceparent for the next hop; the caller's workload claim for the destination's metrics.
+// Each feature decides first and builds only what it will use: spans only for sampled
+// requests (an unsampled request's trace context passes on as received), an access-log
+// line only when logged, metrics as counts of interned series (series.ts, sides.ts).
+// `telemetrySlots` leaves a layer out of the stack when everything it does is off.
 // Flushes (metrics to the control plane, spans to the collector) go in waitUntil.
 import type { Span } from "@opentelemetry/api";
-import type { CompiledMesh, MeshService } from "../config/compiled.ts";
-import { meshConfigCache, type ConfigEnv } from "../config/runtime.ts";
-import type { InboundCall, InboundLayer } from "../inbound/call.ts";
+import type { CompiledMesh } from "../config/compiled.ts";
+import type { InboundLayer, InboundCall } from "../inbound/call.ts";
+import { editHandlerHeaders } from "../inbound/handler-request.ts";
+import type { InboundSlots } from "../inbound/stack.ts";
 import type { OutboundCall, OutboundLayer } from "../outbound/call.ts";
-import { formatFlags } from "../traffic/response-flags.ts";
-import type { Workload } from "../workload.ts";
-import { writeAccessLog, type AccessLogEnv } from "./access-log.ts";
-import { parseDropLabels, type RequestSample, type WorkloadFacts } from "./labels.ts";
-import { MetricsRecorder, type SnapshotFacts } from "./metrics.ts";
-import { flushTelemetry, type TelemetryPeer } from "./report.ts";
-import { ACCESS_LOG_SAMPLING_ANNOTATION, annotationPercent, TRACE_SAMPLING_ANNOTATION } from "./sampling.ts";
-import { captureError, type SentryEnv } from "./sentry.ts";
-import { countSecurityEventsWith } from "../security/events.ts";
-import { endHop, Tracing, type TracingEnv } from "./trace.ts";
+import type { OutboundSlots } from "../outbound/stack.ts";
+import { editUpstreamHeaders, type UpstreamHeaderEdits } from "../outbound/upstream-request.ts";
+import { formatFlags, NO_FLAGS, type ResponseFlag } from "../traffic/response-flags.ts";
 import { requestUrl } from "../request-url.ts";
-import { extractTraceContext, injectTraceContext } from "./trace-context.ts";
+import { accessLogLine, accessLogSampled } from "./access-log.ts";
+import { finishRequest, isolateTelemetry, telemetryPlan, type IsolateTelemetry, type TelemetryEnv } from "./isolate.ts";
+import { ACCESS_LOG_SAMPLING_ANNOTATION, annotationPercent, TRACE_SAMPLING_ANNOTATION } from "./sampling.ts";
+import { captureError } from "./sentry.ts";
+import { inboundSide, outboundSide, targetService } from "./sides.ts";
+import { endHop } from "./trace.ts";
+import { extractTraceContext, injectTraceContext, unsampledTraceparent, type IncomingTrace } from "./trace-context.ts";
+import { SOURCE_HEADER, sourceClaim, workloadName } from "./workload-facts.ts";
 
-/** Env a data-plane Worker may set for telemetry (all optional). */
-export type TelemetryEnv = ConfigEnv &
-  TracingEnv &
-  AccessLogEnv &
-  SentryEnv & {
-    /** Labels dropped before aggregation, comma separated (also applied by the control plane). */
-    ISTHMUS_DROP_LABELS?: string;
-    /** "off" stops metrics recording (the bench's "telemetry off"). */
-    ISTHMUS_METRICS?: string;
-  };
+export { SOURCE_HEADER, workloadName } from "./workload-facts.ts";
+export type { TelemetryEnv } from "./isolate.ts";
 
-/**
- * Who called, as the caller's outbound layer says (Istio's metadata exchange): workload
- * name, app, version, namespace. A claim; the principal comes from authentication.
- */
-export const SOURCE_HEADER = "x-isthmus-source-workload";
-
-/** Istio's workload name for a data-plane Worker: `reviews-v2`, or the service alone. */
-export function workloadName(w: Workload): string {
-  return w.version ? `${w.service}-${w.version}` : w.service;
-}
-
-type Isolate = { recorder: MetricsRecorder; tracing: Tracing; appliedAt: Map<number, number> };
-let isolate: Isolate | undefined;
-
-// One recorder and tracer per isolate, made from the first request's env and workload.
-function isolateTelemetry(env: TelemetryEnv, self: Workload): Isolate {
-  if (!isolate) {
-    isolate = {
-      recorder: new MetricsRecorder({ workload: workloadName(self), dropLabels: parseDropLabels(env.ISTHMUS_DROP_LABELS) }),
-      tracing: Tracing.fromEnv(env, `${self.labels.app ?? self.service}.${self.namespace}`),
-      appliedAt: new Map(),
-    };
-    // Authentication failures, denials and dry-run verdicts count in the same recorder.
-    countSecurityEventsWith(isolate.recorder);
-  }
-  return isolate;
-}
-
-function snapshotFacts(state: Isolate, env: TelemetryEnv, mesh: CompiledMesh): SnapshotFacts {
-  // First request routed by a version = when this isolate began routing by it.
-  if (!state.appliedAt.has(mesh.version)) state.appliedAt.set(mesh.version, Date.now());
-  let stale = false;
-  let ageMs: number | null = null;
-  try {
-    const cache = meshConfigCache(env);
-    stale = cache.stale;
-    ageMs = cache.lastCheckAt > 0 ? Date.now() - cache.lastCheckAt : null;
-  } catch {
-    // no control plane configured: nothing to say about freshness
-  }
+/** The telemetry layers an outbound stack needs for this env; none when all telemetry is off. */
+export function outboundTelemetrySlots(env: TelemetryEnv): Pick<OutboundSlots, "telemetry" | "trace"> {
+  const plan = telemetryPlan(env);
   return {
-    snapshotVersion: mesh.version,
-    snapshotGeneratedAt: mesh.snapshot.generatedAt,
-    snapshotAppliedAt: state.appliedAt.get(mesh.version)!,
-    snapshotAgeMs: ageMs,
-    stale,
+    telemetry: plan.metrics || plan.tracing || plan.accessLog || plan.errors ? outboundTelemetry : undefined,
+    // Per attempt: the span and traceparent, and the workload claim the destination's metrics read.
+    trace: plan.metrics || plan.tracing ? attemptTrace : undefined,
   };
 }
 
-function selfFacts(w: Workload, trustDomain: string): WorkloadFacts {
-  return {
-    workload: workloadName(w),
-    namespace: w.namespace,
-    principal: `spiffe://${trustDomain}/ns/${w.namespace}/sa/${w.serviceAccount}`,
-    app: w.labels.app ?? w.service,
-    version: w.version,
-  };
+/** The telemetry layer an inbound stack needs for this env; none when all telemetry is off. */
+export function inboundTelemetrySlots(env: TelemetryEnv): Pick<InboundSlots, "telemetry"> {
+  const plan = telemetryPlan(env);
+  return { telemetry: plan.metrics || plan.tracing || plan.accessLog || plan.errors ? inboundTelemetry : undefined };
 }
 
-// A workload's claim header value, built once per workload (the isolate's own).
-const claims = new WeakMap<Workload, string>();
-
-function sourceClaim(w: Workload): string {
-  let claim = claims.get(w);
-  if (claim === undefined) {
-    claim = new URLSearchParams({ workload: workloadName(w), app: w.labels.app ?? w.service, version: w.version ?? "", ns: w.namespace }).toString();
-    claims.set(w, claim);
-  }
-  return claim;
-}
-
-function parseSourceClaim(value: string | null): WorkloadFacts {
-  if (!value) return {};
-  const p = new URLSearchParams(value);
-  return { workload: p.get("workload") || undefined, app: p.get("app") || undefined, version: p.get("version") || undefined, namespace: p.get("ns") || undefined };
+// Envoy's flag string; the common case (no flag) without building anything.
+function flagsOf(flags: readonly ResponseFlag[]): string {
+  return flags.length === 0 ? NO_FLAGS : formatFlags(flags);
 }
 
 function bytesOf(headers: Headers): number {
@@ -117,133 +59,159 @@ function bytesOf(headers: Headers): number {
   return Number.isFinite(n) && n >= 0 ? n : 0;
 }
 
-function finish(state: Isolate, env: TelemetryEnv, call: { mesh: CompiledMesh; waitUntil(p: Promise<unknown>): void }, sample: RequestSample | null): void {
-  if (sample && env.ISTHMUS_METRICS !== "off") state.recorder.recordRequest(sample);
-  const ctx = { waitUntil: (p: Promise<unknown>) => call.waitUntil(p) };
-  flushTelemetry(state.recorder, env.ISTHMUS_CONTROL as unknown as TelemetryPeer | undefined, ctx, snapshotFacts(state, env, call.mesh));
-  state.tracing.flush(ctx);
-}
+// The sampling annotations of the matched VirtualService: indexed once per snapshot, then
+// cached per route-table VirtualService object (stable for the snapshot's life).
+type RoutePercents = { trace: number | undefined; accessLog: number | undefined };
+const routePercents = new WeakMap<object, RoutePercents>();
 
-/** Per-route percent from the matched VirtualService's annotation, indexed once per snapshot. */
-function routePercent(mesh: CompiledMesh, vs: { name: string; namespace: string } | undefined, annotation: string): number | undefined {
+function percentsOf(mesh: CompiledMesh, vs: { name: string; namespace: string } | undefined): RoutePercents | undefined {
   if (!vs) return undefined;
-  const index = mesh.derive(`telemetry:${annotation}`, (snapshot) => {
-    const map = new Map<string, number>();
-    for (const r of snapshot.resources) {
-      if (r.kind !== "VirtualService") continue;
-      const percent = annotationPercent(r as { metadata?: { annotations?: Record<string, string> } }, annotation);
-      if (percent !== undefined) map.set(`${r.metadata.namespace}/${r.metadata.name}`, percent);
-    }
-    return map;
-  });
-  return index.get(`${vs.namespace}/${vs.name}`);
+  let percents = routePercents.get(vs);
+  if (!percents) {
+    const index = mesh.derive("telemetry:sampling", (snapshot) => {
+      const map = new Map<string, RoutePercents>();
+      for (const r of snapshot.resources) {
+        if (r.kind !== "VirtualService") continue;
+        const annotated = r as { metadata?: { annotations?: Record<string, string> } };
+        map.set(`${r.metadata.namespace}/${r.metadata.name}`, {
+          trace: annotationPercent(annotated, TRACE_SAMPLING_ANNOTATION),
+          accessLog: annotationPercent(annotated, ACCESS_LOG_SAMPLING_ANNOTATION),
+        });
+      }
+      return map;
+    });
+    percents = index.get(`${vs.namespace}/${vs.name}`) ?? { trace: undefined, accessLog: undefined };
+    routePercents.set(vs, percents);
+  }
+  return percents;
 }
 
 /** Inbound stack, telemetry slot: this workload as the destination reporter. */
 export const inboundTelemetry: InboundLayer = async (request, call, next) => {
-  const env = call.env as TelemetryEnv;
-  const state = isolateTelemetry(env, call.workload);
+  const state = isolateTelemetry(call.env as TelemetryEnv, call.workload);
   const start = Date.now();
   const self = call.workload;
-  const url = requestUrl(request);
-  const span = state.tracing.startHop(`${self.labels.app ?? self.service}.${self.namespace}`, "server", extractTraceContext(request.headers), {
-    method: request.method,
-    path: url.pathname,
-  });
-  const source = parseSourceClaim(request.headers.get(SOURCE_HEADER));
-  // The handler sees this hop's span as its parent, and forwards it as Bookinfo does.
-  const headers = new Headers(request.headers);
-  headers.delete(SOURCE_HEADER);
-  injectTraceContext(headers, span.spanContext());
-  const inner = new Request(request, { headers });
+  const claim = request.headers.get(SOURCE_HEADER);
+  let incoming: IncomingTrace | null = null;
+  let span: Span | null = null;
+  let traceparent: string | undefined;
+  if (state.tracing) {
+    incoming = extractTraceContext(request.headers);
+    if (state.tracing.sampled(incoming)) {
+      span = state.tracing.startHop(`${self.labels.app ?? self.service}.${self.namespace}`, "server", incoming, { method: request.method, path: requestUrl(request).pathname }, 100);
+    } else if (!incoming) traceparent = unsampledTraceparent();
+  }
+  // The handler sees this hop's span as its parent (and forwards it, as Bookinfo does); an
+  // unsampled request's context reaches it as received. The claim is for telemetry only.
+  // Recorded: the inbound stack applies them in the one copy the handler gets.
+  if (span || traceparent || claim !== null) {
+    const edits = editHandlerHeaders(call);
+    edits.remove.push(SOURCE_HEADER);
+    if (span) injectTraceContext(headerSetter(edits), span.spanContext());
+    else if (traceparent) edits.set.push(["traceparent", traceparent]);
+  }
 
   let response: Response;
   try {
-    response = await next(inner, call);
+    response = await next(request, call);
   } catch (error) {
-    const traceId = span.spanContext().traceId;
-    captureError(env, { waitUntil: call.waitUntil }, request, error, { traceId, workload: workloadName(self) });
-    endHop(span, { responseCode: 500 });
-    finish(state, env, call, null);
+    if (state.errors) captureError(state.env, call, request, error, { traceId: span?.spanContext().traceId ?? incoming?.spanContext.traceId, workload: workloadName(self) });
+    if (span) endHop(span, { responseCode: 500 });
+    finishRequest(state, call);
     throw error;
   }
-  const flags = formatFlags(call.flags);
+  const flags = flagsOf(call.flags);
   const durationMs = Date.now() - start;
-  endHop(span, { responseCode: response.status, responseFlags: flags });
-  const trustDomain = call.mesh.snapshot.trustDomain;
-  const destination = selfFacts(self, trustDomain);
-  const sample: RequestSample = {
-    reporter: "destination",
-    source: { ...source, principal: call.peer.principal, namespace: call.peer.namespace ?? source.namespace },
-    destination: {
-      ...destination,
-      service: `${self.service}.${self.namespace}.svc.cluster.local`,
-      serviceName: self.service,
-      serviceNamespace: self.namespace,
-    },
-    protocol: "http",
-    responseCode: response.status,
-    responseFlags: flags,
-    mutualTls: call.securityPolicy === "mutual_tls",
-    durationMs,
-    requestBytes: bytesOf(request.headers),
-    responseBytes: bytesOf(response.headers),
-    method: request.method,
-    path: url.pathname + url.search,
-    traceId: span.spanContext().traceId,
-  };
-  writeAccessLog(env, {
-    startTime: start,
-    durationMs,
-    request,
-    responseCode: response.status,
-    responseFlags: flags,
-    bytesReceived: sample.requestBytes,
-    bytesSent: sample.responseBytes,
-    upstreamHost: "inbound",
-    upstreamCluster: `inbound|${self.service}.${self.namespace}`,
-    sourcePrincipal: call.peer.principal,
-    destinationPrincipal: destination.principal,
-    traceId: sample.traceId,
-    reporter: "destination",
-  });
-  finish(state, env, call, sample);
+  if (span) endHop(span, { responseCode: response.status, responseFlags: flags });
+  const logged = state.accessLog && accessLogSampled(state.env);
+  const recorder = state.recorder;
+  if (recorder || logged) {
+    const requestBytes = bytesOf(request.headers);
+    const responseBytes = bytesOf(response.headers);
+    const traceId = () => span?.spanContext().traceId ?? incoming?.spanContext.traceId ?? extractTraceContext(request.headers)?.spanContext.traceId;
+    if (recorder) {
+      const side = inboundSide(recorder, call, claim);
+      recorder.count(side, response.status, flags, call.securityPolicy === "mutual_tls", durationMs, requestBytes, responseBytes);
+      if (recorder.tapping(side)) {
+        const url = requestUrl(request);
+        recorder.tap(side, { responseCode: response.status, responseFlags: flags, durationMs, method: request.method, path: url.pathname + url.search, traceId: traceId() });
+      }
+    }
+    if (logged) logInbound(request, call, { start, durationMs, status: response.status, flags, requestBytes, responseBytes, traceId: traceId() });
+  }
+  finishRequest(state, call);
   return response;
 };
 
-// The client span of an outbound request, started by the first attempt (route known).
-const hops = new WeakMap<OutboundCall, { span: Span; incoming: ReturnType<typeof extractTraceContext> }>();
+function logInbound(request: Request, call: InboundCall, r: { start: number; durationMs: number; status: number; flags: string; requestBytes: number; responseBytes: number; traceId?: string }): void {
+  const self = call.workload;
+  console.log(
+    accessLogLine({
+      startTime: r.start,
+      durationMs: r.durationMs,
+      request,
+      responseCode: r.status,
+      responseFlags: r.flags,
+      bytesReceived: r.requestBytes,
+      bytesSent: r.responseBytes,
+      upstreamHost: "inbound",
+      upstreamCluster: `inbound|${self.service}.${self.namespace}`,
+      sourcePrincipal: call.peer.principal,
+      destinationPrincipal: `spiffe://${call.mesh.snapshot.trustDomain}/ns/${self.namespace}/sa/${self.serviceAccount}`,
+      traceId: r.traceId,
+      reporter: "destination",
+    }),
+  );
+}
+
+/**
+ * An outbound request's trace decision, made by its first attempt (route known): the
+ * client span when sampled; for an unsampled trace this hop starts, the traceparent that
+ * carries the decision on. Unsampled with a caller's context: nothing to keep.
+ */
+type Hop = { span: Span | null; traceparent?: string; incoming: IncomingTrace | null };
+const hops = new WeakMap<OutboundCall, Hop>();
 
 /** Outbound stack, trace slot (per attempt): the hop's client span, an attempt child span, and traceparent. */
 export const attemptTrace: OutboundLayer = async (request, call, next) => {
-  const env = call.env as TelemetryEnv;
-  const state = isolateTelemetry(env, call.source);
-  let hop = hops.get(call);
-  if (!hop) {
-    const incoming = extractTraceContext(request.headers);
-    const percent = routePercent(call.mesh, call.route?.virtualService, TRACE_SAMPLING_ANNOTATION);
-    const span = state.tracing.startHop(hopName(call), "client", incoming, hopFacts(call, request), percent);
-    hop = { span, incoming };
-    hops.set(call, hop);
-  }
-  const attempt = state.tracing.startAttempt(hop.span, Math.max(1, call.attempts), { upstream: call.endpoint?.address });
-  const headers = new Headers(request.headers);
-  injectTraceContext(headers, attempt.spanContext());
-  headers.set(SOURCE_HEADER, sourceClaim(call.source));
+  const state = isolateTelemetry(call.env as TelemetryEnv, call.source);
+  const hop = state.tracing ? hopOf(state, request, call) : null;
+  const claim = state.recorder !== null;
+  if (!hop?.span && !hop?.traceparent && !claim) return next(request, call);
+  const attempt = hop?.span ? state.tracing!.startAttempt(hop.span, Math.max(1, call.attempts), { upstream: call.endpoint?.address }) : null;
+  // Recorded for dispatch, which copies the Request once for all of the attempt's headers.
+  const edits = editUpstreamHeaders(call);
+  if (attempt) injectTraceContext(headerSetter(edits), attempt.spanContext());
+  else if (hop?.traceparent) edits.set.push(["traceparent", hop.traceparent]);
+  if (claim) edits.set.push([SOURCE_HEADER, sourceClaim(call.source)]);
+  if (!attempt) return next(request, call);
   try {
-    const response = await next(new Request(request, { headers }), call);
-    endHop(attempt, { responseCode: response.status, responseFlags: formatFlags(call.flags) });
+    const response = await next(request, call);
+    endHop(attempt, { responseCode: response.status, responseFlags: flagsOf(call.flags) });
     return response;
   } catch (error) {
-    endHop(attempt, { responseCode: 503, responseFlags: formatFlags(call.flags) });
+    endHop(attempt, { responseCode: 503, responseFlags: flagsOf(call.flags) });
     throw error;
   }
 };
 
-// The service the request goes to: the route's destination (the gateway's URL host names
-// no service), else the service the host names.
-function targetService(call: OutboundCall): MeshService | undefined {
-  return call.destination?.service ?? call.service;
+// What trace-context injection writes (set, delete), recorded as the attempt's edits.
+function headerSetter(edits: UpstreamHeaderEdits): Headers {
+  return {
+    set: (name: string, value: string) => void edits.set.push([name, value]),
+    delete: (name: string) => void edits.remove.push(name),
+  } as Headers;
+}
+
+function hopOf(state: IsolateTelemetry, request: Request, call: OutboundCall): Hop {
+  let hop = hops.get(call);
+  if (hop) return hop;
+  const incoming = extractTraceContext(request.headers);
+  if (state.tracing!.sampled(incoming, percentsOf(call.mesh, call.route?.virtualService)?.trace)) {
+    hop = { span: state.tracing!.startHop(hopName(call), "client", incoming, hopFacts(call, request), 100), incoming };
+  } else hop = { span: null, traceparent: incoming ? undefined : unsampledTraceparent(), incoming };
+  hops.set(call, hop);
+  return hop;
 }
 
 function hopName(call: OutboundCall): string {
@@ -270,70 +238,62 @@ function hopFacts(call: OutboundCall, request: Request) {
 
 /** Outbound stack, telemetry slot: this workload as the source reporter. */
 export const outboundTelemetry: OutboundLayer = async (request, call, next) => {
-  const env = call.env as TelemetryEnv;
-  const state = isolateTelemetry(env, call.source);
+  const state = isolateTelemetry(call.env as TelemetryEnv, call.source);
   const start = Date.now();
   let response: Response;
   try {
     response = await next(request, call);
   } catch (error) {
     const hop = hops.get(call);
-    if (hop) endHop(hop.span, { responseCode: 500 });
-    captureError(env, { waitUntil: call.waitUntil }, request, error, { traceId: hop?.span.spanContext().traceId, workload: workloadName(call.source) });
-    finish(state, env, call, null);
+    if (hop?.span) endHop(hop.span, { responseCode: 500 });
+    if (state.errors) captureError(state.env, call, request, error, { traceId: hop?.span?.spanContext().traceId ?? hop?.incoming?.spanContext.traceId, workload: workloadName(call.source) });
+    finishRequest(state, call);
     throw error;
   }
-  const flags = formatFlags(call.flags);
+  const flags = flagsOf(call.flags);
   const durationMs = Date.now() - start;
-  // A request that never reached an attempt (no route, fault abort) still gets its span.
-  const facts = hopFacts(call, request);
-  const hop = hops.get(call) ?? { span: state.tracing.startHop(hopName(call), "client", extractTraceContext(request.headers), facts) };
-  endHop(hop.span, { ...facts, responseCode: response.status, responseFlags: flags, upstream: call.endpoint?.address });
-  const traceId = hop.span.spanContext().traceId;
-  const endpointName = call.endpoint?.address.startsWith("worker://") ? call.endpoint.address.slice("worker://".length) : undefined;
-  const target = targetService(call);
-  const sample: RequestSample = {
-    reporter: "source",
-    source: selfFacts(call.source, call.mesh.snapshot.trustDomain),
-    destination: {
-      workload: endpointName,
-      namespace: target?.namespace,
-      app: target?.name,
-      version: call.endpoint?.labels.version ?? call.destination?.subset,
-      service: target?.host ?? call.host,
-      serviceName: target?.name,
-      serviceNamespace: target?.namespace,
-    },
-    protocol: "http",
-    responseCode: response.status,
-    responseFlags: flags,
-    mutualTls: false,
-    durationMs,
-    requestBytes: bytesOf(request.headers),
-    responseBytes: bytesOf(response.headers),
-    method: request.method,
-    path: facts.path + requestUrl(request).search,
-    traceId,
-  };
-  writeAccessLog(
-    env,
-    {
-      startTime: start,
-      durationMs,
-      request,
-      responseCode: response.status,
-      responseFlags: flags,
-      bytesReceived: sample.requestBytes,
-      bytesSent: sample.responseBytes,
-      upstreamHost: call.endpoint?.address,
-      upstreamCluster: target ? `outbound|${call.destination?.subset ?? ""}|${target.host}` : undefined,
-      routeName: facts.route,
-      sourcePrincipal: sample.source.principal,
-      traceId,
-      reporter: "source",
-    },
-    routePercent(call.mesh, call.route?.virtualService, ACCESS_LOG_SAMPLING_ANNOTATION),
-  );
-  finish(state, env, call, sample);
+  let hop = state.tracing ? hops.get(call) : undefined;
+  // A request that never reached an attempt (no route, fault abort) still gets its decision, and its span when sampled.
+  if (state.tracing && !hop) hop = hopOf(state, request, call);
+  if (hop?.span) endHop(hop.span, { ...hopFacts(call, request), responseCode: response.status, responseFlags: flags, upstream: call.endpoint?.address });
+  const logged = state.accessLog && accessLogSampled(state.env, percentsOf(call.mesh, call.route?.virtualService)?.accessLog);
+  const recorder = state.recorder;
+  if (recorder || logged) {
+    const requestBytes = bytesOf(request.headers);
+    const responseBytes = bytesOf(response.headers);
+    const traceId = () => hop?.span?.spanContext().traceId ?? hop?.incoming?.spanContext.traceId ?? hop?.traceparent?.slice(3, 35) ?? extractTraceContext(request.headers)?.spanContext.traceId;
+    if (recorder) {
+      const side = outboundSide(recorder, call);
+      recorder.count(side, response.status, flags, false, durationMs, requestBytes, responseBytes);
+      if (recorder.tapping(side)) {
+        const url = requestUrl(request);
+        recorder.tap(side, { responseCode: response.status, responseFlags: flags, durationMs, method: request.method, path: url.pathname + url.search, traceId: traceId() });
+      }
+    }
+    if (logged) logOutbound(request, call, { start, durationMs, status: response.status, flags, requestBytes, responseBytes, traceId: traceId() });
+  }
+  finishRequest(state, call);
   return response;
 };
+
+function logOutbound(request: Request, call: OutboundCall, r: { start: number; durationMs: number; status: number; flags: string; requestBytes: number; responseBytes: number; traceId?: string }): void {
+  const target = targetService(call);
+  const source = call.source;
+  console.log(
+    accessLogLine({
+      startTime: r.start,
+      durationMs: r.durationMs,
+      request,
+      responseCode: r.status,
+      responseFlags: r.flags,
+      bytesReceived: r.requestBytes,
+      bytesSent: r.responseBytes,
+      upstreamHost: call.endpoint?.address,
+      upstreamCluster: target ? `outbound|${call.destination?.subset ?? ""}|${target.host}` : undefined,
+      routeName: routeName(call),
+      sourcePrincipal: `spiffe://${call.mesh.snapshot.trustDomain}/ns/${source.namespace}/sa/${source.serviceAccount}`,
+      traceId: r.traceId,
+      reporter: "source",
+    }),
+  );
+}

@@ -1,9 +1,11 @@
 // In-isolate aggregation of Istio's standard metrics. The data plane records every request
-// here (no I/O); a flush, due on a size or time bound, hands back one batch that the caller
-// ships in waitUntil. Nothing is written to storage per request.
-import { emptyHistogram, mergeHistogram, observe } from "./histogram.ts";
-import { dropLabels, istioLabels, seriesKey, type RequestSample } from "./labels.ts";
+// here (no I/O, and no label building: see series.ts); a flush, due on a size or time
+// bound, hands back one batch that the caller ships in waitUntil. Nothing is written to
+// storage per request.
+import { mergeHistogram } from "./histogram.ts";
+import { dropLabels, seriesKey, type RequestSample, type SeriesFacts } from "./labels.ts";
 import { redactPath } from "./redact.ts";
+import { MAX_SERIES, SeriesTable, type SeriesSide } from "./series.ts";
 import type { MeshCounter, SeriesAggregate, TapEvent, TelemetryBatch } from "./batch.ts";
 
 export type FlushPolicy = {
@@ -11,6 +13,8 @@ export type FlushPolicy = {
   maxRequests: number;
   /** Flush when this many distinct label sets are held. */
   maxSeries: number;
+  /** Most series held at all; requests of series beyond it are counted as dropped. */
+  seriesLimit: number;
   /** Flush when the oldest unflushed record is this old. */
   intervalMs: number;
   /** Shorter interval while a tapped service has pending summaries (tap latency). */
@@ -22,6 +26,7 @@ export type FlushPolicy = {
 export const DEFAULT_FLUSH_POLICY: FlushPolicy = {
   maxRequests: 1000,
   maxSeries: 500,
+  seriesLimit: MAX_SERIES,
   intervalMs: 5000,
   tapIntervalMs: 1000,
   maxTapEvents: 200,
@@ -47,6 +52,9 @@ export type MetricsRecorderOptions = {
   now?: () => number;
 };
 
+/** What a tap summary says beyond the series: the request itself. */
+export type TapFacts = { responseCode: number; responseFlags: string; durationMs: number; method?: string; path?: string; traceId?: string };
+
 /** Per-isolate metrics aggregation; keep one in module scope. */
 export class MetricsRecorder {
   readonly isolate = crypto.randomUUID();
@@ -54,7 +62,9 @@ export class MetricsRecorder {
   private readonly workload: string;
   private readonly dropped: string[];
   private readonly now: () => number;
-  private series = new Map<string, SeriesAggregate>();
+  private readonly table: SeriesTable;
+  /** Series of batches that could not be shipped, merged into the next one. */
+  private restored = new Map<string, SeriesAggregate>();
   private counters = new Map<string, MeshCounter>();
   private tapEvents: TapEvent[] = [];
   private tapped = new Set<string>();
@@ -66,40 +76,58 @@ export class MetricsRecorder {
     this.policy = { ...DEFAULT_FLUSH_POLICY, ...options.policy };
     this.dropped = options.dropLabels ?? [];
     this.now = options.now ?? Date.now;
+    this.table = new SeriesTable(this.policy.seriesLimit);
   }
 
   /** Counts one request as seen by one reporter. Call once per request per reporter. */
   recordRequest(sample: RequestSample): void {
-    const labels = dropLabels(istioLabels(sample), this.dropped) as Record<string, string>;
-    const key = seriesKey(labels);
-    let aggregate = this.series.get(key);
-    if (!aggregate) {
-      aggregate = {
-        labels,
-        requests: 0,
-        duration: emptyHistogram(),
-        requestBytes: emptyHistogram(),
-        responseBytes: emptyHistogram(),
-      };
-      this.series.set(key, aggregate);
-    }
-    aggregate.requests += 1;
-    observe(aggregate.duration, sample.durationMs);
-    observe(aggregate.requestBytes, sample.requestBytes);
-    observe(aggregate.responseBytes, sample.responseBytes);
+    const side = this.side(sample);
+    this.count(side, sample.responseCode, sample.responseFlags, sample.mutualTls, sample.durationMs, sample.requestBytes, sample.responseBytes);
+    if (this.tapping(side)) this.tap(side, sample);
+  }
+
+  /** The interned series side of `facts`; cache it (per snapshot) rather than call this per request. */
+  side(facts: SeriesFacts): SeriesSide {
+    return this.table.side(facts);
+  }
+
+  /** Counts one request of `side`: the per-request path, no allocation once the series exists. */
+  count(side: SeriesSide, responseCode: number, responseFlags: string, mutualTls: boolean, durationMs: number, requestBytes: number, responseBytes: number): void {
+    this.table.add(side, responseCode, responseFlags || "-", mutualTls, durationMs, requestBytes, responseBytes);
     this.requests += 1;
     this.oldest ??= this.now();
-    this.recordTap(sample);
+  }
+
+  /** True when a tap session wants summaries of `side`'s destination (build them only then). */
+  tapping(side: SeriesSide): boolean {
+    return this.tapped.size > 0 && this.tapEvents.length < this.policy.maxTapEvents && this.tapped.has(side.tapDestination);
+  }
+
+  /** Adds a tap summary of one request of `side` (after `tapping` said yes). */
+  tap(side: SeriesSide, request: TapFacts): void {
+    this.tapEvents.push({
+      time: new Date(this.now()).toISOString(),
+      reporter: side.labels.reporter,
+      source: side.labels.source_workload,
+      destination: side.tapDestination,
+      destinationVersion: side.labels.destination_version,
+      method: request.method ?? "",
+      path: redactPath(request.path ?? "").slice(0, 2048),
+      responseCode: request.responseCode,
+      responseFlags: request.responseFlags || "-",
+      durationMs: request.durationMs,
+      traceId: request.traceId,
+    });
   }
 
   /** Counts a request refused by peer or end-user authentication, by reason code. */
   recordAuthnFailure(reason: string): void {
-    this.count("isthmus_authn_failures_total", { reason });
+    this.countEvent("isthmus_authn_failures_total", { reason });
   }
 
   /** Counts a request denied by an AuthorizationPolicy. */
   recordAuthzDenial(policy: string): void {
-    this.count("isthmus_authz_denials_total", { policy });
+    this.countEvent("isthmus_authz_denials_total", { policy });
   }
 
   /** Services to tap, as the control plane replied to the last flush. */
@@ -110,7 +138,7 @@ export class MetricsRecorder {
   /** True when a flush is due by the size or time bound. */
   isDue(now = this.now()): boolean {
     if (this.oldest === null) return false;
-    if (this.requests >= this.policy.maxRequests || this.series.size >= this.policy.maxSeries) return true;
+    if (this.requests >= this.policy.maxRequests || this.table.activeCount + this.restored.size >= this.policy.maxSeries) return true;
     const interval = this.tapEvents.length > 0 ? this.policy.tapIntervalMs : this.policy.intervalMs;
     return now - this.oldest >= interval;
   }
@@ -118,15 +146,23 @@ export class MetricsRecorder {
   /** Everything recorded since the last flush, and a fresh start; null when nothing was. */
   takeBatch(facts: SnapshotFacts): TelemetryBatch | null {
     if (this.oldest === null) return null;
+    if (this.table.dropped > 0) {
+      this.addCounter("isthmus_telemetry_series_dropped_total", { destination_workload: this.workload, stage: "isolate" }, this.table.dropped);
+      this.table.dropped = 0;
+    }
+    // Labels are built here, per series: after an operator's drops, or next to a restored
+    // batch, two ids may carry one label set, and the batch holds it once.
+    const series = new Map(this.restored);
+    for (const s of this.table.take()) mergeSeries(series, { ...s, labels: dropLabels(s.labels, this.dropped) as Record<string, string> });
     const batch: TelemetryBatch = {
       isolate: this.isolate,
       workload: this.workload,
       ...facts,
-      series: [...this.series.values()],
+      series: [...series.values()],
       counters: [...this.counters.values()],
       tap: this.tapEvents,
     };
-    this.series = new Map();
+    this.restored = new Map();
     this.counters = new Map();
     this.tapEvents = [];
     this.requests = 0;
@@ -137,53 +173,35 @@ export class MetricsRecorder {
   /** Merges a batch that could not be shipped back in, so the next flush carries it. */
   restore(batch: TelemetryBatch): void {
     for (const s of batch.series) {
-      const key = seriesKey(s.labels);
-      const held = this.series.get(key);
-      if (held) {
-        held.requests += s.requests;
-        mergeHistogram(held.duration, s.duration);
-        mergeHistogram(held.requestBytes, s.requestBytes);
-        mergeHistogram(held.responseBytes, s.responseBytes);
-      } else if (this.series.size < this.policy.maxSeries * 4) {
-        this.series.set(key, s);
-      }
+      if (this.restored.size < this.policy.maxSeries * 4 || this.restored.has(seriesKey(s.labels))) mergeSeries(this.restored, s);
       this.requests += s.requests;
     }
-    for (const c of batch.counters) {
-      const key = c.name + seriesKey(c.labels);
-      const held = this.counters.get(key);
-      if (held) held.value += c.value;
-      else this.counters.set(key, c);
-    }
+    for (const c of batch.counters) this.addCounter(c.name, c.labels, c.value);
     this.oldest ??= this.now();
   }
 
-  private count(name: MeshCounter["name"], extra: Record<string, string>): void {
-    const labels = { destination_workload: this.workload, ...extra };
+  private countEvent(name: MeshCounter["name"], extra: Record<string, string>): void {
+    this.addCounter(name, { destination_workload: this.workload, ...extra }, 1);
+    this.oldest ??= this.now();
+  }
+
+  private addCounter(name: MeshCounter["name"], labels: Record<string, string>, value: number): void {
     const key = name + seriesKey(labels);
     const held = this.counters.get(key);
-    if (held) held.value += 1;
-    else this.counters.set(key, { name, labels, value: 1 });
-    this.oldest ??= this.now();
+    if (held) held.value += value;
+    else this.counters.set(key, { name, labels, value });
   }
+}
 
-  private recordTap(sample: RequestSample): void {
-    if (this.tapped.size === 0 || this.tapEvents.length >= this.policy.maxTapEvents) return;
-    const d = sample.destination;
-    const destination = `${d.serviceName}.${d.serviceNamespace}`;
-    if (!this.tapped.has(destination)) return;
-    this.tapEvents.push({
-      time: new Date(this.now()).toISOString(),
-      reporter: sample.reporter,
-      source: sample.source.workload ?? "unknown",
-      destination,
-      destinationVersion: d.version ?? "unknown",
-      method: sample.method ?? "",
-      path: redactPath(sample.path ?? "").slice(0, 2048),
-      responseCode: sample.responseCode,
-      responseFlags: sample.responseFlags || "-",
-      durationMs: sample.durationMs,
-      traceId: sample.traceId,
-    });
+function mergeSeries(into: Map<string, SeriesAggregate>, s: SeriesAggregate): void {
+  const key = seriesKey(s.labels);
+  const held = into.get(key);
+  if (!held) {
+    into.set(key, s);
+    return;
   }
+  held.requests += s.requests;
+  mergeHistogram(held.duration, s.duration);
+  mergeHistogram(held.requestBytes, s.requestBytes);
+  mergeHistogram(held.responseBytes, s.responseBytes);
 }

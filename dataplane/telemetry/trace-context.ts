@@ -1,6 +1,7 @@
 // Trace context on the wire: W3C traceparent/tracestate (propagated on every hop), and B3
 // single- and multi-header forms accepted on ingress and converted to W3C.
 import { TraceFlags, type SpanContext, type TraceState } from "@opentelemetry/api";
+import { randomHex } from "./tracer.ts";
 
 /** An incoming trace: the caller's span context, and its sampling decision if it made one. */
 export type IncomingTrace = {
@@ -83,6 +84,14 @@ export function injectTraceContext(headers: Headers, spanContext: SpanContext): 
 export function formatTraceparent(spanContext: SpanContext): string {
   const flags = (spanContext.traceFlags & TraceFlags.SAMPLED).toString(16).padStart(2, "0");
   return `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
+}
+
+/**
+ * The traceparent of a trace this hop starts and decided not to sample: no span is built,
+ * but the next hops follow the decision instead of making their own.
+ */
+export function unsampledTraceparent(): string {
+  return `00-${randomHex(16)}-${randomHex(8)}-00`;
 }
 
 function context(traceId: string, spanId: string, sampled: boolean | undefined): IncomingTrace {

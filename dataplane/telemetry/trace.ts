@@ -52,6 +52,14 @@ export class Tracing {
   }
 
   /**
+   * The sampling decision of a hop, made before any span exists: the caller's when it made
+   * one, else the route's percent (`samplingPercent`) or the mesh-wide one.
+   */
+  sampled(incoming: IncomingTrace | null, samplingPercent?: number): boolean {
+    return incoming?.sampled ?? shouldSample(samplingPercent ?? this.samplingPercent);
+  }
+
+  /**
    * Starts the span of one hop, the child of `incoming` when the caller sent a context.
    * `samplingPercent` (the route's annotation) applies when this hop starts the trace or
    * the caller deferred the decision.

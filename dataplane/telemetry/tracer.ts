@@ -186,7 +186,8 @@ function toMs(time: TimeInput | undefined): number | undefined {
   return time[0] * 1000 + time[1] / 1e6;
 }
 
-function randomHex(bytes: number): string {
+/** `bytes` random bytes as lower-case hex, never all zeros (W3C ids). */
+export function randomHex(bytes: number): string {
   const buf = crypto.getRandomValues(new Uint8Array(bytes));
   let hex = "";
   for (const b of buf) hex += b.toString(16).padStart(2, "0");

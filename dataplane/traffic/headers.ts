@@ -1,3 +1,4 @@
+import { mutableResponse } from "../mutable-response.ts";
 import type { HTTPRoute, HTTPRouteDestination } from "../../resources/virtual-service.ts";
 
 type HeaderOperations = NonNullable<NonNullable<HTTPRoute["headers"]>["request"]>;
@@ -29,10 +30,10 @@ export function applyResponseHeaders(headers: Headers, route: Pick<HTTPRoute, "h
   applyHeaderOperations(headers, route.headers?.response);
 }
 
-/** A response with the route's response headers applied (responses from fetch are immutable). */
+/** A response with the route's response headers applied: in place when this hop may write them, else in its one copy. */
 export function withResponseHeaders(response: Response, route: Pick<HTTPRoute, "headers">, destination?: Pick<HTTPRouteDestination, "headers">): Response {
   if (!route.headers?.response && !destination?.headers?.response) return response;
-  const headers = new Headers(response.headers);
-  applyResponseHeaders(headers, route, destination);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  const out = mutableResponse(response);
+  applyResponseHeaders(out.headers, route, destination);
+  return out;
 }

@@ -1,5 +1,6 @@
 import { parseDuration } from "../../resources/duration.ts";
-import { RETRY_ON, type HTTPRoute } from "../../resources/virtual-service.ts";
+import { RETRY_ON } from "../../resources/retry-on.ts";
+import type { HTTPRoute } from "../../resources/virtual-service.ts";
 import { defaultRandom, type RandomSource } from "./random.ts";
 
 type HTTPRetry = NonNullable<HTTPRoute["retries"]>;

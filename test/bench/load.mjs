@@ -60,14 +60,28 @@ export async function wrkThroughput(url, { seconds = 5, connections = 32, thread
   return { ...parseWrkOutput(stdout), ...(stoppedEarly ? { stoppedEarly } : {}) };
 }
 
-/** One GET on `agent`; resolves to the status and headers once the body is read. */
-export function get(url, { agent, headers = {} } = {}) {
+/** Raised when a request gets no complete answer in time (workerd hung or spinning). */
+export class NoAnswerError extends Error {
+  code = "no_answer";
+  constructor(url, timeoutMs) {
+    super(`no answer from ${url} within ${timeoutMs / 1000} s`);
+    this.name = "NoAnswerError";
+  }
+}
+
+/**
+ * One GET on `agent`; resolves to the status and headers once the body is read. A request
+ * still unanswered after `timeoutMs` fails with NoAnswerError, so a hung Worker ends the
+ * section instead of the run waiting forever.
+ */
+export function get(url, { agent, headers = {}, timeoutMs = 30_000 } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent, headers }, (res) => {
       res.resume();
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
       res.on("error", reject);
     });
+    req.setTimeout(timeoutMs, () => req.destroy(new NoAnswerError(url, timeoutMs)));
     req.on("error", reject);
   });
 }

@@ -1,5 +1,6 @@
 // The bench's workerd process: the floors (the trivial service on its own socket twice, a
-// bare forwarding Worker), the control plane, two gateways (telemetry on / off), every
+// bare forwarding Worker, and two of them in a row: the standalone sidecar's topology
+// without the mesh), the control plane, two gateways (telemetry on / off), every
 // variant's endpoints and a local OTLP sink; each Worker a client reaches has its own
 // socket. Config goes in through the REST API, as a user's would.
 import { execFileSync } from "node:child_process";
@@ -57,6 +58,8 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSink
   const dataPlane = (namespace, serviceAccount, vars) => ({
     modules: true,
     compatibilityDate: DATE,
+    // withMesh binds each request's mesh client with AsyncLocalStorage (node:async_hooks).
+    compatibilityFlags: ["nodejs_als"],
     modulesRoot: buildDir,
     bindings: { ISTHMUS_REFRESH_MS: String(refreshMs), ...vars },
     serviceBindings: { ISTHMUS_CONTROL: { name: CONTROL, entrypoint: "MeshPeer", props: { namespace, serviceAccount } } },
@@ -68,6 +71,9 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSink
     plain("echo", scripts.echo, { unsafeDirectSockets: ownSocket() }),
     plain("echo-b", scripts.echo, { unsafeDirectSockets: ownSocket(), bindings: { VERSION: "v2" } }),
     plain("forward", scripts.forward, { serviceBindings: { UPSTREAM: "echo" }, unsafeDirectSockets: ownSocket() }),
+    // gateway -> plain forwarding Worker -> service: where the sidecar sits, nothing meshed.
+    plain("forward-hop", scripts.forward, { serviceBindings: { UPSTREAM: "echo" } }),
+    plain("forward-two", scripts.forward, { serviceBindings: { UPSTREAM: "forward-hop" }, unsafeDirectSockets: ownSocket() }),
     {
       ...scripts.control.options,
       modulesRoot: buildDir,
@@ -113,7 +119,7 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSink
   };
   const origin = async (name) => (await mf.unsafeGetDirectURL(name)).origin;
   const urls = {};
-  for (const name of ["echo", "echo-b", "forward", "gw", "gw-full", "gw-off", CONTROL]) urls[name] = await origin(name);
+  for (const name of ["echo", "echo-b", "forward", "forward-two", "gw", "gw-full", "gw-off", CONTROL]) urls[name] = await origin(name);
   urls.control = urls[CONTROL];
   urls.sink = sinkUrl;
 

@@ -33,6 +33,10 @@ http {
   }
 }`;
   await writeFile(join(dir, "nginx.conf"), conf);
+  // Something already answering there (e.g. an nginx an interrupted run left behind) would
+  // be measured instead, with stale upstreams.
+  const taken = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.arrayBuffer().then(() => true), () => false);
+  if (taken) throw new Error(`127.0.0.1:${port} already answers: stop whatever listens there (an nginx left by an interrupted bench run?)`);
   const child = spawn("nginx", ["-c", join(dir, "nginx.conf"), "-p", dir], { stdio: "ignore" });
   for (let i = 0; i < 50; i++) {
     try {

@@ -1,40 +1,57 @@
 // docs/BENCHMARKS.md from the run's results: every table, the command, the machine, the
 // versions and how each figure was taken. Sections that did not run say so.
+import { cpuMicrosOver } from "./stats.mjs";
+
 const f0 = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
 const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : "–");
 const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : "–");
 const signed = (n) => (Number.isFinite(n) ? `${n >= 0 ? "+" : ""}${Math.round(n)}` : "–");
 const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 
-export function configurationsTable(summary) {
+/**
+ * Every throughput row. `× floor` quotes a mesh row against the row with the same hops and
+ * no mesh (its `floor`: the bare binding for withMesh, two bare bindings for the sidecar);
+ * the CPU columns are `cpuMicrosOver` with `cores`: over the bare binding for every row,
+ * over its own floor for mesh rows.
+ */
+export function configurationsTable(summary, cores) {
   const by = Object.fromEntries(summary.map((s) => [s.id, s]));
   const ratio = (a, b) => (b && Number.isFinite(a / b) ? f2(a / b) : "–");
   return table(
-    ["configuration", "req/s (median; min–max)", "× direct", "× binding", "p50 µs", "p99 µs (median; min–max)", "+p50 vs direct", "stalls > 50 ms / samples", "max ms", "wrk timeouts (> 2 s)", "failed", "workerd fds after wrk"],
-    summary.map((s) => [
-      s.label,
-      `${f0(s.rps)} (${f0(s.spread[0])}–${f0(s.spread[1])})`,
-      ratio(s.rps, by.direct?.rps),
-      ratio(s.rps, by.binding?.rps),
-      f0(s.p50),
-      `${f0(s.p99)} (${f0(s.p99spread[0])}–${f0(s.p99spread[1])})`,
-      signed(s.p50 - (by.direct?.p50 ?? NaN)),
-      `${s.stalls} / ${f0(s.samples)}`,
-      f1(s.maxMs),
-      String(s.timeouts ?? 0),
-      String(s.failed + s.socketErrors),
-      Number.isFinite(s.fdsPeak) ? f0(s.fdsPeak) : "–",
-    ]),
+    ["configuration", "req/s (median; min–max)", "× direct", "× binding", "× floor (same hops, no mesh)", "CPU µs/req over binding", "mesh CPU µs/req over floor", "machine CPU busy %", "p50 µs", "p99 µs (median; min–max)", "+p50 vs direct", "stalls > 50 ms / samples", "max ms", "wrk timeouts (> 2 s)", "failed", "workerd fds after wrk"],
+    summary.map((s) => {
+      const floor = s.floor ? by[s.floor] : undefined;
+      return [
+        s.label,
+        `${f0(s.rps)} (${f0(s.spread[0])}–${f0(s.spread[1])})`,
+        ratio(s.rps, by.direct?.rps),
+        ratio(s.rps, by.binding?.rps),
+        floor ? `${ratio(s.rps, floor.rps)} (${floor.id})` : "–",
+        s.id === "direct" ? "–" : signed(cpuMicrosOver(s.rps, by.binding?.rps, cores)),
+        floor ? signed(cpuMicrosOver(s.rps, floor.rps, cores)) : "–",
+        f0(100 * s.cpuBusy),
+        f0(s.p50),
+        `${f0(s.p99)} (${f0(s.p99spread[0])}–${f0(s.p99spread[1])})`,
+        signed(s.p50 - (by.direct?.p50 ?? NaN)),
+        `${s.stalls} / ${f0(s.samples)}`,
+        f1(s.maxMs),
+        String(s.timeouts ?? 0),
+        String(s.failed + s.socketErrors),
+        Number.isFinite(s.fdsPeak) ? f0(s.fdsPeak) : "–",
+      ];
+    }),
   );
 }
 
 /** Differences of medians between configurations that differ in one thing. */
-export function hopTable(summary) {
+export function hopTable(summary, cores) {
   const by = Object.fromEntries(summary.map((s) => [s.id, s]));
   const pairs = [
     ["one service-binding hop, no mesh (binding − direct)", "binding", "direct"],
+    ["a second service-binding hop, no mesh (binding2 − binding)", "binding2", "binding"],
     ["mesh layers on that hop: gateway + withMesh (mesh − binding)", "mesh", "binding"],
     ["gateway -> withMesh service, all in (mesh − direct)", "mesh", "direct"],
+    ["mesh layers on two hops: gateway + standalone sidecar (sidecar − binding2)", "sidecar", "binding2"],
     ["standalone sidecar instead of withMesh: one more hop (sidecar − mesh)", "sidecar", "mesh"],
     ["identity: bearer JWT-SVID + answer vs off (mesh − idoff)", "mesh", "idoff"],
     ["identity: proof-of-possession vs bearer (pop − mesh)", "pop", "mesh"],
@@ -42,8 +59,26 @@ export function hopTable(summary) {
     ["telemetry: metrics + 100 % traces vs off (telfull − teloff)", "telfull", "teloff"],
   ].filter(([, a, b]) => by[a] && by[b]);
   return table(
-    ["added by", "p50 µs", "p99 µs", "req/s ratio"],
-    pairs.map(([label, a, b]) => [label, signed(by[a].p50 - by[b].p50), signed(by[a].p99 - by[b].p99), f2(by[a].rps / by[b].rps)]),
+    ["added by", "p50 µs", "p99 µs", "req/s ratio", "CPU µs/req"],
+    pairs.map(([label, a, b]) => [label, signed(by[a].p50 - by[b].p50), signed(by[a].p99 - by[b].p99), f2(by[a].rps / by[b].rps), signed(cpuMicrosOver(by[a].rps, by[b].rps, cores))]),
+  );
+}
+
+const MODULE_ROWS = 15;
+
+/**
+ * One row per key of `field` (layers, modules or outside buckets) across the profiles, µs per
+ * request in each, largest total first, the `limit` largest, and a total row.
+ */
+export function profileTable(profiles, field, head, limit = Infinity) {
+  const keys = new Map();
+  for (const x of profiles) for (const row of x[field]) keys.set(row.key, (keys.get(row.key) ?? 0) + row.us);
+  const ordered = [...keys].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([key]) => key);
+  const cell = (x, key) => f1(x[field].find((row) => row.key === key)?.us ?? 0);
+  const total = (x) => f1(x[field].reduce((n, row) => n + row.us, 0));
+  return table(
+    [head, ...profiles.map((x) => `${x.label} µs/req`)],
+    [...ordered.map((key) => [`\`${key}\``, ...profiles.map((x) => cell(x, key))]), [`all ${field}`, ...profiles.map(total)]],
   );
 }
 
@@ -99,11 +134,22 @@ control plane, traces sampled at the default 1 % and exported over OTLP/HTTP to 
 Worker); the telemetry rows switch it off, or sample 100 % of traces. Access logs are off in
 every configuration (they are console lines; they would measure the log pipe).
 
-${configurationsTable(r.throughput)}
+${configurationsTable(r.throughput, r.cores)}
+
+Each mesh row is quoted against the row with the same hops and no mesh (\`× floor\`): the
+withMesh rows against the bare binding (gateway -> service), the standalone sidecar against
+two bare bindings (gateway -> plain forwarding Worker -> service), its own floor.
+
+CPU per request comes from saturated throughput: wrk at ${r.params.connections} connections keeps all ${r.cores} cores of
+this machine busy (the \`machine CPU busy %\` column is the measured share during each wrk run,
+median over rounds; below ~100 % the figures understate), so CPU per request ≈ cores / rps and
+**CPU µs over a floor = (1 / rps_row − 1 / rps_floor) × cores × 10⁶**, with cores = ${r.cores}. It counts
+every process on the machine (workerd, wrk, the bench's Node), which is why it is a
+difference: the client's share per request is the same in both rows and cancels.
 
 ### Per-hop and per-feature cost (differences of the medians above)
 
-${hopTable(r.throughput)}
+${hopTable(r.throughput, r.cores)}
 
 p99 differences of medians are noisy (see the min–max spread in the table above); p50 is the
 stable per-request figure. OTLP exports received by the sink during the run: ${f0(r.sink?.exports)} (${f0(r.sink?.bytes)} bytes).`);
@@ -184,15 +230,40 @@ ${table(["Worker", "raw KiB", "gzip KiB"], r.bundles.map((b) => [b.label, f1(b.r
   }
   if (r.profile) {
     const p = r.profile;
+    const layered = p.profiles.filter((x) => x.name !== "isthmus-control");
     parts.push(`## Where the time goes (CPU profiles)
 
 V8 sampling profiles through workerd's inspector (a second workerd with the inspector on, same
-Workers), while wrk drove the full mesh at ${p.connections} connections for ${p.seconds} s (${f0(p.rps)} req/s there).
-Self time by function as a share of the sampled time; "busy" = not idle. \`(program)\` is V8/workerd
-native work not attributed to a JS function; capitalised natives (\`Request\`, \`verify\`, \`sign\`,
-\`digest\`) are Web API calls.
+Workers), while wrk drove the full mesh at ${p.connections} connections for ${p.seconds} s (${f0(p.rps)} req/s there,
+${f0(p.requests)} requests). Samples are counted, each one sampling interval (${p.intervalUs} µs) of CPU: the
+profile's time deltas would also charge time other isolates spent on the same thread to the
+next sample. "Of a core" = busy samples × interval / the profile's wall time. Per-request
+figures = samples × interval / requests completed during the profile (the callee's two versions
+are profiled together, so its figures are over every request). \`(program)\` is V8/workerd native
+work not attributed to a JS function; capitalised natives (\`Request\`, \`verify\`, \`sign\`,
+\`digest\`) are Web API calls. "Wall per sample" is the profile's wall time over the samples it
+holds (idle ones included): near the interval, the isolate was sampled all along; well above it,
+intervals went without a sample (the isolate not entered, or the sampler late), and if the
+latter, the figures here are a lower bound.
 
-${p.profiles.map((x) => `**${x.name}** (busy ${f0(100 * x.busy)} %): ${x.top.map((t) => `\`${t.fn}\` ${f1(100 * t.share)} %`).join(", ")}`).join("\n\n")}`);
+${p.profiles.map((x) => `**${x.label}** (${f0(100 * x.cpuShare)} % of a core, ${f0(x.busyUs)} µs CPU per request, ${f0(x.busySamples)} busy of ${f0(x.samples)} samples, wall per sample ${f0(x.wallPerSampleUs)} µs): ${x.top.map((t) => `\`${t.fn}\` ${f1(100 * t.share)} %`).join(", ")}`).join("\n\n")}
+
+### CPU µs per request by data-plane layer
+
+Each sample goes to the innermost call frame defined in a data-plane module (esbuild's
+unminified bundle names each module), so Web API calls (\`verify\`, \`fetch\`) and library
+code count for the layer that made them. Samples with no data-plane frame on the stack are
+listed by the innermost bundled module (the Worker's entry, a library) or the native frame.
+
+${profileTable(layered, "layers", "layer")}
+
+Samples outside the layers:
+
+${profileTable(layered, "outside", "where", 10)}
+
+By module (the ${MODULE_ROWS} largest):
+
+${profileTable(layered, "modules", "module", MODULE_ROWS)}`);
   }
   if (r.findings?.length) parts.push(`## Findings\n\n${r.findings.map((x) => `- ${x}`).join("\n")}\n\n${MATCHER_NOTES}`);
   if (r.skipped?.length) parts.push(`## Not measured in this run\n\n${r.skipped.map((x) => `- ${x}`).join("\n")}`);

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildWorker, repoRoot } from "../../local/build.mjs";
 import { HIT } from "./configs/resources.mjs";
-import { VARIANTS, endpointWorker, gatewayOf, hostOf } from "./configs/variants.mjs";
+import { VARIANTS, endpointWorker, floorOf, gatewayOf, hostOf } from "./configs/variants.mjs";
 import { buildScripts, startBenchMesh } from "./mesh.mjs";
 import { startNginxSplit } from "./nginx.mjs";
 import { configurationsTable, hopTable, renderDoc } from "./report.mjs";
@@ -40,16 +40,18 @@ if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--sections a,b] [--rounds N] [--seconds S] [--connections C] [--out FILE]
 
 Sections (default all): ${SECTIONS.join(", ")}
-  throughput   direct / bare binding / nginx / full mesh (withMesh, sidecar) / identity off, PoP /
-               telemetry off, A B A B: req/s (wrk), p50/p99 and stalls (raw samples)
+  throughput   direct / bare binding / two bare bindings / nginx / full mesh (withMesh, sidecar) /
+               identity off, PoP / telemetry off, A B A B: req/s (wrk), p50/p99 and stalls (raw
+               samples), CPU µs per request over the no-mesh floors (saturated rps)
   split        10,000 requests: 90/10 accuracy; 1,000 users x 10: stickiness
   propagation  20 config changes: apply answered -> gateway routing by it
   identity     JWT-SVID verify cached/uncached, sign, CSR in workerd; JWT-SVIDs/s and CSRs/s via REST
   control      applies/s of a 20-document file
-  scaling      routes, services, policies at 10/100/1,000: through the gateway and in Node
+  scaling      routes, regex routes, services, policies at 10/100/1,000: through the gateway and in Node
   isolate      fresh workerd: ready and first-response time, RSS with a 50- vs 1,000-route snapshot
   bundles      raw and gzip size of each Worker
-  profile      CPU profiles (workerd inspector) of gateway, service and control plane under load
+  profile      CPU profiles (workerd inspector) of gateway, service and control plane under load:
+               top functions and µs per request by data-plane layer
 --quick shortens every section (about 3 minutes); 127.0.0.1 only; bounded in time.`);
   process.exit(0);
 }
@@ -81,6 +83,8 @@ const report = {
   date: new Date().toISOString().slice(0, 10),
   load: { start: os.loadavg()[0].toFixed(2) },
   params,
+  // Cores the CPU-per-request columns divide among (see cpuMicrosOver).
+  cores: os.availableParallelism(),
   refreshMs: 1000,
   failures: [],
   findings: [],
@@ -125,8 +129,9 @@ try {
     const configs = [
       { id: "direct", label: "service called directly (floor)", url: `${urls.echo}${path}` },
       { id: "binding", label: "gateway -> service binding, no mesh (platform)", url: `${urls.forward}${path}` },
+      { id: "binding2", label: "gateway -> two binding hops -> service, no mesh", url: `${urls["forward-two"]}${path}` },
       { id: "nginx", label: "nginx split_clients 90/10 -> service", url: `http://127.0.0.1:18998${path}` },
-      ...VARIANTS.map((v) => ({ id: v.id, label: v.label, url: `${urls[gatewayOf(v)]}${path}`, headers: { host: hostOf(v), ...HIT.headers }, fdBudget: v.fdBudget })),
+      ...VARIANTS.map((v) => ({ id: v.id, label: v.label, floor: floorOf(v), url: `${urls[gatewayOf(v)]}${path}`, headers: { host: hostOf(v), ...HIT.headers }, fdBudget: v.fdBudget })),
     ];
     const sinkBefore = await (await fetch(urls.sink)).json();
     report.throughput = await measureThroughput(configs, { ...params, log, workerd: mesh.workerd });
@@ -134,7 +139,7 @@ try {
     const sinkAfter = await (await fetch(urls.sink)).json();
     report.sink = { exports: sinkAfter.exports - sinkBefore.exports, bytes: sinkAfter.bytes - sinkBefore.bytes };
     for (const s of report.throughput) if (s.failed || s.socketErrors) report.failures.push(`${s.id}: ${s.failed} failed requests, ${s.socketErrors} socket errors`);
-    log(`\n${configurationsTable(report.throughput)}\n\n${hopTable(report.throughput)}`);
+    log(`\n${configurationsTable(report.throughput, report.cores)}\n\n${hopTable(report.throughput, report.cores)}`);
     const by = Object.fromEntries(report.throughput.map((t) => [t.id, t]));
     if (by.telfull && by.teloff) {
       const piledUp = by.telfull.fdsPeak > 3 * Math.max(by.teloff.fdsPeak, mesh.workerd.idleFiles);
@@ -188,9 +193,12 @@ try {
     const micro = await import(await buildWorker("test/bench/micro/matchers.ts", join(buildDir, "micro.mjs")));
     report.scaling = await measureScaling(mesh, micro, { counts: [10, 100, 1000], latencySeconds: quick ? 1 : 2, seconds: quick ? 1 : 2, connections: params.connections, log });
     const at = (dimension, count) => report.scaling.find((p) => p.dimension === dimension && p.count === count);
-    for (const dimension of ["routes", "services", "policies"]) {
+    for (const dimension of ["routes", "regex", "services", "policies"]) {
       const [a, b] = [at(dimension, 10), at(dimension, 1000)];
       if (a && b) report.findings.push(`${dimension} 10 -> 1,000: p50 through the gateway ${Math.round(a.p50)} -> ${Math.round(b.p50)} µs; the operation in Node ${(a.nodeNs / 1000).toFixed(1)} -> ${(b.nodeNs / 1000).toFixed(1)} µs (×${(b.nodeNs / a.nodeNs).toFixed(0)}).`);
+    }
+    for (const p of report.scaling.filter((p) => p.dimension === "regex")) {
+      report.findings.push(`regex routes ${p.count}: the ${p.examined} full matches of a request alone take ${(p.re2Ns / 1000).toFixed(1)} µs on re2js (linear time) and ${(p.jsNs / 1000).toFixed(1)} µs on JavaScript's RegExp (backtracking, no longer used).`);
     }
   });
 
@@ -208,20 +216,21 @@ await section("profile", async () => {
   const inspectorPort = 19229;
   const inspected = await startBenchMesh({ scripts, buildDir, sinkPort: Number(args["sink-port"]), refreshMs: report.refreshMs, inspectorPort });
   try {
-    report.profile = await measureProfile(inspected, inspectorPort, { seconds: quick ? 3 : 8 });
+    const bundles = [scripts.gateway, scripts.meshed, scripts.control.options.scriptPath];
+    report.profile = await measureProfile(inspected, inspectorPort, { bundles, seconds: quick ? 3 : 8 });
     const busiest = (name) => report.profile.profiles.find((p) => p.name === name);
     const share = (p, fn) => p?.top.filter((t) => t.fn === fn || t.fn.startsWith(`${fn} (`)).reduce((n, t) => n + t.share, 0) ?? 0;
     const gw = busiest("gw");
     const control = busiest("isthmus-control");
     if (gw) {
       const top = gw.top.slice(0, 6).map((t) => `\`${t.fn.replace(/ \(.*\)$/, "")}\` ${Math.round(100 * t.share)} %`).join(", ");
-      report.findings.push(`Under load the gateway is ${Math.round(100 * gw.busy)} % busy; WebCrypto \`verify\` takes ${Math.round(100 * share(gw, "verify"))} % and \`sign\` ${Math.round(100 * share(gw, "sign"))} % of its CPU (per request these are HMACs under the pair key; JWT-SVIDs and key attestations are verified once and cached). Top self time: ${top}.`);
+      report.findings.push(`Under load the gateway isolate used ${Math.round(100 * gw.cpuShare)} % of a core (${Math.round(gw.busyUs)} µs of CPU per request); WebCrypto \`verify\` takes ${Math.round(100 * share(gw, "verify"))} % and \`sign\` ${Math.round(100 * share(gw, "sign"))} % of its CPU (per request these are HMACs under the pair key; JWT-SVIDs and key attestations are verified once and cached). Top self time: ${top}.`);
     }
     if (control) {
       const top = control.top.slice(0, 5).map((t) => `\`${t.fn.replace(/ \(.*\)$/, "")}\` ${Math.round(100 * t.share)} %`).join(", ");
-      report.findings.push(`The control-plane Worker is ${Math.round(100 * control.busy)} % busy while only the data plane is loaded (no config changes), serving the data-plane isolates' MeshPeer RPCs (snapshot revalidation, about one per isolate per refresh; SVIDs; telemetry reports); top self time: ${top}. Locally every Worker shares one workerd process, and the inspector may charge this isolate for time spent in others on the same thread, so read it as an upper bound; on Cloudflare these are separate invocations.`);
+      report.findings.push(`The control-plane Worker used ${Math.round(100 * control.cpuShare)} % of a core while only the data plane is loaded (no config changes), serving the data-plane isolates' MeshPeer RPCs (snapshot revalidation, about one per isolate per refresh; SVIDs; telemetry reports); top self time: ${top}. Samples are counted (one sampling interval each), so time other isolates spend on the same thread is no longer charged to it.`);
     }
-    for (const p of report.profile.profiles) log(`${p.name}: busy ${(100 * p.busy).toFixed(0)} %; ${p.top.slice(0, 5).map((t) => `${t.fn} ${(100 * t.share).toFixed(1)} %`).join(", ")}`);
+    for (const p of report.profile.profiles) log(`${p.name}: ${(100 * p.cpuShare).toFixed(0)} % of a core, ${p.busyUs.toFixed(0)} µs/req, ${p.busySamples}/${p.samples} samples busy, wall per sample ${p.wallPerSampleUs.toFixed(0)} µs; ${p.layers.map((l) => `${l.key} ${l.us.toFixed(0)} µs`).join(", ")}; top ${p.top.slice(0, 5).map((t) => `${t.fn} ${(100 * t.share).toFixed(1)} %`).join(", ")}`);
   } finally {
     await inspected.dispose();
   }

@@ -55,3 +55,32 @@ export function perSecond(n, secondsWithN, secondsWithNone) {
   const net = secondsWithN - secondsWithNone;
   return net > 0 ? n / net : NaN;
 }
+
+/**
+ * CPU µs per request a configuration spends over a floor configuration, from saturated
+ * throughput: with every core busy (wrk at 32 connections saturates this machine), CPU per
+ * request ≈ cores / rps, so the difference is (1/rps − 1/floorRps) × cores × 1e6. NaN when
+ * either rate is missing or not positive.
+ */
+export function cpuMicrosOver(rps, floorRps, cores) {
+  if (!(rps > 0) || !(floorRps > 0) || !(cores > 0)) return NaN;
+  return (1 / rps - 1 / floorRps) * cores * 1e6;
+}
+
+/**
+ * Jiffies of the machine's aggregate `cpu` line of /proc/stat text: `{ idle, total }`
+ * (idle includes iowait). Two readings give the busy share between them (`busyShare`).
+ */
+export function cpuJiffies(procStat) {
+  const fields = /^cpu\s+([\d\s]+)$/m.exec(procStat)?.[1].trim().split(/\s+/).map(Number);
+  if (!fields || fields.length < 5) return { idle: NaN, total: NaN };
+  // user nice system idle iowait irq softirq steal (guest time is already in user).
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { idle: fields[3] + fields[4], total };
+}
+
+/** Share of all cores busy between two `cpuJiffies` readings (0..1); NaN if none elapsed. */
+export function busyShare(before, after) {
+  const total = after.total - before.total;
+  return total > 0 ? 1 - (after.idle - before.idle) / total : NaN;
+}

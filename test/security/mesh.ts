@@ -1,9 +1,10 @@
 // A small mesh on workerd for the security tests: the real control plane, the gateway, three
 // meshed services (front, target, other: test/fixtures/secure-echo; twin-v1 and twin-v2: two
 // isolates of one identity that the plain Worker `twin` reaches in turn, as one binding may
-// reach several isolates, test/fixtures/alternate), a plain Worker that
-// does not run the mesh (impostor), and the trust proxy in front of target's control-plane
-// binding (test/fixtures/trust-proxy). Every Worker has its own socket, so requests go out
+// reach several isolates, test/fixtures/alternate), a plain Worker that does not run the
+// mesh and answers as asked (impostor, test/fixtures/impostor), and the trust proxy in front
+// of target's control-plane binding (test/fixtures/trust-proxy), and a plain Worker that passes
+// requests on to target and keeps the mesh headers each carried (tap, test/fixtures/tap). Every Worker has its own socket, so requests go out
 // byte for byte (`//admin`, `/%61dmin` arrive as written).
 import { Miniflare, type WorkerOptions } from "miniflare";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -38,7 +39,7 @@ export interface SecurityMesh {
   remove(path: string): Promise<number>;
   control(path: string, init?: RequestInit): Promise<Response>;
   /** A JWT-SVID from the real CA for the test client identity `default/<sa>` (created on first use). */
-  svid(audience: string, options?: { sa?: string; publicKey?: PublicJwk }): Promise<string>;
+  svid(audience: string, options?: { sa?: string; publicKey?: PublicJwk; ttlSeconds?: number }): Promise<string>;
   /** A token signed by the trust proxy's test authority (trusted by target only). */
   mint(claims: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
   /** Lines the Workers logged (console), newest last. */
@@ -51,17 +52,18 @@ export interface SecurityMesh {
 /** Starts the mesh; `vars` go to every data-plane Worker. */
 export async function startSecurityMesh(options: { refreshMs: number; vars?: Record<string, string> }): Promise<SecurityMesh> {
   const dir = await mkdtemp(join(tmpdir(), "isthmus-sec-"));
-  const [control, gateway, secureEcho, plainEcho, trustProxy, alternate] = await Promise.all([
+  const [control, gateway, secureEcho, impostor, trustProxy, alternate, tap] = await Promise.all([
     workerFromConfig("wrangler.toml", { buildDir: dir }),
     buildWorker("workers/gateway/worker.ts", join(dir, "gateway.mjs")),
     buildWorker("test/fixtures/secure-echo/worker.ts", join(dir, "secure-echo.mjs")),
-    buildWorker("test/fixtures/echo/service.ts", join(dir, "echo-plain.mjs")),
+    buildWorker("test/fixtures/impostor/worker.ts", join(dir, "impostor.mjs")),
     buildWorker("test/fixtures/trust-proxy/worker.ts", join(dir, "trust-proxy.mjs")),
     buildWorker("test/fixtures/alternate/worker.ts", join(dir, "alternate.mjs")),
+    buildWorker("test/fixtures/tap/worker.ts", join(dir, "tap.mjs")),
   ]);
   control.options.bindings = { ...control.options.bindings, ISTHMUS_ADMIN_TOKEN: ADMIN_TOKEN, ISTHMUS_CA_WRAPPING_KEY: "test-wrapping-key-0123456789abcdef" };
   const vars = { ISTHMUS_REFRESH_MS: String(options.refreshMs), ISTHMUS_ACCESS_LOG: "off", ...options.vars };
-  const endpoints = { FRONT_V1: "front-v1", TARGET_V1: "target-v1", OTHER_V1: "other-v1", TWIN: "twin", IMPOSTOR: "impostor" };
+  const endpoints = { FRONT_V1: "front-v1", TARGET_V1: "target-v1", OTHER_V1: "other-v1", TWIN: "twin", IMPOSTOR: "impostor", TAP: "tap" };
   const socket = { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
   const peer = (namespace: string, serviceAccount: string, via = CONTROL) => ({ name: via, entrypoint: "MeshPeer", props: { namespace, serviceAccount } });
   const dataPlane = (name: string, scriptPath: string, control: object, extra: Record<string, string> = {}): WorkerOptions =>
@@ -69,6 +71,8 @@ export async function startSecurityMesh(options: { refreshMs: number; vars?: Rec
       name,
       modules: true,
       compatibilityDate: "2026-04-26",
+      // withMesh binds each request's mesh client with AsyncLocalStorage (node:async_hooks).
+      compatibilityFlags: ["nodejs_als"],
       scriptPath,
       bindings: { ...vars, ...extra },
       serviceBindings: { ...endpoints, ISTHMUS_CONTROL: control },
@@ -84,7 +88,8 @@ export async function startSecurityMesh(options: { refreshMs: number; vars?: Rec
     dataPlane("twin-v1", secureEcho, peer("default", "twin"), { SERVICE: "twin" }),
     dataPlane("twin-v2", secureEcho, peer("default", "twin"), { SERVICE: "twin" }),
     { name: "twin", modules: true, compatibilityDate: "2026-04-26", scriptPath: alternate, serviceBindings: { A: "twin-v1", B: "twin-v2" }, ...socket } as WorkerOptions,
-    { name: "impostor", modules: true, compatibilityDate: "2026-04-26", scriptPath: plainEcho, bindings: { SERVICE: "impostor", VERSION: "v1" }, ...socket } as WorkerOptions,
+    { name: "tap", modules: true, compatibilityDate: "2026-04-26", scriptPath: tap, serviceBindings: { TARGET: "target-v1" }, ...socket } as WorkerOptions,
+    { name: "impostor", modules: true, compatibilityDate: "2026-04-26", scriptPath: impostor, ...socket } as WorkerOptions,
     { name: "trust-proxy", modules: true, compatibilityDate: "2026-04-26", scriptPath: trustProxy, serviceBindings: { CONTROL: peer("default", "target") }, ...socket } as WorkerOptions,
   ];
   for (const worker of workers) (worker as { modulesRoot?: string }).modulesRoot = dir;
@@ -142,11 +147,11 @@ export async function startSecurityMesh(options: { refreshMs: number; vars?: Rec
       if (!response.ok) throw new Error(`delete ${path}: ${response.status}`);
       return ((await (await controlApi("/v1/snapshot")).json()) as { version: number }).version;
     },
-    async svid(audience, { sa = "test-client", publicKey } = {}) {
+    async svid(audience, { sa = "test-client", publicKey, ttlSeconds } = {}) {
       const response = await controlApi("/v1/svids/jwt", {
         method: "POST",
         headers: { authorization: `Bearer ${await joinToken(sa)}`, "content-type": "application/json" },
-        body: JSON.stringify({ audience, ...(publicKey ? { publicKey } : {}) }),
+        body: JSON.stringify({ audience, ...(publicKey ? { publicKey } : {}), ...(ttlSeconds ? { ttlSeconds } : {}) }),
       });
       const body = (await response.json()) as { token?: string };
       if (!body.token) throw new Error(`svid: ${response.status} ${JSON.stringify(body)}`);

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { base64urlEncode } from "../../identity/base64url.ts";
 import { generateAgreementKey, pairKey, verifyAttestation } from "../../dataplane/security/key-agreement.ts";
 import { checkMacResponseProof, macRequestProof } from "../../dataplane/security/pair-proofs.ts";
+import { proofRequest } from "../../dataplane/security/proof-request.ts";
 import { requestProof } from "../../dataplane/security/proofs.ts";
+import { sessionTags } from "../../dataplane/security/session.ts";
 import { generateWorkloadKey, signProof } from "../../dataplane/security/workload-key.ts";
 import { BASE_CONFIG } from "./config.ts";
 import { spiffe, startSecurityMesh, type SecurityMesh } from "./mesh.ts";
@@ -59,11 +61,11 @@ function payloadOf(token: string): Record<string, any> {
 }
 
 /** A test client isolate: a workload key, its attested ECDH key, and a JWT-SVID for target confirming the workload key. */
-async function pairClient() {
+async function pairClient(sa = "test-client", ttlSeconds?: number) {
   const workload = await generateWorkloadKey();
   const agreement = await generateAgreementKey(workload);
-  const svid = await mesh.svid(TARGET, { publicKey: workload.publicJwk });
-  return { workload, agreement, svid, jti: payloadOf(svid).jti as string };
+  const svid = await mesh.svid(TARGET, { sa, publicKey: workload.publicJwk, ttlSeconds });
+  return { workload, agreement, svid, jti: payloadOf(svid).jti as string, spiffeId: spiffe(sa) };
 }
 
 /**
@@ -79,7 +81,7 @@ async function exchange(client: Awaited<ReturnType<typeof pairClient>>, path: st
   const answerSvid = payloadOf(response.headers.get("x-isthmus-peer-svid")!);
   expect(answerSvid.sub).toBe(TARGET);
   const calleeKey = await verifyAttestation(response.headers.get("x-isthmus-peer-key")!, answerSvid.cnf.jkt);
-  const key = await pairKey(client.agreement, calleeKey, { caller: spiffe("test-client"), callee: TARGET }, "caller");
+  const key = await pairKey(client.agreement, calleeKey, { caller: client.spiffeId, callee: TARGET }, "caller");
   await checkMacResponseProof(proof, { jti: client.jti, method: "GET", path, nonce }, key);
   await expect(checkMacResponseProof(proof, { jti: client.jti, method: "GET", path, nonce: "another" }, key)).rejects.toThrow(/MAC/);
   return { key, calleeKid: calleeKey.kid, body: await json(response) };
@@ -99,6 +101,12 @@ describe("mutual authentication through Workers", () => {
     for (const name of ["x-isthmus-svid", "x-isthmus-nonce", "x-isthmus-proof"]) expect(body.headers[name]).toBeUndefined();
     // The caller consumed the callee's answer.
     expect(response.headers.get("x-isthmus-peer-svid")).toBeNull();
+    // Again, now within the session: the same, and neither session header shows.
+    const again = await mesh.send("isthmus-gateway", "/whoami");
+    const againBody = await json(again);
+    expect(againBody.peer.principal).toBe(GATEWAY_ID);
+    expect(againBody.headers["x-isthmus-session"]).toBeUndefined();
+    expect(again.headers.get("x-isthmus-peer-session")).toBeNull();
   });
 
   it("service -> service: front calls target through env.MESH, target sees front", async () => {
@@ -223,6 +231,157 @@ async function forgedHeader(claimed: unknown, signer: Awaited<ReturnType<typeof 
   return `${base64urlEncode(JSON.stringify({ alg: "ES256", typ: "isthmus-key+jwt", jwk: claimed }))}.${payload}.${signature}`;
 }
 
+describe("sessions (bearer mode, over a service binding)", () => {
+  const TAPPED = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: tapped }
+spec:
+  hosts: [tapped]
+  location: MESH_INTERNAL
+  ports: [{ number: 9080, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints:
+  - { address: "worker://tap", labels: { app: target, version: v1 }, serviceAccount: target }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: edge }
+spec:
+  hosts: ["*"]
+  gateways: [test-gateway]
+  http:
+  - match: [{ uri: { prefix: /front/ } }]
+    rewrite: { uri: / }
+    route: [{ destination: { host: front } }]
+  - match: [{ uri: { prefix: /victim/ } }]
+    rewrite: { uri: / }
+    route: [{ destination: { host: victim } }]
+  - match: [{ uri: { prefix: /tapped/ } }]
+    rewrite: { uri: / }
+    route: [{ destination: { host: tapped } }]
+  - route: [{ destination: { host: target } }]
+`;
+  beforeAll(async () => {
+    const version = await mesh.apply(TAPPED);
+    for (const worker of ["isthmus-gateway", "front-v1"]) await mesh.settle(worker, version);
+  });
+
+  /** A session header for `client` after one full exchange with target, and the tag target answers with. */
+  async function session(client: Awaited<ReturnType<typeof pairClient>>) {
+    const { key } = await exchange(client, "/session/open");
+    const tags = await sessionTags(key);
+    return { header: `${tags.id}.${tags.callerTag}`, tags };
+  }
+  const withSession = (header: string) => mesh.send("target-v1", "/session/secret", { headers: { "x-isthmus-session": header } });
+
+  it("after one full exchange a mesh caller sends only the session header; a request with a body carries the full credentials beside it", async () => {
+    await mesh.send("tap", "/__tap");
+    const sent: { method?: string; body?: string }[] = [{}, {}, { method: "POST", body: "amount=1" }, {}];
+    for (const [i, init] of sent.entries()) {
+      const response = await mesh.send("isthmus-gateway", `/tapped/session/${i}`, init);
+      const body = await json(response);
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      expect(body.peer.principal).toBe(GATEWAY_ID);
+      expect(Object.keys(body.headers).filter((name) => name.startsWith("x-isthmus-") && name !== "x-isthmus-source-workload")).toEqual([]);
+      for (const name of ["x-isthmus-peer-session", "x-isthmus-peer-svid", "x-isthmus-peer-proof", "x-isthmus-peer-key"]) expect(response.headers.get(name), name).toBeNull();
+    }
+    const seen = (await json(await mesh.send("tap", "/__tap"))) as string[][];
+    const full = ["x-isthmus-key", "x-isthmus-nonce", "x-isthmus-svid"];
+    expect(seen).toHaveLength(4);
+    expect(seen[0]).toEqual(expect.arrayContaining(full));
+    expect(seen[0]).not.toContain("x-isthmus-session");
+    for (const i of [1, 3]) {
+      expect(seen[i], `request ${i}`).toContain("x-isthmus-session");
+      for (const name of [...full, "x-isthmus-proof"]) expect(seen[i], `request ${i}`).not.toContain(name);
+    }
+    expect(seen[2]).toEqual(expect.arrayContaining([...full, "x-isthmus-session"]));
+  });
+
+  it("the callee accepts its session without an SVID and answers with its tag; forged, unknown and malformed sessions are refused and the handler never runs", async () => {
+    const client = await pairClient();
+    const { header, tags } = await session(client);
+    const accepted = await withSession(header);
+    const body = await json(accepted);
+    expect(accepted.status, JSON.stringify(body)).toBe(200);
+    expect(body.peer.principal).toBe(spiffe("test-client"));
+    expect(body.headers["x-isthmus-session"]).toBeUndefined();
+    expect(accepted.headers.get("x-isthmus-peer-session")).toBe(tags.calleeTag);
+
+    const before = await invocations();
+    const other = await session(await pairClient());
+    const cases: [string, string, string][] = [
+      ["the callee's tag played back", `${tags.id}.${tags.calleeTag}`, "session_mismatch"],
+      ["another client's tag on this session", `${tags.id}.${other.tags.callerTag}`, "session_mismatch"],
+      ["an id nobody opened", `AAAAAAAAAAAAAAAAAAAAAA.${tags.callerTag}`, "session_unknown"],
+      ["garbage", "garbage", "session_malformed"],
+      ["oversized", `${tags.id}.${"A".repeat(300)}`, "session_malformed"],
+    ];
+    for (const [name, value, reason] of cases) {
+      const response = await withSession(value);
+      const refused = await json(response);
+      expect(response.status, name).toBe(401);
+      expect(refused.error, name).toMatchObject({ code: "unauthenticated", reason, flags: "UAEX" });
+      expect(response.headers.get("x-isthmus-peer-session"), name).toBeNull();
+    }
+    // Only the /invocations reads ran the handler (the other client's exchange ran it once).
+    expect(await invocations()).toBe(before + 2);
+  });
+
+  it("an impostor behind a binding never completes the exchange, so it never gets a session", async () => {
+    for (let i = 0; i < 3; i++) {
+      const body = await json(await mesh.send("isthmus-gateway", `/victim/again/${i}`));
+      expect(body.error).toMatchObject({ code: "peer_identity_mismatch", reason: "answer_missing" });
+    }
+  });
+
+  it("a caller whose session the callee isolate does not hold makes the full exchange again (two isolates behind one binding)", async () => {
+    const version = await mesh.apply(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: twin }
+spec:
+  hosts: [twin]
+  location: MESH_INTERNAL
+  ports: [{ number: 9080, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints:
+  - { address: "worker://twin", labels: { app: twin, version: v1 } }
+`);
+    for (const worker of ["isthmus-gateway", "front-v1", "twin-v1", "twin-v2"]) await mesh.settle(worker, version);
+    const seen = mesh.logs.length;
+    for (let i = 0; i < 6; i++) {
+      const body = await json(await mesh.send("isthmus-gateway", `/front/call?url=http://twin:9080/session-round/${i}`));
+      expect(body.status, JSON.stringify(body)).toBe(200);
+      expect(JSON.parse(body.body).peer.principal).toBe(spiffe("front"));
+    }
+    expect(mesh.logs.slice(seen).filter((line) => line.includes('"reason":"session_unknown"')).length).toBeGreaterThan(0);
+  });
+
+  it("revoking the caller ends its session within a snapshot refresh", async () => {
+    const client = await pairClient("session-revokee");
+    const { header } = await session(client);
+    expect((await withSession(header)).status).toBe(200);
+    const revoke = await mesh.control("/v1/identities/default/session-revokee/revoke", { method: "POST" });
+    expect(revoke.status, await revoke.text()).toBeLessThan(300);
+    const version = ((await (await mesh.control("/v1/snapshot")).json()) as { version: number }).version;
+    await mesh.settle("target-v1", version);
+    const refused = await withSession(header);
+    expect(refused.status).toBe(401);
+    expect((await json(refused)).error.reason).toBe("revoked");
+  });
+
+  it("a session ends when the earlier of the two JWT-SVIDs it was made from expires", async () => {
+    // The shortest JWT-SVID the CA issues: 10 s.
+    const shortLived = await pairClient("session-short", 10);
+    const { header } = await session(shortLived);
+    expect((await withSession(header)).status).toBe(200);
+    const expiresAtMs = (payloadOf(shortLived.svid).exp as number) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAtMs - Date.now()) + 50));
+    const expired = await withSession(header);
+    expect(expired.status).toBe(401);
+    expect((await json(expired)).error.reason).toBe("session_expired");
+  }, 20_000);
+});
+
 describe("proof-of-possession mode", () => {
   const POP = `apiVersion: security.istio.io/v1
 kind: PeerAuthentication
@@ -255,46 +414,70 @@ spec:
     const svid = await mesh.svid(TARGET, { publicKey: key.publicJwk });
     const bearer = await json(await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": svid } }));
     expect(bearer.error.reason).toBe("proof_missing");
-    const proof = await requestProof(key, new Request("http://target/pop/secret"), svid);
+    const proof = await requestProof(key, new Request("http://mesh.test:8080/pop/secret"), svid);
     const first = await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": svid, "x-isthmus-proof": proof } });
     expect(first.status, await first.clone().text()).toBe(200);
     const replay = await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": svid, "x-isthmus-proof": proof } });
     expect(replay.status).toBe(401);
     expect((await json(replay)).error.reason).toBe("proof_replayed");
-    const otherPath = await requestProof(key, new Request("http://target/pop/other"), svid);
+    const otherPath = await requestProof(key, new Request("http://mesh.test:8080/pop/other"), svid);
     const moved = await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": svid, "x-isthmus-proof": otherPath } });
-    expect((await json(moved)).error.reason).toBe("proof_mismatch");
+    expect((await json(moved)).error.reason).toBe("proof_request_mismatch");
     const stolen = await mesh.svid(TARGET, { publicKey: (await generateWorkloadKey()).publicJwk });
-    const wrongKey = await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": stolen, "x-isthmus-proof": await requestProof(key, new Request("http://target/pop/secret"), stolen) } });
+    const wrongKey = await mesh.send("target-v1", "/pop/secret", { headers: { "x-isthmus-svid": stolen, "x-isthmus-proof": await requestProof(key, new Request("http://mesh.test:8080/pop/secret"), stolen) } });
     expect((await json(wrongKey)).error.reason).toBe("proof_key_mismatch");
   });
 
-  it("after one signed proof, a MAC proof with the pair key is accepted once; replays, other paths, other keys and missing attestations are refused", async () => {
+  it("after one signed proof, a MAC proof with the pair key is accepted once; replays, other paths, queries and hosts, other keys and missing attestations are refused", async () => {
     const client = await pairClient();
-    const signed = await requestProof(client.workload, new Request("http://target/pop/first"), client.svid);
+    const signed = await requestProof(client.workload, new Request("http://mesh.test:8080/pop/first"), client.svid);
     const { key, calleeKid } = await exchange(client, "/pop/first", { "x-isthmus-proof": signed });
     const withMac = async (path: string, proof: string, attestation: string | null = client.agreement.attestation) => {
       const headers: Record<string, string> = { "x-isthmus-svid": client.svid, "x-isthmus-proof": proof };
       if (attestation) headers["x-isthmus-key"] = attestation;
       return mesh.send("target-v1", path, { headers });
     };
-    const proof = await macRequestProof({ key, calleeKid }, new Request("http://target/pop/mac"), client.jti);
+    const proof = await macRequestProof({ key, calleeKid }, new Request("http://mesh.test:8080/pop/mac"), client.jti);
     const first = await withMac("/pop/mac", proof);
     expect(first.status, await first.clone().text()).toBe(200);
     expect((await json(first)).peer.principal).toBe(spiffe("test-client"));
     const refusals: [string, Response][] = [
       ["proof_replayed", await withMac("/pop/mac", proof)],
-      ["proof_mac_mismatch", await withMac("/pop/elsewhere", await macRequestProof({ key, calleeKid }, new Request("http://target/pop/mac"), client.jti))],
-      ["attestation_missing", await withMac("/pop/mac", await macRequestProof({ key, calleeKid }, new Request("http://target/pop/mac"), client.jti), null)],
-      ["proof_pair_unknown", await withMac("/pop/mac", await macRequestProof({ key, calleeKid: "another-isolate" }, new Request("http://target/pop/mac"), client.jti))],
+      ["proof_mac_mismatch", await withMac("/pop/elsewhere", await macRequestProof({ key, calleeKid }, new Request("http://mesh.test:8080/pop/mac"), client.jti))],
+      ["proof_mac_mismatch", await withMac("/pop/mac?admin=1", await macRequestProof({ key, calleeKid }, new Request("http://mesh.test:8080/pop/mac"), client.jti))],
+      ["proof_mac_mismatch", await withMac("/pop/mac", await macRequestProof({ key, calleeKid }, new Request("http://target/pop/mac"), client.jti))],
+      ["attestation_missing", await withMac("/pop/mac", await macRequestProof({ key, calleeKid }, new Request("http://mesh.test:8080/pop/mac"), client.jti), null)],
+      ["proof_pair_unknown", await withMac("/pop/mac", await macRequestProof({ key, calleeKid: "another-isolate" }, new Request("http://mesh.test:8080/pop/mac"), client.jti))],
     ];
     // Another client's pair key, with this client's SVID and attestation: not the pair key target derives.
     const other = await pairClient();
-    const otherPair = await exchange(other, "/pop/other", { "x-isthmus-proof": await requestProof(other.workload, new Request("http://target/pop/other"), other.svid) });
-    refusals.push(["proof_mac_mismatch", await withMac("/pop/mac", await macRequestProof(otherPair, new Request("http://target/pop/mac"), client.jti))]);
+    const otherPair = await exchange(other, "/pop/other", { "x-isthmus-proof": await requestProof(other.workload, new Request("http://mesh.test:8080/pop/other"), other.svid) });
+    refusals.push(["proof_mac_mismatch", await withMac("/pop/mac", await macRequestProof(otherPair, new Request("http://mesh.test:8080/pop/mac"), client.jti))]);
     for (const [reason, response] of refusals) {
       expect(response.status, reason).toBe(401);
       expect((await json(response)).error.reason).toBe(reason);
+    }
+  });
+
+  it("binds host and query, and the body where isthmus.io/pop-body-digest asks: mesh callers comply, a proof moved to another body is refused", async () => {
+    const version = await mesh.apply(POP.replace('"isthmus.io/proof-of-possession": "true"', '"isthmus.io/proof-of-possession": "true", "isthmus.io/pop-body-digest": "true"'));
+    await mesh.settle("target-v1", version);
+    await mesh.settle("isthmus-gateway", version);
+    const viaGateway = await mesh.send("isthmus-gateway", "/pop/pay?to=alice", { method: "POST", body: "amount=1", host: "Mesh.Test.:8080" });
+    expect(viaGateway.status, await viaGateway.clone().text()).toBe(200);
+    const key = await generateWorkloadKey();
+    const svid = await mesh.svid(TARGET, { publicKey: key.publicJwk });
+    const proven = new Request("http://mesh.test:8080/pop/pay?to=alice", { method: "POST", body: "amount=1" });
+    const proof = async () => requestProof(key, await proofRequest(proven.clone(), { bodyDigest: true }), svid);
+    const send = async (init: { body: string; host?: string; path?: string }) =>
+      mesh.send("target-v1", init.path ?? "/pop/pay?to=alice", { method: "POST", body: init.body, host: init.host, headers: { "x-isthmus-svid": svid, "x-isthmus-proof": await proof() } });
+    // The host in another spelling is the same host.
+    const accepted = await send({ body: "amount=1", host: "MESH.test.:8080" });
+    expect(accepted.status, await accepted.clone().text()).toBe(200);
+    for (const moved of [{ body: "amount=1000" }, { body: "amount=1", path: "/pop/pay?to=mallory" }, { body: "amount=1", host: "other.test:8080" }]) {
+      const refused = await send(moved);
+      expect(refused.status, JSON.stringify(moved)).toBe(401);
+      expect((await json(refused)).error.reason, JSON.stringify(moved)).toBe("proof_request_mismatch");
     }
   });
 

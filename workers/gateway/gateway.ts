@@ -3,8 +3,8 @@ import type { ConfigEnv } from "../../dataplane/config/runtime.ts";
 import { compose } from "../../dataplane/layer.ts";
 import { meshErrorResponses } from "../../dataplane/errors-layer.ts";
 import { requestConfig } from "../../dataplane/mesh-runtime.ts";
+import { edgeRequestForm } from "../../dataplane/edge/front.ts";
 import { selectGatewayServers } from "../../dataplane/edge/servers.ts";
-import { stripMeshHeaders } from "../../dataplane/edge/strip-mesh-headers.ts";
 import { normalizeInboundPath } from "../../dataplane/inbound/normalize.ts";
 import type { OutboundCall, OutboundLayer } from "../../dataplane/outbound/call.ts";
 import { cors } from "../../dataplane/outbound/cors.ts";
@@ -26,14 +26,15 @@ export interface GatewaySlots extends Omit<OutboundSlots, "afterRoute"> {
 }
 
 /**
- * The gateway's fetch handler: edge front (strip forged identity, normalize the path,
- * select Gateway servers, edge security), then the outbound stack with CORS after route
+ * The gateway's fetch handler: edge front (normalize the host and strip forged identity in
+ * one pass, normalize the path, select Gateway servers, edge security), then the outbound stack with CORS after route
  * match. Every response says which snapshot routed it.
  */
 export function gatewayHandler(slots: GatewaySlots = {}) {
   const stack = outboundStack({ ...slots, telemetry: undefined, afterRoute: [cors] });
   const edge = compose<OutboundCall>(
-    [slots.telemetry ?? ((r, c, n) => n(r, c)), meshErrorResponses(), stripMeshHeaders, normalizeInboundPath, selectGatewayServers, ...(slots.edge ?? [])],
+    // The request's form first (host, stripped headers): a host that cannot be read would break every layer after it.
+    [edgeRequestForm, ...(slots.telemetry ? [slots.telemetry] : []), meshErrorResponses(), normalizeInboundPath, selectGatewayServers, ...(slots.edge ?? [])],
     stack,
   );
   return async (request: Request, env: ConfigEnv & Record<string, unknown>, ctx: ExecutionContext): Promise<Response> => {

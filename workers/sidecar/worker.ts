@@ -3,10 +3,11 @@
 // MeshOutbound, the outbound stack for that service's own calls (bind it as MESH there).
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { ConfigEnv } from "../../dataplane/config/runtime.ts";
+import { withHandlerHeader } from "../../dataplane/inbound/handler-request.ts";
 import { requestConfig } from "../../dataplane/mesh-runtime.ts";
 import { meshClient } from "../../dataplane/outbound/client.ts";
 import { outboundStack } from "../../dataplane/outbound/stack.ts";
-import { attemptTrace, outboundTelemetry } from "../../dataplane/telemetry/layers.ts";
+import { outboundTelemetrySlots, type TelemetryEnv } from "../../dataplane/telemetry/layers.ts";
 import { workload } from "../../dataplane/workload.ts";
 import { getPeer, outboundSecurity, PEER_HEADER } from "../../dataplane/security/index.ts";
 import { withMesh, type MeshOptions } from "./with-mesh.ts";
@@ -35,20 +36,20 @@ function optionsOf(env: SidecarEnv): MeshOptions {
 function withPeerHeader(request: Request): Request {
   const principal = getPeer(request)?.principal;
   if (!principal) return request;
-  const headers = new Headers(request.headers);
-  headers.set(PEER_HEADER, principal);
-  return new Request(request, { headers });
+  return withHandlerHeader(request, PEER_HEADER, principal);
 }
 
 export default withMesh<SidecarEnv>({ fetch: (request, env) => env.UPSTREAM.fetch(withPeerHeader(request)) }, optionsOf);
 
-const outbound = outboundStack({ telemetry: outboundTelemetry, trace: attemptTrace, ...outboundSecurity });
+// Built on the first call: the telemetry layers it holds depend on the env's vars.
+let outbound: ReturnType<typeof outboundStack> | undefined;
 
 /** Outbound for the service behind this sidecar: `env.MESH.fetch("http://ratings/...")` there. */
 export class MeshOutbound extends WorkerEntrypoint<SidecarEnv> {
   async fetch(request: Request): Promise<Response> {
     const config = await requestConfig(this.env, this.ctx);
     if (config instanceof Response) return config;
+    outbound ??= outboundStack({ ...outboundTelemetrySlots(this.env as unknown as TelemetryEnv), ...outboundSecurity });
     const client = meshClient(outbound, {
       mesh: config.compiled,
       env: this.env as unknown as Record<string, unknown>,

@@ -21,6 +21,12 @@ export const VARIANTS = [
   { id: "telfull", label: "full mesh, telemetry: metrics + 100 % traces", kind: "meshed", identity: "STRICT", telemetry: "full", fdBudget: 0.25 },
 ];
 
+/**
+ * The throughput row with the same hops and no mesh, which a variant's ratio and CPU cost
+ * are quoted against: the bare binding for withMesh, two bare bindings for the sidecar.
+ */
+export const floorOf = (variant) => (variant.kind === "sidecar" ? "binding2" : "binding");
+
 /** The gateway Worker serving a telemetry mode. */
 export const gatewayOf = (variant) => (variant.telemetry === "default" ? "gw" : `gw-${variant.telemetry}`);
 

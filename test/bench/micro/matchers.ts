@@ -1,12 +1,14 @@
 // Per-request work of the data plane's matchers, in Node on the same compiled code the
-// Workers run (bundled by esbuild): route match, AuthorizationPolicy evaluation and
-// service lookup against snapshots of growing size, and the cost of compiling each
-// snapshot's indexes (paid once per version per isolate).
+// Workers run (bundled by esbuild): route match (prefix/regex/header mix, and all-regex),
+// AuthorizationPolicy evaluation and service lookup against snapshots of growing size, and
+// the cost of compiling each snapshot's indexes (paid once per version per isolate).
 import { compileMesh } from "../../../dataplane/config/compiled.ts";
+import { fullMatcher } from "../../../resources/regex.ts";
 import { authorize } from "../../../dataplane/security/authorization.ts";
 import type { Snapshot } from "../../../snapshot/schema.ts";
 import { BENCH_GATEWAY, HIT, edgeResources, fillerPolicies, fillerServices, GATEWAY_PRINCIPAL } from "../configs/resources.mjs";
 import { SCALE, namespaceOf, variantResources } from "../configs/variants.mjs";
+import { regexVirtualService, routeRegex } from "./regex-routes.mjs";
 
 const NS = namespaceOf(SCALE);
 const HOST = `${SCALE.id}.bench`;
@@ -35,14 +37,17 @@ function timed<T>(fn: () => T): { value: T; ms: number } {
 }
 
 export interface MicroPoint {
-  dimension: "routes" | "services" | "policies";
+  dimension: "routes" | "regex" | "services" | "policies";
   count: number;
   /** Building the snapshot's indexes and the gateway's route table (once per version). */
   compileMs: number;
   /** The per-request operation this dimension feeds. */
   nsPerRequest: number;
-  /** Routes examined by the match (routes dimension). */
+  /** Routes examined by the match (routes and regex dimensions). */
   examined?: number;
+  /** Regex dimension: the `examined` full matches alone, on RE2 (re2js) and on JavaScript RegExp. */
+  re2Ns?: number;
+  jsNs?: number;
 }
 
 const base = (routes = 50) => [...edgeResources(), ...variantResources(SCALE, routes)];
@@ -69,4 +74,35 @@ export function policiesPoint(count: number): MicroPoint {
   const facts = { method: "GET", path: HIT.path, host: "echo", headers: new Headers(), principal: `spiffe://${GATEWAY_PRINCIPAL}` };
   if (!authorize(mesh, target, facts).allowed) throw new Error(`policies ${count}: denied`);
   return { dimension: "policies", count, compileMs: ms, nsPerRequest: nsPerCall(() => authorize(mesh, target, facts)) };
+}
+
+/**
+ * Routes that are all regexes without a literal prefix: every request runs `count - 1` RE2
+ * full matches. Next to it, the same patterns run bare on re2js and on JavaScript's RegExp
+ * (backtracking; what the data plane used before), first match wins as in the table.
+ */
+export function regexPoint(count: number): MicroPoint {
+  // The scale namespace's VirtualService `echo` replaced by the all-regex one, as the gateway section does.
+  const isEcho = (r: unknown) => {
+    const { kind, metadata } = r as { kind: string; metadata: { name: string; namespace?: string } };
+    return kind === "VirtualService" && metadata.name === "echo" && metadata.namespace === NS;
+  };
+  const resources = [...base().filter((r) => !isEcho(r)), regexVirtualService(NS, HOST, count)];
+  const { value: table, ms } = timed(() => compileMesh(snapshotOf(resources)).routeTable([BENCH_GATEWAY]));
+  const stats = { examined: 0 };
+  const hit = table.match(request, "istio-system", stats);
+  if (hit?.name !== "hit") throw new Error(`regex ${count}: matched ${hit?.name}`);
+  const patterns = [...Array.from({ length: count - 2 }, (_, i) => routeRegex(i)), routeRegex(0, true)].slice(-stats.examined);
+  const re2 = patterns.map((p) => fullMatcher(p));
+  const js = patterns.map((p) => new RegExp(`^(?:${p})$`));
+  const path = HIT.path;
+  return {
+    dimension: "regex",
+    count,
+    compileMs: ms,
+    nsPerRequest: nsPerCall(() => table.match(request, "istio-system")),
+    examined: stats.examined,
+    re2Ns: nsPerCall(() => re2.some((m) => m(path))),
+    jsNs: nsPerCall(() => js.some((r) => r.test(path))),
+  };
 }

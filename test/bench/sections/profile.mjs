@@ -1,11 +1,20 @@
-// Where the mesh's per-request time goes: V8 CPU profiles of the gateway, a withMesh service
+// Where the mesh's per-request time goes: V8 CPU profiles of the gateway, the withMesh service
 // and the control plane, taken through workerd's inspector while wrk drives the full mesh.
 // A separate workerd from the measured one (the inspector is on only here).
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import WebSocket from "ws";
-import { wrkThroughput } from "../load.mjs";
 import { HIT } from "../configs/resources.mjs";
+import { bundleModules, countSamples, perRequest } from "../cpu-profile.mjs";
+import { wrkThroughput } from "../load.mjs";
 
-const WORKERS = ["gw", "mesh-v1", "isthmus-control"];
+// What is profiled: the callee is both versions of the split, so its per-request figures
+// are over every request, whichever version answered.
+const PROFILED = [
+  { name: "gw", label: "gateway", workers: ["gw"] },
+  { name: "mesh", label: "callee (withMesh service, v1 + v2)", workers: ["mesh-v1", "mesh-v2"] },
+  { name: "isthmus-control", label: "control plane", workers: ["isthmus-control"] },
+];
 
 function session(url) {
   return new Promise((resolve, reject) => {
@@ -30,42 +39,39 @@ function session(url) {
   });
 }
 
-/** Self time by function, the `top` largest as `{ fn, share }`, and the busy share (not idle). */
-export function selfTimes(profile, top = 12) {
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const frame = nodes.get(id).callFrame;
-    const dt = profile.timeDeltas[i] ?? 0;
-    total += dt;
-    const name = frame.functionName || (frame.url ? "(anonymous)" : "(native)");
-    const key = frame.url ? `${name} (${frame.url.split("/").pop()}:${frame.lineNumber + 1})` : name;
-    self.set(key, (self.get(key) ?? 0) + dt);
-  });
-  const idle = self.get("(idle)") ?? 0;
-  const rows = [...self].filter(([k]) => k !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, top);
-  return { busy: total ? (total - idle) / total : NaN, top: rows.map(([fn, t]) => ({ fn, share: t / total })) };
-}
-
-export async function measureProfile(mesh, inspectorPort, { seconds = 8, connections = 8 } = {}) {
+/**
+ * Profiles the gateway, both versions of the withMesh service (together: the callee) and the
+ * control plane while wrk drives the full mesh. `bundles`: paths of the bundled scripts, whose
+ * module comments map call frames to source modules (see cpu-profile.mjs). Per-request
+ * figures divide by the requests wrk completed during the profile.
+ */
+export async function measureProfile(mesh, inspectorPort, { bundles, seconds = 8, connections = 8, intervalUs = 100 } = {}) {
+  const modules = new Map();
+  for (const path of bundles) modules.set(basename(path), bundleModules(await readFile(path, "utf8")));
+  const modulesOf = (url) => modules.get(basename(url.replace(/[?#].*$/, "")));
   const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   const sessions = [];
-  for (const name of WORKERS) {
-    const target = targets.find((t) => t.title === `workerd: worker core:user:${name}`);
-    if (!target) throw new Error(`no inspector target for ${name}`);
-    const s = await session(target.webSocketDebuggerUrl);
-    await s.send("Profiler.enable");
-    await s.send("Profiler.setSamplingInterval", { interval: 100 });
-    sessions.push({ name, s });
+  for (const { name, workers } of PROFILED) {
+    for (const worker of workers) {
+      const target = targets.find((t) => t.title === `workerd: worker core:user:${worker}`);
+      if (!target) throw new Error(`no inspector target for ${worker}`);
+      const s = await session(target.webSocketDebuggerUrl);
+      await s.send("Profiler.enable");
+      await s.send("Profiler.setSamplingInterval", { interval: intervalUs });
+      sessions.push({ name, s });
+    }
   }
   for (const { s } of sessions) await s.send("Profiler.start");
   const load = await wrkThroughput(`${mesh.urls.gw}${HIT.path}`, { seconds, connections, headers: { host: "mesh.bench", ...HIT.headers }, guard: mesh.workerd.guard() });
-  const profiles = [];
+  const raw = new Map(PROFILED.map(({ name }) => [name, []]));
   for (const { name, s } of sessions) {
     const { profile } = await s.send("Profiler.stop");
-    profiles.push({ name, ...selfTimes(profile) });
+    raw.get(name).push(profile);
     s.close();
   }
-  return { seconds, connections, rps: load.rps, profiles };
+  const profiles = PROFILED.map(({ name, label }) => ({ name, label, ...perRequest(countSamples(raw.get(name), modulesOf), { intervalUs, requests: load.requests }) }));
+  // Frames that name no module mean the bundles lost their module comments (minified?).
+  const mapped = profiles.reduce((n, p) => n + p.layers.length, 0);
+  if (!mapped) throw new Error("no profile sample maps to a data-plane module: are the bench bundles unminified with module comments?");
+  return { seconds, connections, intervalUs, rps: load.rps, requests: load.requests, profiles };
 }

@@ -1,9 +1,12 @@
 // Scaling curves: per-request cost through the gateway as routes (the late route is hit),
-// services in the snapshot and AuthorizationPolicies on the workload grow, in the `scale`
-// namespace; next to it the same operations timed in Node on the compiled matchers.
+// regex routes (every one a candidate: one RE2 full match each per request), services in the
+// snapshot and AuthorizationPolicies on the workload grow, in the `scale` namespace; next to
+// it the same operations timed in Node on the compiled matchers (for regexes, also the same
+// patterns on re2js alone and on JavaScript's RegExp).
 import { latencySamples, wrkThroughput } from "../load.mjs";
 import { HIT, fillerPolicies, fillerServices, virtualService } from "../configs/resources.mjs";
 import { SCALE, hostOf, namespaceOf } from "../configs/variants.mjs";
+import { regexVirtualService } from "../micro/regex-routes.mjs";
 
 const NS = namespaceOf(SCALE);
 const HOST = hostOf(SCALE);
@@ -24,11 +27,16 @@ export async function measureScaling(mesh, micro, { counts, latencySeconds, seco
     if (stoppedEarly) log(`scaling ${dimension} ${count}: wrk stopped early (${stoppedEarly})`);
     const inNode = micro[`${dimension}Point`](count);
     points.push({ dimension, count, p50: latency.p50, p99: latency.p99, rps, failed: latency.failures, ...pick(inNode) });
-    log(`scaling ${dimension} ${count}: p50 ${latency.p50.toFixed(0)} µs, ${rps.toFixed(0)} rps, match in Node ${(inNode.nsPerRequest / 1000).toFixed(1)} µs`);
+    const engines = inNode.re2Ns === undefined ? "" : `; the ${inNode.examined} regexes alone: re2js ${(inNode.re2Ns / 1000).toFixed(1)} µs, JS RegExp ${(inNode.jsNs / 1000).toFixed(1)} µs`;
+    log(`scaling ${dimension} ${count}: p50 ${latency.p50.toFixed(0)} µs, ${rps.toFixed(0)} rps, match in Node ${(inNode.nsPerRequest / 1000).toFixed(1)} µs${engines}`);
   };
   for (const count of counts) {
     await mesh.apply([virtualService(NS, HOST, count)]);
     await measure("routes", count);
+  }
+  for (const count of counts) {
+    await mesh.apply([regexVirtualService(NS, HOST, count)]);
+    await measure("regex", count);
   }
   await mesh.apply([virtualService(NS, HOST, 50)]);
   // Services and policies grow cumulatively (nothing is deleted between points).
@@ -47,6 +55,6 @@ export async function measureScaling(mesh, micro, { counts, latencySeconds, seco
   return points;
 }
 
-function pick({ nsPerRequest, compileMs, examined }) {
-  return { nodeNs: nsPerRequest, compileMs, examined };
+function pick({ nsPerRequest, compileMs, examined, re2Ns, jsNs }) {
+  return { nodeNs: nsPerRequest, compileMs, examined, ...(re2Ns === undefined ? {} : { re2Ns, jsNs }) };
 }

@@ -1,0 +1,108 @@
+// What telemetry a data-plane Worker does, decided once per isolate from its env (vars do
+// not change while an isolate lives), and the isolate's one recorder and tracer. A feature
+// that is off has no object here, so the layers skip it without building anything.
+import type { CompiledMesh } from "../config/compiled.ts";
+import { meshConfigCache, type ConfigEnv } from "../config/runtime.ts";
+import { countSecurityEventsWith } from "../security/events.ts";
+import type { Workload } from "../workload.ts";
+import type { AccessLogEnv } from "./access-log.ts";
+import { parseDropLabels } from "./labels.ts";
+import { MetricsRecorder, type SnapshotFacts } from "./metrics.ts";
+import { flushTelemetry, type TelemetryPeer } from "./report.ts";
+import type { SentryEnv } from "./sentry.ts";
+import { Tracing, type TracingEnv } from "./trace.ts";
+import { workloadName } from "./workload-facts.ts";
+
+/** Env a data-plane Worker may set for telemetry (all optional). */
+export type TelemetryEnv = ConfigEnv &
+  TracingEnv &
+  AccessLogEnv &
+  SentryEnv & {
+    /** Labels dropped before aggregation, comma separated (also applied by the control plane). */
+    ISTHMUS_DROP_LABELS?: string;
+    /** "off" stops metrics recording (the bench's "telemetry off"). */
+    ISTHMUS_METRICS?: string;
+  };
+
+/** Which telemetry features an env turns on. */
+export type TelemetryPlan = {
+  metrics: boolean;
+  /** Spans are built only with a collector to send them to; without one, trace context passes through as received. */
+  tracing: boolean;
+  accessLog: boolean;
+  /** Uncaught errors reported to Sentry. */
+  errors: boolean;
+};
+
+export function telemetryPlan(env: TelemetryEnv): TelemetryPlan {
+  return {
+    metrics: env.ISTHMUS_METRICS !== "off",
+    tracing: Boolean(env.ISTHMUS_OTLP_ENDPOINT),
+    accessLog: env.ISTHMUS_ACCESS_LOG !== "off",
+    errors: Boolean(env.SENTRY_DSN),
+  };
+}
+
+/** The isolate's telemetry: null where the plan turned a feature off. */
+export type IsolateTelemetry = {
+  readonly env: TelemetryEnv;
+  readonly recorder: MetricsRecorder | null;
+  readonly tracing: Tracing | null;
+  readonly accessLog: boolean;
+  readonly errors: boolean;
+  /** Epoch ms when this isolate began routing by each snapshot version. */
+  readonly appliedAt: Map<number, number>;
+  lastVersion: number | null;
+};
+
+let isolate: IsolateTelemetry | undefined;
+
+/** The isolate's telemetry, made from the first request's env and workload. */
+export function isolateTelemetry(env: TelemetryEnv, self: Workload): IsolateTelemetry {
+  if (isolate) return isolate;
+  const plan = telemetryPlan(env);
+  const recorder = plan.metrics ? new MetricsRecorder({ workload: workloadName(self), dropLabels: parseDropLabels(env.ISTHMUS_DROP_LABELS) }) : null;
+  isolate = {
+    env,
+    recorder,
+    tracing: plan.tracing ? Tracing.fromEnv(env, `${self.labels.app ?? self.service}.${self.namespace}`) : null,
+    accessLog: plan.accessLog,
+    errors: plan.errors,
+    appliedAt: new Map(),
+    lastVersion: null,
+  };
+  // Authentication failures, denials and dry-run verdicts count in the same recorder.
+  if (recorder) countSecurityEventsWith(recorder);
+  return isolate;
+}
+
+/** After a request: notes the snapshot it was routed by, ships what is due (in waitUntil). */
+export function finishRequest(state: IsolateTelemetry, call: { mesh: CompiledMesh; waitUntil(p: Promise<unknown>): void }): void {
+  if (state.lastVersion !== call.mesh.version) {
+    // First request routed by a version = when this isolate began routing by it.
+    if (!state.appliedAt.has(call.mesh.version)) state.appliedAt.set(call.mesh.version, Date.now());
+    state.lastVersion = call.mesh.version;
+  }
+  const peer = state.env.ISTHMUS_CONTROL as unknown as TelemetryPeer | undefined;
+  if (state.recorder && peer && state.recorder.isDue()) flushTelemetry(state.recorder, peer, call, snapshotFacts(state, call.mesh));
+  state.tracing?.flush(call);
+}
+
+function snapshotFacts(state: IsolateTelemetry, mesh: CompiledMesh): SnapshotFacts {
+  let stale = false;
+  let ageMs: number | null = null;
+  try {
+    const cache = meshConfigCache(state.env);
+    stale = cache.stale;
+    ageMs = cache.lastCheckAt > 0 ? Date.now() - cache.lastCheckAt : null;
+  } catch {
+    // no control plane configured: nothing to say about freshness
+  }
+  return {
+    snapshotVersion: mesh.version,
+    snapshotGeneratedAt: mesh.snapshot.generatedAt,
+    snapshotAppliedAt: state.appliedAt.get(mesh.version)!,
+    snapshotAgeMs: ageMs,
+    stale,
+  };
+}
