@@ -34,12 +34,15 @@ import { palette } from "./output.js";
  *   usage: string,
  *   description?: string,
  *   options?: Record<string, OptionSpec>,
+ *   examples?: Example[],
  *   args?: [min: number, max: number],
  *   server?: boolean,
  *   run?: (ctx: Context) => Promise<number>,
  *   subcommands?: Command[],
  * }} Command
  */
+
+/** A command line and what it does, for the help's Examples section. @typedef {[commandLine: string, what: string]} Example */
 
 /** Options every command talking to the control plane accepts. @type {Record<string, OptionSpec>} */
 export const SERVER_OPTIONS = {
@@ -126,7 +129,7 @@ export function commandHelp(command, prefix) {
     const shared = Object.fromEntries(Object.entries(SERVER_OPTIONS).filter(([k]) => !command.options?.[k]));
     text += `\nServer options:\n${optionLines(shared)}`;
   }
-  return text;
+  return text + exampleLines(command.examples ?? []);
 }
 
 /** @param {Command} group @param {string} prefix */
@@ -135,7 +138,13 @@ export function groupHelp(group, prefix) {
   const width = Math.max(...subs.map((c) => c.name.length));
   return `${group.summary}\n\nUsage:\n  ${prefix} COMMAND [options]\n\nCommands:\n${subs
     .map((c) => `  ${c.name.padEnd(width)}   ${c.summary}\n`)
-    .join("")}\nRun "${prefix} COMMAND --help" for a command's options.\n`;
+    .join("")}${exampleLines(subs.map((c) => c.examples?.[0]).filter((e) => e !== undefined))}\nRun "${prefix} COMMAND --help" for a command's options.\n`;
+}
+
+/** kubectl's layout: a comment saying what, then the command line. @param {Example[]} examples */
+export function exampleLines(examples) {
+  if (examples.length === 0) return "";
+  return `\nExamples:\n${examples.map(([line, what]) => `  # ${what}\n  ${line}\n`).join("\n")}`;
 }
 
 /** @param {Record<string, OptionSpec>} options */

@@ -245,6 +245,28 @@ describe("exit codes for the server's answers", () => {
   });
 });
 
+describe("version", () => {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+  it("shows the CLI's and the control plane's versions (GET /v1/version)", async () => {
+    const run = await cli("version");
+    expect(run).toMatchObject({ code: 0, stdout: `Client Version: ${pkg.version}\nServer Version: ${pkg.version} (${url})\n`, stderr: "" });
+    const json = JSON.parse((await cli("version", "-o", "json")).stdout);
+    expect(json).toEqual({ clientVersion: pkg.version, serverVersion: pkg.version, server: url });
+    const openapi = await (await fetch(`${url}/openapi.json`)).json();
+    expect(openapi.info.version).toBe(pkg.version);
+    expect(openapi.paths["/v1/version"].get.responses["200"]).toBeDefined();
+  });
+
+  it("still prints the client's version when the server refuses or cannot be reached", async () => {
+    const refused = await runCli(["version"], { env: cleanEnv({ ISTHMUS_SERVER: url, ISTHMUS_TOKEN: "wrong" }) });
+    expect(refused).toMatchObject({ code: 4, stdout: `Client Version: ${pkg.version}\n` });
+    const unreachable = await runCli(["version", "--server", `http://127.0.0.1:${await closedPort()}`]);
+    expect(unreachable).toMatchObject({ code: 3, stdout: `Client Version: ${pkg.version}\n` });
+    expect(unreachable.stderr).toMatch(/cannot reach the control plane/);
+  });
+});
+
 /** A port nothing listens on: bind one, then close it. */
 function closedPort(): Promise<number> {
   return new Promise((resolve) => {

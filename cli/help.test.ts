@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Command } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
-import { runCli } from "./run-cli.ts";
+import { cleanEnv, runCli } from "./run-cli.ts";
 
 /** Every runnable command with the words that reach it. */
 function leaves(commands: Command[], prefix: string[] = []): { words: string[]; command: Command }[] {
@@ -28,7 +28,21 @@ describe("--help", () => {
         if (option.short) expect(stdout).toContain(`-${option.short}, --${name}`);
       }
       if (command.server) for (const flag of ["--server", "--token", "--context"]) expect(stdout).toContain(flag);
+      // Examples: at least one, each a comment then a command line of this very command.
+      const examples = stdout.split("\nExamples:\n")[1];
+      expect(examples, `${words.join(" ")} has an Examples section`).toBeDefined();
+      const lines = examples.split("\n").filter((l) => l.startsWith("  isthmus "));
+      expect(lines.length, words.join(" ")).toBeGreaterThan(0);
+      for (const line of lines) expect(line, words.join(" ")).toMatch(new RegExp(`^  isthmus ${words.join(" ")}( |$)`));
     });
+  });
+
+  it("has examples whose flags the command accepts", async () => {
+    const examples = leaves(COMMANDS).flatMap(({ command }) => (command.examples ?? []).map(([line]) => line));
+    expect(examples.length).toBeGreaterThan(40);
+    // Parsing is strict: an unknown or misspelt flag fails before --help is honoured.
+    const runs = await Promise.all(examples.map((line) => runCli([...line.split(" ").slice(1), "--help"])));
+    runs.forEach((run, i) => expect(run.code, `${examples[i]}: ${run.stderr}`).toBe(0));
   });
 
   it("of command groups lists their subcommands", async () => {
@@ -36,6 +50,7 @@ describe("--help", () => {
       const run = await runCli([group.name, "--help"]);
       expect(run.code).toBe(0);
       for (const sub of group.subcommands!) expect(run.stdout).toContain(sub.name);
+      expect(run.stdout).toContain(`\nExamples:\n  # `);
     }
   });
 });
@@ -61,8 +76,10 @@ describe("usage errors exit 2", () => {
 });
 
 describe("version", () => {
-  it("prints the package version", async () => {
-    const run = await runCli(["version"]);
-    expect(run).toMatchObject({ code: 0, stdout: expect.stringMatching(/^isthmus \d+\.\d+\.\d+\n$/) });
+  it("--client and --version print the package version without a server", async () => {
+    for (const args of [["version", "--client"], ["--version"]]) {
+      const run = await runCli(args, { env: cleanEnv({ ISTHMUS_SERVER: "http://127.0.0.1:1" }) });
+      expect(run).toMatchObject({ code: 0, stdout: expect.stringMatching(/^isthmus \d+\.\d+\.\d+\n$/) });
+    }
   });
 });

@@ -1,6 +1,6 @@
 // `isthmus inject` on a plain Hono service that was never written for the mesh: the
 // generated files, idempotence, refusals, and the meshed Worker serving on workerd.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
@@ -24,14 +24,19 @@ function project(files: Record<string, string>) {
   return dir;
 }
 const snapshotOf = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), "utf8")]));
+const mtimesOf = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs]));
+const SHOP = {
+  "wrangler.toml": 'name = "shop"\nmain = "src/worker.js"\ncompatibility_date = "2026-04-26"\n',
+  "src/worker.js": "export default { fetch() { return new Response('shop') } };\n",
+};
 
 describe("isthmus inject", () => {
   it("writes a meshed entry and a wrangler config with the mesh's bindings, leaving the service alone", async () => {
     const before = readFileSync(join(REPO, FIXTURE, "src/index.ts"), "utf8");
     const run = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^injected default\/hello \(v2\):\n/);
-    expect(run.stderr).toContain("wrangler secret put ISTHMUS_JOIN_TOKEN");
+    expect(run.stdout).toMatch(/^injected default\/hello \(v2, service account hello\):\n/);
+    expect(run.stderr).toMatch(/^Next: wrangler deploy -c .*wrangler\.toml\n$/);
     expect(readFileSync(join(REPO, FIXTURE, "src/index.ts"), "utf8")).toBe(before);
 
     const entry = readFileSync(join(out, "entry.ts"), "utf8");
@@ -39,9 +44,10 @@ describe("isthmus inject", () => {
     expect(entry).toMatch(/^import \{ withMesh \} from "[^"]*workers\/sidecar\/with-mesh\.ts";$/m);
     expect(entry).toMatch(/^export \* from "[^"]*plain-hono-service\/src\/index\.ts";$/m);
     expect(entry).toContain('service: vars(env).ISTHMUS_SERVICE ?? "hello"');
+    expect(entry).toContain('serviceAccount: vars(env).ISTHMUS_SERVICE_ACCOUNT ?? "hello"');
 
     const text = readFileSync(join(out, "wrangler.toml"), "utf8");
-    expect(text).toMatch(/^# .*ISTHMUS_JOIN_TOKEN/m);
+    expect(text).toMatch(/^# The workload identity spiffe:\/\/<trust domain>\/ns\/default\/sa\/hello comes from ISTHMUS_CONTROL's props/m);
     const config = parseToml(text) as Record<string, any>;
     expect(config).toMatchObject({
       name: "hello",
@@ -50,17 +56,32 @@ describe("isthmus inject", () => {
       compatibility_flags: ["nodejs_als"],
       workers_dev: false,
       preview_urls: false,
-      vars: { GREETING: "hello", ISTHMUS_SERVICE: "hello", ISTHMUS_NAMESPACE: "default", ISTHMUS_VERSION: "v2" },
+      vars: { GREETING: "hello", ISTHMUS_SERVICE: "hello", ISTHMUS_NAMESPACE: "default", ISTHMUS_SERVICE_ACCOUNT: "hello", ISTHMUS_VERSION: "v2" },
       durable_objects: { bindings: [{ name: "VISITS", class_name: "Visits" }] },
       services: [{ binding: "ISTHMUS_CONTROL", service: "isthmus-control", entrypoint: "MeshPeer", props: { namespace: "default", serviceAccount: "hello" } }],
       kv_namespaces: [{ binding: "ISTHMUS_SNAPSHOTS" }],
     });
   });
 
-  it("gives the same files when run again, and leaves an injected project as it is", async () => {
+  it("names in its output only what the meshed Worker reads: every ISTHMUS_ var is read by the entry, no secret", () => {
+    const entry = readFileSync(join(out, "entry.ts"), "utf8");
+    const text = readFileSync(join(out, "wrangler.toml"), "utf8");
+    const config = parseToml(text) as Record<string, any>;
+    const meshVars = Object.keys(config.vars).filter((name) => name.startsWith("ISTHMUS_"));
+    expect(meshVars.length).toBe(4);
+    for (const name of meshVars) expect(entry, name).toContain(`vars(env).${name} ??`);
+    expect(config.secrets).toBeUndefined();
+    expect(text).not.toMatch(/JOIN_TOKEN|secret put/);
+  });
+
+  it("changes nothing when run again (not even the files' times), and leaves an injected project as it is", async () => {
     const first = snapshotOf(out);
-    expect((await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2"])).code).toBe(0);
+    const times = mtimesOf(out);
+    const twice = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2"]);
+    expect(twice.code, twice.stderr).toBe(0);
+    expect(twice.stdout).toMatch(/^default\/hello \(v2, service account hello\) is up to date: .* unchanged\n$/);
     expect(snapshotOf(out)).toEqual(first);
+    expect(mtimesOf(out)).toEqual(times);
 
     // The output is itself a Worker project whose entry is generated: nothing to do.
     const again = await runCli(["inject", out]);
@@ -86,12 +107,65 @@ describe("isthmus inject", () => {
     const config = JSON.parse(stripJsonComments(readFileSync(join(dir, ".isthmus-injected", "wrangler.jsonc"), "utf8")));
     expect(config.main).toBe("entry.js");
     expect(config.assets.directory).toBe("../public");
-    expect(config.env.staging.vars).toEqual({ MODE: "staging", ISTHMUS_SERVICE: "shop", ISTHMUS_NAMESPACE: "store", ISTHMUS_VERSION: "v1" });
+    expect(config.env.staging.vars).toEqual({ MODE: "staging", ISTHMUS_SERVICE: "shop", ISTHMUS_NAMESPACE: "store", ISTHMUS_SERVICE_ACCOUNT: "shop", ISTHMUS_VERSION: "v1" });
     expect(config.env.staging.services).toEqual([{ binding: "ISTHMUS_CONTROL", service: "isthmus-control-staging", entrypoint: "MeshPeer", props: { namespace: "store", serviceAccount: "shop" } }]);
     expect(config.env.staging.kv_namespaces).toEqual([{ binding: "ISTHMUS_SNAPSHOTS" }]);
     expect(config.env.staging).toMatchObject({ workers_dev: false, preview_urls: false });
     expect(config.compatibility_flags).toEqual(["nodejs_als"]);
     expect(readFileSync(join(dir, ".isthmus-injected", "entry.js"), "utf8")).toContain('import handler from "../src/worker.js";');
+  });
+
+  it("gives the Worker the identity of --namespace and --service-account: binding props, vars and withMesh options", async () => {
+    const dir = project(SHOP);
+    const run = await runCli(["inject", dir, "--namespace", "store", "--service-account", "shop-sa"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^injected store\/shop \(v1, service account shop-sa\):\n/);
+    const config = parseToml(readFileSync(join(dir, ".isthmus-injected", "wrangler.toml"), "utf8")) as Record<string, any>;
+    expect(config.services).toEqual([{ binding: "ISTHMUS_CONTROL", service: "isthmus-control", entrypoint: "MeshPeer", props: { namespace: "store", serviceAccount: "shop-sa" } }]);
+    expect(config.vars).toMatchObject({ ISTHMUS_NAMESPACE: "store", ISTHMUS_SERVICE_ACCOUNT: "shop-sa" });
+    const entry = readFileSync(join(dir, ".isthmus-injected", "entry.js"), "utf8");
+    expect(entry).toContain('namespace: vars(env).ISTHMUS_NAMESPACE ?? "store"');
+    expect(entry).toContain('serviceAccount: vars(env).ISTHMUS_SERVICE_ACCOUNT ?? "shop-sa"');
+  });
+
+  it("--dry-run prints the diff of what it would write and writes nothing", async () => {
+    const dir = project(SHOP);
+    const fresh = await runCli(["inject", dir, "--dry-run"]);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toMatch(/^--- \/dev\/null\n\+\+\+ .*\.isthmus-injected\/entry\.js\n@@ -0,0 \+1,\d+ @@\n/);
+    expect(fresh.stdout).toContain("+export default withMesh(handler, (env) => ({\n");
+    expect(fresh.stdout).toMatch(/^\+\+\+ .*\.isthmus-injected\/wrangler\.toml$/m);
+    expect(fresh.stdout).toContain('+ISTHMUS_SERVICE_ACCOUNT = "shop"\n');
+    expect(fresh.stderr).toContain("nothing written");
+    expect(readdirSync(dir)).not.toContain(".isthmus-injected");
+
+    // After injecting, a changed option shows as the lines it changes, still writing nothing.
+    expect((await runCli(["inject", dir])).code).toBe(0);
+    const written = snapshotOf(join(dir, ".isthmus-injected"));
+    const change = await runCli(["inject", dir, "--service-version", "v3", "--dry-run"]);
+    expect(change.code, change.stderr).toBe(0);
+    const changed = change.stdout.split("\n").filter((l) => /^[-+][^-+]/.test(l));
+    expect(changed).toEqual([
+      '-  version: vars(env).ISTHMUS_VERSION ?? "v1",',
+      '+  version: vars(env).ISTHMUS_VERSION ?? "v3",',
+      '-ISTHMUS_VERSION = "v1"',
+      '+ISTHMUS_VERSION = "v3"',
+    ]);
+    expect(snapshotOf(join(dir, ".isthmus-injected"))).toEqual(written);
+    const same = await runCli(["inject", dir, "--dry-run"]);
+    expect(same).toMatchObject({ code: 0, stdout: "" });
+    expect(same.stderr).toMatch(/up to date, nothing would change/);
+  });
+
+  it.each([
+    ["an invalid namespace", { ...SHOP, args: ["-n", "Store_1"] }, /namespace "Store_1" is not a DNS label .*give --namespace NS/],
+    ["an invalid service account", { ...SHOP, args: ["--service-account", "shop.sa"] }, /service account "shop\.sa" is not a DNS label .*give --service-account SA/],
+  ])("refuses %s with exit 2 and writes nothing", async (_, { args, ...files }, message) => {
+    const dir = project(files);
+    const run = await runCli(["inject", dir, ...args]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(readdirSync(dir)).not.toContain(".isthmus-injected");
   });
 
   it.each([

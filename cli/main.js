@@ -1,5 +1,5 @@
 // Entry of the isthmus CLI: picks the command, runs it, turns errors into exit codes.
-import { runCommand } from "./command.js";
+import { exampleLines, runCommand } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
 import { CliError, EXIT } from "./errors.js";
 import { palette } from "./output.js";
@@ -20,7 +20,7 @@ export async function main(argv, io) {
     return EXIT.ok;
   }
   if (word === "help") return main([...rest, "--help"], io);
-  if (word === "--version" || word === "-v") return main(["version"], io);
+  if (word === "--version" || word === "-v") return main(["version", "--client"], io);
   const command = COMMANDS.find((c) => c.name === word);
   try {
     if (!command) {
@@ -53,7 +53,11 @@ Usage:
   isthmus COMMAND [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(width)}   ${c.summary}\n`).join("")}
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}   ${c.summary}\n`).join("")}${exampleLines([
+    ["isthmus apply -f examples/bookinfo", "apply Istio resources to the mesh"],
+    ["isthmus describe service reviews", "what applies to a service"],
+    ["isthmus split reviews v1=90 v2=10", "shift traffic between versions"],
+  ])}
 Run "isthmus COMMAND --help" for a command's options.
 Server and token come from --server/--token, then ISTHMUS_SERVER/ISTHMUS_TOKEN, then the
 config file's current context ($ISTHMUS_CONFIG, else $XDG_CONFIG_HOME/isthmus/config.yaml,

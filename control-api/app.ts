@@ -15,6 +15,7 @@ import { resourceRoutes } from "./routes/resources.ts";
 import { revisionRoutes } from "./routes/revisions.ts";
 import { snapshotRoutes } from "./routes/snapshot.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { MESH_VERSION, versionRoutes } from "./routes/version.ts";
 import { namedSchemas } from "./schemas.ts";
 import { telemetryOperations, telemetryRoutes } from "./telemetry/index.ts";
 import { uiRoutes } from "./ui/index.ts";
@@ -28,6 +29,7 @@ const routes: Route[] = [
   ...snapshotRoutes,
   ...registryRoutes,
   ...tokenRoutes,
+  ...versionRoutes,
 ];
 
 const openApiRoute: Operation = {
@@ -50,7 +52,7 @@ app.route("/", telemetryRoutes);
 app.route("/", uiRoutes);
 
 let document: ReturnType<typeof openApiDocument> | undefined;
-app.get("/openapi.json", (c) => c.json((document ??= openApiDocument(operations, namedSchemas, { title: "Isthmus control API", version: "1" }))));
+app.get("/openapi.json", (c) => c.json((document ??= openApiDocument(operations, namedSchemas, { title: "Isthmus control API", version: MESH_VERSION }))));
 
 app.notFound((c) => c.json(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`).toJSON(), 404));
 

@@ -7,6 +7,10 @@ export default {
   name: "analyze",
   summary: "Report configuration problems across the stored resources (exit 1 on errors)",
   usage: "isthmus analyze [-n NS | -A] [-o json]",
+  examples: [
+    ["isthmus analyze", "cross-resource problems in every namespace: weights, missing subsets and hosts, regexes, CA expiry"],
+    ["isthmus analyze -n default -o json", "findings of one namespace, as JSON for scripts"],
+  ],
   description: `Like istioctl analyze: dangling hosts and subsets, weights that do not add up,
 shadowed routes, policies that select nothing. Exit 1 when any finding is an error.`,
   options: {

@@ -10,6 +10,11 @@ export default {
   name: "apply",
   summary: "Create or update resources from YAML or JSON files",
   usage: "isthmus apply -f FILE|DIR|- [-f ...] [--dry-run] [-n NS]",
+  examples: [
+    ["isthmus apply -f examples/bookinfo", "apply every YAML file of a directory"],
+    ["isthmus apply -f canary.yaml --dry-run", "validate on the server and show what would change, store nothing"],
+    ["isthmus apply -f - -n shop", "read resources from standard input into namespace shop"],
+  ],
   description: `Files may hold several documents (---), a JSON array or a List. Directories are read
 recursively (.yaml, .yml, .json). The server validates every document and stores all of
 them or none; errors name the file, document and line of the offending field.`,

@@ -7,6 +7,10 @@ const sign = {
   name: "sign",
   summary: "Have the CA sign a PKCS#10 CSR and print the X.509-SVID chain (PEM, leaf first)",
   usage: "isthmus cert sign --csr FILE [--token JOIN_TOKEN] [--out FILE]",
+  examples: [
+    ["isthmus cert sign --csr workload.csr --out chain.pem", "an X.509-SVID for a CSR, with the join token from ISTHMUS_JOIN_TOKEN"],
+    ["isthmus cert sign --csr - --token JOIN_TOKEN", "the CSR from standard input, the join token given"],
+  ],
   description: `The CSR proves the workload holds the key; the join token (--token, else
 ISTHMUS_JOIN_TOKEN) proves which workload it is. Example CSR:
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \\

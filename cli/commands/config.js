@@ -7,6 +7,9 @@ const useContext = {
   name: "use-context",
   summary: "Make NAME the current context",
   usage: "isthmus config use-context NAME",
+  examples: [
+    ["isthmus config use-context prod", "talk to the prod context's control plane from now on"],
+  ],
   args: [1, 1],
   async run({ args, io, out }) {
     const path = configPath(io.env);
@@ -23,6 +26,10 @@ const setContext = {
   name: "set-context",
   summary: "Create or update context NAME",
   usage: "isthmus config set-context NAME [--server URL] [--token TOKEN] [--use]",
+  examples: [
+    ["isthmus config set-context prod --server https://isthmus-control.example.workers.dev --token TOKEN --use", "add a deployed control plane and switch to it"],
+    ["isthmus config set-context local --server http://127.0.0.1:8787", "the local mesh, with its admin token from .isthmus/admin-token"],
+  ],
   options: {
     server: { type: "string", value: "URL", description: "control API URL of this context" },
     token: { type: "string", value: "TOKEN", description: "bearer token of this context" },
@@ -53,6 +60,9 @@ const getContexts = {
   name: "get-contexts",
   summary: "List the contexts of the config file",
   usage: "isthmus config get-contexts",
+  examples: [
+    ["isthmus config get-contexts", "list the contexts of the config file, the current one marked"],
+  ],
   async run({ io, out }) {
     const config = await loadConfig(configPath(io.env));
     out(table(["CURRENT", "NAME", "SERVER"], config.contexts.map((c) => [c.name === config["current-context"] ? "*" : "", c.name, c.server ?? ""])));
@@ -65,6 +75,9 @@ const currentContext = {
   name: "current-context",
   summary: "Print the current context's name",
   usage: "isthmus config current-context",
+  examples: [
+    ["isthmus config current-context", "print the current context's name"],
+  ],
   async run({ io, out }) {
     const config = await loadConfig(configPath(io.env));
     if (!config["current-context"]) throw new UsageError("no current context is set");

@@ -8,6 +8,10 @@ export default {
   name: "delete",
   summary: "Delete resources by kind and name, or those named in files",
   usage: "isthmus delete KIND NAME [-n NS] | isthmus delete -f FILE|DIR|-",
+  examples: [
+    ["isthmus delete vs reviews", "delete the VirtualService reviews of namespace default"],
+    ["isthmus delete -f canary.yaml --ignore-not-found", "delete what a file describes; succeed when already gone"],
+  ],
   options: {
     filename: { type: "string", short: "f", multiple: true, value: "PATH", description: "delete the resources these files describe" },
     namespace: NAMESPACE_OPTION,

@@ -15,6 +15,10 @@ export default {
   name: "diff",
   summary: "Show what applying files would change (exit 1 when something would)",
   usage: "isthmus diff -f FILE|DIR|- [-n NS]",
+  examples: [
+    ["isthmus diff -f examples/bookinfo", "unified diff of the files against the stored resources (exit 1 when they differ)"],
+    ["isthmus diff -f - -n shop", "compare resources from standard input in namespace shop"],
+  ],
   description: `The server validates the files in a dry run; the result is compared with what is
 stored now and printed as a unified diff. Exit status: 0 no differences, 1 differences
 found, >1 an error (as kubectl diff).`,

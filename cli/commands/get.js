@@ -9,6 +9,11 @@ export default {
   name: "get",
   summary: "List resources of a kind, or show one",
   usage: "isthmus get KIND [NAME] [-n NS | -A] [-o yaml|json|wide] [-l SELECTOR]",
+  examples: [
+    ["isthmus get vs", "VirtualServices of namespace default, as a table"],
+    ["isthmus get dr reviews -o yaml", "one DestinationRule as YAML"],
+    ["isthmus get ap -A -l app=reviews", "AuthorizationPolicies of every namespace labelled app=reviews"],
+  ],
   description: `KIND is a kind name, plural, singular or short name: virtualservices (vs),
 destinationrules (dr), serviceentries (se), gateways (gw), peerauthentications (pa),
 authorizationpolicies (ap), requestauthentications (ra), httproutes.`,

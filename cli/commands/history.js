@@ -9,6 +9,11 @@ export default {
   name: "history",
   summary: "List configuration revisions, show one, or diff two",
   usage: "isthmus history [REVISION] [--diff] [--from REVISION] [-o yaml|json]",
+  examples: [
+    ["isthmus history", "every revision: who changed what, when"],
+    ["isthmus history 12 --diff", "the change revision 12 made, as a unified diff"],
+    ["isthmus history 12 --diff --from 9", "what changed from revision 9 to 12"],
+  ],
   description: `Every accepted change makes a revision. With REVISION, prints the resources as they
 were at that revision; with --diff, what that revision changed (from the previous one,
 or from --from).`,

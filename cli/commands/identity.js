@@ -13,8 +13,14 @@ const create = {
   name: "create",
   summary: "Create a workload identity and print its one-time join token",
   usage: "isthmus identity create NAMESPACE SERVICE_ACCOUNT [-o json]",
-  description: `Prints the SPIFFE ID and the join token. The token is shown only once: store it as
-the Worker's secret, e.g. "wrangler secret put ISTHMUS_JOIN_TOKEN".`,
+  examples: [
+    ["isthmus identity create default reviews", "the identity spiffe://<trust domain>/ns/default/sa/reviews and its one-time join token"],
+  ],
+  description: `Prints the SPIFFE ID and the join token. The token is shown only once. It is for
+workloads outside Workers RPC: the bearer token of POST /v1/svids/jwt and /v1/svids/x509,
+and of "isthmus cert sign" (--token, or env ISTHMUS_JOIN_TOKEN). A Worker bound to the
+control plane's MeshPeer entrypoint (as "isthmus inject" makes it) needs none: its
+binding's props are its identity.`,
   options: { output: { type: "string", short: "o", value: "FORMAT", description: "json for {spiffeId, joinToken}" } },
   args: [2, 2],
   server: true,
@@ -25,7 +31,7 @@ the Worker's secret, e.g. "wrangler secret put ISTHMUS_JOIN_TOKEN".`,
     if (values.output === "json") out(JSON.stringify(result, null, 2) + "\n");
     else {
       out(`spiffeId:  ${result.spiffeId}\njoinToken: ${result.joinToken}\n`);
-      err("The join token is shown once. Store it as the Worker's secret: wrangler secret put ISTHMUS_JOIN_TOKEN\n");
+      err("The join token is shown once: keep it where the workload can read it (e.g. ISTHMUS_JOIN_TOKEN for isthmus cert sign).\n");
     }
     return 0;
   },
@@ -36,6 +42,9 @@ const revoke = {
   name: "revoke",
   summary: "Revoke a workload identity: its tokens and certificates stop being accepted",
   usage: "isthmus identity revoke NAMESPACE SERVICE_ACCOUNT",
+  examples: [
+    ["isthmus identity revoke default reviews", "stop accepting reviews' tokens and certificates"],
+  ],
   args: [2, 2],
   server: true,
   async run({ args, out, client }) {
@@ -52,6 +61,9 @@ const list = {
   name: "list",
   summary: "List workload identities",
   usage: "isthmus identity list [-o json]",
+  examples: [
+    ["isthmus identity list -o json", "every workload identity, as JSON"],
+  ],
   options: { output: { type: "string", short: "o", value: "FORMAT", description: "json for the raw answer" } },
   server: true,
   async run({ values, out, err, client }) {

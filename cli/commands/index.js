@@ -3,6 +3,7 @@ import apply from "./apply.js";
 import cert from "./cert.js";
 import config from "./config.js";
 import del from "./delete.js";
+import describe from "./describe.js";
 import diff from "./diff.js";
 import get from "./get.js";
 import history from "./history.js";
@@ -17,5 +18,5 @@ import trustBundle from "./trust-bundle.js";
 import version from "./version.js";
 
 /** Every command, in the order `isthmus --help` lists them. @type {import("../command.js").Command[]} */
-export const COMMANDS = [apply, get, del, diff, analyze, history, rollback, split, stat, tap, identity, cert, trustBundle, inject, deploy, dev, config, version];
+export const COMMANDS = [apply, get, describe, del, diff, analyze, history, rollback, split, stat, tap, identity, cert, trustBundle, inject, deploy, dev, config, version];
 

@@ -5,6 +5,9 @@ export default {
   name: "rollback",
   summary: "Restore the configuration of an earlier revision (as a new revision)",
   usage: "isthmus rollback REVISION",
+  examples: [
+    ["isthmus rollback 12", "make the config what it was at revision 12 (a new revision)"],
+  ],
   args: [1, 1],
   server: true,
   async run({ args, out, client }) {

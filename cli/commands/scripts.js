@@ -24,6 +24,9 @@ export const dev = {
   name: "dev",
   summary: "Run the whole mesh locally on workerd (same as npm start)",
   usage: "isthmus dev",
+  examples: [
+    ["isthmus dev", "start the local mesh (control plane, gateway, Bookinfo) on workerd"],
+  ],
   description: `Starts the control plane (http://127.0.0.1:8787, ISTHMUS_CONTROL_PORT), the gateway
 (http://127.0.0.1:8080, ISTHMUS_GATEWAY_PORT) and the Bookinfo demo; state persists in
 .isthmus/ (ISTHMUS_STATE_DIR). Ctrl-C stops everything.`,
@@ -37,6 +40,10 @@ export const deploy = {
   name: "deploy",
   summary: "Deploy the control plane, services and gateway to Cloudflare (same as npm run deploy)",
   usage: "isthmus deploy [--dry-run] [--env NAME]",
+  examples: [
+    ["isthmus deploy --dry-run", "build every Worker offline and print its bundle size"],
+    ["isthmus deploy --env staging", "deploy the staging environment's Workers"],
+  ],
   description: "With --dry-run, builds every Worker without contacting Cloudflare and prints bundle sizes.",
   options: {
     "dry-run": { type: "boolean", description: "build every Worker and print its size; contact nothing" },

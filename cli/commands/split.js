@@ -11,6 +11,10 @@ export default {
   name: "split",
   summary: "Set the weighted split of a service's traffic across its subsets",
   usage: "isthmus split SERVICE SUBSET=WEIGHT... [--sticky-header H | --sticky-cookie C | --sticky-query Q] [-n NS]",
+  examples: [
+    ["isthmus split reviews v1=90 v2=10", "send 10% of reviews' traffic to v2"],
+    ["isthmus split reviews v2=100 --sticky-cookie user", "everything to v2, each client kept on one subset by its user cookie"],
+  ],
   description: `Edits the catch-all route of the VirtualService for SERVICE (creating the
 VirtualService when there is none), e.g. "isthmus split reviews v1=90 v2=10". Weights must
 add up to 100 and may be fractional. The write carries the resourceVersion read, so a

@@ -11,6 +11,10 @@ export default {
   name: "stat",
   summary: "Show request rate, success rate and latency per service and version",
   usage: "isthmus stat [SERVICE] [-n NS] [--window 1m] [-o json]",
+  examples: [
+    ["isthmus stat", "request rate, success rate and latency of every service of namespace default"],
+    ["isthmus stat reviews --window 5m", "one service per version over the last five minutes"],
+  ],
   description: "Without SERVICE, every service of the namespace's registry (its ServiceEntries).",
   options: {
     namespace: NAMESPACE_OPTION,

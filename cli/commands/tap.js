@@ -9,6 +9,10 @@ export default {
   name: "tap",
   summary: "Stream live requests to a service as they pass the mesh",
   usage: "isthmus tap SERVICE [-n NS] [--max N] [--seconds S] [-o json]",
+  examples: [
+    ["isthmus tap reviews", "follow requests to reviews live"],
+    ["isthmus tap reviews --max 20 -o json", "20 requests, one JSON object per line"],
+  ],
   description: `Prints one line per request until interrupted (Ctrl-C), --max requests were seen or
 --seconds passed. Data-plane isolates learn of a new tap at their next telemetry flush
 (a few seconds), so the first requests may take a moment to show.`,

@@ -3,6 +3,9 @@ export default {
   name: "trust-bundle",
   summary: "Print the mesh's SPIFFE trust bundle (JWKS)",
   usage: "isthmus trust-bundle",
+  examples: [
+    ["isthmus trust-bundle", "the mesh's SPIFFE trust bundle (JWKS), to verify its SVIDs outside the mesh"],
+  ],
   server: true,
   async run({ out, client }) {
     const api = await client();
