@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { parseEndpointAddress } from "../resources/endpoint-address.ts";
 import { ALLOW_PRIVATE_ADDRESSES_ANNOTATION, privateAddressReason } from "../resources/private-address.ts";
-import { KINDS } from "../resources/index.ts";
+import { KINDS, formsOf } from "../resources/index.ts";
 import { snapshotResourceSchema, snapshotSchema } from "../snapshot/schema.ts";
 import { roleSchema } from "./roles.ts";
 
@@ -14,7 +14,7 @@ export const errorBody = z
 
 /** Any mesh resource, as stored (server fields in metadata). */
 export const resourceBody = z
-  .union(KINDS.map((info) => info.schema) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+  .union(KINDS.flatMap((info) => formsOf(info).map((form) => form.schema)) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
 
 export const resourceList = z.object({ items: z.array(resourceBody) });
 

@@ -121,6 +121,19 @@ describe("analyze", () => {
     expect(findings[1].message).toBe('gateway "edge" does not exist (looked for default/edge)');
   });
 
+  it("gateway_port_unserved: Gateway ports stored before validation refused them, in either API", () => {
+    const istio = make("Gateway", "edge", { servers: [{ port: { number: 8080, protocol: "HTTP" }, hosts: ["*"] }, { port: { number: 443, protocol: "HTTPS" }, hosts: ["*"] }] });
+    const api = validateResource({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "api" }, spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+    expect(analyze([istio, api])).toEqual([]);
+    const stored = (resource: Resource, port: number) => JSON.parse(JSON.stringify(resource).replace(/"(number|port)":(80|8080)\b/, `"$1":${port}`)) as Resource;
+    const findings = analyze([stored(istio, 9080), stored(api, 31400)]);
+    expect(summary(findings)).toEqual([
+      "gateway_port_unserved error Gateway/default/api spec.listeners[0].port",
+      "gateway_port_unserved error Gateway/default/edge spec.servers[0].port.number",
+    ]);
+    expect(findings[1].message).toBe("port 9080 is never served: the gateway Worker listens for HTTP on 80/8080 and HTTPS on 443/8443");
+  });
+
   it("reports nothing for patterns that would backtrack in JavaScript: RE2 matches them in linear time", () => {
     const findings = analyze([
       ...base,

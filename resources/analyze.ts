@@ -1,5 +1,7 @@
 import type { DestinationRule } from "./destination-rule.ts";
 import type { Gateway } from "./gateway.ts";
+import type { GatewayApiGateway } from "./gateway-api-gateway.ts";
+import { LISTENERS_MESSAGE, listenerOfPort } from "./gateway-listeners.ts";
 import { canonicalHost, hostMatches } from "./hosts.ts";
 import type { HTTPRoute as GatewayApiRoute } from "./http-route.ts";
 import type { Resource } from "./kinds.ts";
@@ -23,6 +25,7 @@ export type FindingCode =
   | "host_not_found"
   | "host_conflict"
   | "gateway_not_found"
+  | "gateway_port_unserved"
   | "regex_invalid";
 
 // Three ways of 33.33 are a fair split of 100.
@@ -32,7 +35,8 @@ const WEIGHT_TOLERANCE = 0.01;
  * Cross-resource checks over a whole configuration, as `istioctl analyze` does: route weights
  * that do not add up to 100, subsets and hosts that nothing defines, two VirtualServices
  * claiming one host on one gateway, gateways that do not exist, and regexes (and regex
- * rewrites) that RE2 refuses, in resources stored before validation refused them. Findings are sorted by resource, then path.
+ * rewrites) RE2 refuses and Gateway ports no listener serves, in resources stored before
+ * validation refused them. Findings are sorted by resource, then path.
  */
 export function analyze(resources: readonly Resource[]): Finding[] {
   const world = new Mesh(resources);
@@ -42,6 +46,7 @@ export function analyze(resources: readonly Resource[]): Finding[] {
       findings.push({ code, severity, message, path, resource: identify(resource) });
     if (resource.kind === "VirtualService") checkVirtualService(resource, world, report);
     if (resource.kind === "HTTPRoute") checkHttpRoute(resource, world, report);
+    if (resource.kind === "Gateway") checkGatewayPorts(resource, report);
   }
   findings.push(...hostConflicts(resources.filter((r): r is VirtualService => r.kind === "VirtualService")));
   return findings.sort((a, b) => key(a).localeCompare(key(b)));
@@ -168,6 +173,15 @@ function checkHttpRoute(route: GatewayApiRoute, mesh: Mesh, report: Report): voi
       if (!mesh.hasHost(host)) report("host_not_found", "error", `spec.rules[${i}].backendRefs[${j}].name`, `no ServiceEntry defines host "${backend.name}" (${host})`);
     });
   });
+}
+
+function checkGatewayPorts(gateway: Gateway | GatewayApiGateway, report: Report): void {
+  const ports = "listeners" in gateway.spec
+    ? gateway.spec.listeners.map((listener, i) => ({ port: listener.port, path: `spec.listeners[${i}].port` }))
+    : gateway.spec.servers.map((server, i) => ({ port: server.port.number, path: `spec.servers[${i}].port.number` }));
+  for (const { port, path } of ports) {
+    if (listenerOfPort(port) === undefined) report("gateway_port_unserved", "error", path, `port ${port} is never served: ${LISTENERS_MESSAGE}`);
+  }
 }
 
 // No ReDoS check: matching is RE2 (re2js), linear in the input whatever the pattern.

@@ -11,6 +11,7 @@ import {
 } from "./destination-rule.ts";
 import { Percent, PresenceStringMatch, StringMatch, WorkloadSelector } from "./fields.ts";
 import { GatewayResource, Server } from "./gateway.ts";
+import { GatewayApiGatewayResource, GatewayApiListener } from "./gateway-api-gateway.ts";
 import { HTTPRouteResource } from "./http-route.ts";
 import { ObjectMeta } from "./metadata.ts";
 import { PeerAuthenticationResource } from "./peer-authentication.ts";
@@ -46,6 +47,9 @@ const AUTHZ = "dataplane/security/authorization.ts";
 const SCOPE = "dataplane/security/policy-scope.ts";
 const JWT = "dataplane/security/request-authentication.ts";
 const GATEWAY_API = "dataplane/config/http-route.ts";
+const GATEWAY_API_GATEWAY = "dataplane/config/gateway-api-gateway.ts";
+const LISTENERS = "resources/gateway-listeners.ts";
+const PORTS = "80 and 8080 are the gateway Worker's plain-HTTP listener, 443 and 8443 its HTTPS one (told apart by the request's scheme); other numbers are refused";
 const COOKIE_TTL = "a request without the cookie gets a generated one, routed by and set on the response with this Max-Age (`0s`: a session cookie), as Envoy does";
 const ENVELOPE = {
   apiVersion: h("resources/kinds.ts", "one of the versions the kind accepts"),
@@ -357,7 +361,7 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
     schema: Server,
     fields: {
       port: h(SERVERS),
-      "port.number": h(SERVERS),
+      "port.number": h([SERVERS, LISTENERS], PORTS),
       "port.protocol": h("resources/service-entry.ts", "must be an HTTP protocol"),
       "port.name": s("a name only"),
       hosts: h([SERVERS, COMPILED, ROUTES], "`host`, or `ns/host` (`./host` the Gateway's namespace, `*/host` any): only VirtualServices of that namespace bind the host"),
@@ -365,6 +369,40 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
       "tls.httpsRedirect": h(SERVERS, "a plain-HTTP request (URL scheme or x-forwarded-proto) is answered 301 to https"),
       "tls.mode": s("SIMPLE only: Cloudflare terminates TLS with the zone's certificate"),
       name: s("a name only"),
+    },
+  },
+
+  {
+    name: "Gateway (Gateway API)",
+    schema: GatewayApiGatewayResource,
+    fields: {
+      ...ENVELOPE,
+      "spec.gatewayClassName": s("`istio` only: the gateway Worker is the class's one gateway"),
+      "spec.listeners": h([GATEWAY_API_GATEWAY, SERVERS], "each listener serves as an Istio Gateway server; HTTPRoutes bind to the Gateway as a whole"),
+    },
+  },
+  {
+    name: "Listener (Gateway API)",
+    schema: GatewayApiListener,
+    fields: {
+      name: h(GATEWAY_API_GATEWAY, "unique in the Gateway"),
+      hostname: h([GATEWAY_API_GATEWAY, SERVERS, COMPILED], "the hosts served, and those an HTTPRoute's hostnames must meet; unset: any"),
+      port: h([SERVERS, LISTENERS], PORTS),
+      protocol: h("resources/gateway-api-gateway.ts", "HTTP on 80/8080, HTTPS on 443/8443"),
+      tls: s("HTTPS listeners only: Cloudflare terminates TLS at the edge"),
+      "tls.mode": s("Terminate only: Cloudflare terminates TLS with the zone's certificate"),
+      allowedRoutes: h([GATEWAY_API_GATEWAY, COMPILED]),
+      "allowedRoutes.namespaces": h([GATEWAY_API_GATEWAY, COMPILED]),
+      "allowedRoutes.namespaces.from": h([GATEWAY_API_GATEWAY, COMPILED], "Same (default), All, or Selector: which namespaces' HTTPRoutes bind"),
+      "allowedRoutes.namespaces.selector": h([GATEWAY_API_GATEWAY, "resources/gateway-api.ts"], "by `kubernetes.io/metadata.name` only: namespaces carry no other labels in the mesh"),
+      "allowedRoutes.namespaces.selector.matchLabels": h([GATEWAY_API_GATEWAY, "resources/gateway-api.ts"]),
+      "allowedRoutes.namespaces.selector.matchExpressions": h([GATEWAY_API_GATEWAY, "resources/gateway-api.ts"]),
+      "allowedRoutes.namespaces.selector.matchExpressions[].key": h("resources/gateway-api.ts", "`kubernetes.io/metadata.name`"),
+      "allowedRoutes.namespaces.selector.matchExpressions[].operator": h("resources/gateway-api.ts", "`In`"),
+      "allowedRoutes.namespaces.selector.matchExpressions[].values": h("resources/gateway-api.ts"),
+      "allowedRoutes.kinds": s("HTTPRoute only: the one route kind the gateway Worker serves"),
+      "allowedRoutes.kinds[].group": s("`gateway.networking.k8s.io`"),
+      "allowedRoutes.kinds[].kind": s("`HTTPRoute`"),
     },
   },
 
@@ -537,7 +575,7 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
         ].map((f) => [f, h(GATEWAY_API, "translated to the VirtualService route it means")]),
       ),
       "spec.rules[].matches[].path.value": h(GATEWAY_API, "PathPrefix matches by characters, as a VirtualService prefix does"),
-      "spec.parentRefs[].port": s("a Service has one entry point"),
+      "spec.parentRefs[].port": s("a Service has one entry point; a route binds to its Gateway as a whole, on every listener"),
       "spec.rules[].backendRefs[].port": s("a Worker endpoint has one entry point"),
       "spec.rules[].filters[].requestMirror.backendRef.port": s("a Worker endpoint has one entry point"),
     },

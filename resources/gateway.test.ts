@@ -20,9 +20,16 @@ describe("Gateway", () => {
     expect(gw([{ hosts: ["*"] }])).toEqual(["spec.servers[0].port: is required"]);
     expect(gw([server({ hosts: [] })])).toEqual(["spec.servers[0].hosts: must name at least one host"]);
     expect(gw([server({ port: { number: 80, name: "http" } })])).toEqual(["spec.servers[0].port.protocol: is required"]);
-    expect(gw([server({ port: { number: 99999, protocol: "HTTP" } })])).toEqual(["spec.servers[0].port.number: must be a port number 1..65535"]);
-    expect(gw([server({ port: { number: 31400, protocol: "TCP" } })])[0]).toMatch(/^spec.servers\[0\].port.protocol: must be one of HTTP/);
+    expect(gw([server({ port: { number: 8080, protocol: "TCP" } })])[0]).toMatch(/^spec.servers\[0\].port.protocol: must be one of HTTP/);
     expect(gw([server()], { istio: 1 })[0]).toMatch(/^spec.selector.istio: /);
+  });
+
+  it("accepts the ports of the gateway Worker's listeners and refuses others, naming them", () => {
+    for (const number of [80, 8080, 443, 8443]) expect(gw([server({ port: { number, protocol: "HTTP" } })]), String(number)).toEqual([]);
+    const listeners = "the gateway Worker listens for HTTP on 80/8080 and HTTPS on 443/8443";
+    for (const number of [9080, 31400, 99999, 80.5]) {
+      expect(gw([server(), server({ port: { number, protocol: "HTTP" } })]), String(number)).toEqual([`spec.servers[1].port.number: ${listeners}`]);
+    }
   });
 
   it("refuses TLS that Cloudflare owns, and listener fields, by name", () => {

@@ -1,10 +1,14 @@
 import { z } from "zod";
-import { NonEmptyString, PortNumber, unsupported } from "./fields.ts";
+import { NonEmptyString, unsupported } from "./fields.ts";
 import { Labels } from "./metadata.ts";
 import { resourceOf } from "./resource.ts";
 import { HttpProtocol } from "./service-entry.ts";
+import { LISTENERS_MESSAGE, listenerOfPort } from "./gateway-listeners.ts";
 
 const EDGE_TLS = "Cloudflare terminates TLS at the edge; configure certificates on the zone";
+
+/** A Gateway port number: one of the gateway Worker's listeners (so any other number, valid port or not, gets this one message). */
+export const GatewayPort = z.number().refine((port) => listenerOfPort(port) !== undefined, { error: LISTENERS_MESSAGE });
 
 const ServerTLSSettings = z.strictObject({
   httpsRedirect: z.boolean().optional(),
@@ -33,7 +37,7 @@ const ServerTLSSettings = z.strictObject({
 
 export const Server = z.strictObject({
   port: z.strictObject({
-    number: PortNumber,
+    number: GatewayPort,
     protocol: HttpProtocol,
     name: z.string().optional(),
     targetPort: unsupported("targetPort", "deprecated in Istio"),

@@ -1,4 +1,4 @@
-export { KINDS, kindByPlural, kindByName, apiVersionsOf, type Kind, type KindInfo, type Resource } from "./kinds.ts";
+export { KINDS, kindByPlural, kindByName, apiVersionsOf, formsOf, schemaOf, type Kind, type KindInfo, type KindForm, type Resource } from "./kinds.ts";
 export { parseDocuments } from "./parse.ts";
 export { validateResource, formatPath } from "./validate.ts";
 export { analyze, type Finding, type FindingCode } from "./analyze.ts";
@@ -23,6 +23,7 @@ export {
 export { DestinationRuleResource, DestinationRuleSpec, type DestinationRule, type Subset, type TrafficPolicy } from "./destination-rule.ts";
 export { ServiceEntryResource, ServiceEntrySpec, type ServiceEntry, type WorkloadEntry } from "./service-entry.ts";
 export { GatewayResource, GatewaySpec, type Gateway } from "./gateway.ts";
+export { GatewayApiGatewayResource, GatewayApiGatewaySpec, type GatewayApiGateway } from "./gateway-api-gateway.ts";
 export { PeerAuthenticationResource, PeerAuthenticationSpec, type PeerAuthentication } from "./peer-authentication.ts";
 export {
   AuthorizationPolicyResource,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { KINDS, apiVersionsOf, kindByName, kindByPlural } from "./kinds.ts";
+import { GatewayApiGatewayResource } from "./gateway-api-gateway.ts";
+import { GatewayResource } from "./gateway.ts";
+import { KINDS, apiVersionsOf, formsOf, kindByName, kindByPlural, schemaOf } from "./kinds.ts";
 
 describe("KINDS", () => {
   it("serves every kind at its REST plural", () => {
@@ -25,10 +27,24 @@ describe("KINDS", () => {
     expect(apiVersionsOf(kindByName("AuthorizationPolicy")!)).toEqual(["security.istio.io/v1", "security.istio.io/v1beta1"]);
   });
 
+  it("reads a Gateway in Istio's group and in Gateway API's, each by its own schema", () => {
+    const gateway = kindByName("Gateway")!;
+    expect(apiVersionsOf(gateway)).toEqual([
+      "networking.istio.io/v1",
+      "networking.istio.io/v1beta1",
+      "networking.istio.io/v1alpha3",
+      "gateway.networking.k8s.io/v1",
+      "gateway.networking.k8s.io/v1beta1",
+    ]);
+    expect(schemaOf(gateway, "networking.istio.io/v1alpha3")).toBe(GatewayResource);
+    expect(schemaOf(gateway, "gateway.networking.k8s.io/v1beta1")).toBe(GatewayApiGatewayResource);
+    expect(schemaOf(gateway, "gateway.networking.k8s.io/v1alpha2")).toBeUndefined();
+  });
+
   it("turns every schema into JSON Schema, for the OpenAPI document", () => {
-    for (const info of KINDS) {
-      const schema = z.toJSONSchema(info.schema, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, unknown> };
-      expect(Object.keys(schema.properties ?? {}), info.kind).toEqual(["apiVersion", "kind", "metadata", "spec"]);
+    for (const form of KINDS.flatMap(formsOf)) {
+      const schema = z.toJSONSchema(form.schema, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, unknown> };
+      expect(Object.keys(schema.properties ?? {}), form.group).toEqual(["apiVersion", "kind", "metadata", "spec"]);
     }
   });
 });

@@ -23,8 +23,13 @@ describe("validateResource: the envelope", () => {
   it("needs an apiVersion of the kind's group", () => {
     expect(problemLines({ ...vs(), apiVersion: undefined })).toEqual(["apiVersion: is required"]);
     expect(problemLines({ ...vs(), apiVersion: "networking.istio.io/v2" })[0]).toMatch(/^apiVersion: unsupported apiVersion "networking.istio.io\/v2"/);
-    // Gateway API's Gateway kind is not Istio's Gateway.
-    expect(problemLines({ ...doc("Gateway", {}), apiVersion: "gateway.networking.k8s.io/v1" })[0]).toMatch(/expected one of networking.istio.io\/v1/);
+    // A Gateway in Gateway API's group is read by Gateway API's schema, not Istio's.
+    expect(problemLines({ ...doc("Gateway", { servers: [] }), apiVersion: "gateway.networking.k8s.io/v1" })).toEqual([
+      "spec.gatewayClassName: is required",
+      "spec.listeners: is required",
+      'spec.servers: unknown field "servers"',
+    ]);
+    expect(problemLines({ ...doc("Gateway", {}), apiVersion: "gateway.networking.k8s.io/v1alpha2" })[0]).toMatch(/expected one of networking.istio.io\/v1, .*, gateway.networking.k8s.io\/v1, gateway.networking.k8s.io\/v1beta1$/);
     expect(problemLines({ ...doc("PeerAuthentication", {}), apiVersion: "security.istio.io/v1alpha3" })).toHaveLength(1);
   });
 

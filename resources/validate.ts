@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { InvalidResourceError, type FieldIssue } from "./errors.ts";
-import { KINDS, apiVersionsOf, kindByName, type Resource } from "./kinds.ts";
+import { KINDS, apiVersionsOf, kindByName, schemaOf, type Resource } from "./kinds.ts";
 
 /**
  * Checks one document against its kind's schema and returns it typed, with
@@ -32,7 +32,7 @@ export function validateResource(input: unknown, defaultNamespace = "default"): 
   if (isObject(document.metadata) && document.metadata.namespace === undefined) {
     document.metadata = { ...document.metadata, namespace: defaultNamespace };
   }
-  const result = info.schema.safeParse(document);
+  const result = schemaOf(info, apiVersion)!.safeParse(document);
   if (!result.success) {
     const name = isObject(document.metadata) && typeof document.metadata.name === "string" ? ` "${document.metadata.name}"` : "";
     const details = toFieldIssues(result.error.issues);

@@ -7,6 +7,9 @@ import { subsetEndpoints } from "../traffic/load-balancer.ts";
 import { compileRouteTable, type RouteTable } from "../traffic/route-table.ts";
 import type { HTTPRoute as GatewayRoute } from "../../resources/http-route.ts";
 import { virtualServiceOfHttpRoute } from "./http-route.ts";
+import { isGatewayApiGateway } from "../../resources/gateway-api.ts";
+import type { GatewayApiGateway } from "../../resources/gateway-api-gateway.ts";
+import { gatewaySpecOfGatewayApi } from "./gateway-api-gateway.ts";
 
 /** One registered endpoint of a mesh service (a ServiceEntry endpoint). */
 export interface MeshEndpoint {
@@ -107,7 +110,7 @@ export function compileMesh(snapshot: Snapshot): CompiledMesh {
   const rules = indexDestinationRules(ofKind("DestinationRule"));
   const gatewayList = ofKind("Gateway").map((gateway) => ({
     key: `${gateway.metadata.namespace}/${gateway.metadata.name}`,
-    spec: gateway.spec as Gateway["spec"],
+    spec: isGatewayApiGateway(gateway) ? gatewaySpecOfGatewayApi(gateway as unknown as GatewayApiGateway) : (gateway.spec as Gateway["spec"]),
   }));
   const derived = new Map<string, unknown>();
   const subsets = new Map<string, SubsetView | undefined>();

@@ -19,8 +19,8 @@ spec:
     hosts: [./plain.example]
 `);
 
-async function serve(url: string, headers: Record<string, string> = {}): Promise<{ status: number; location?: string | null; scopes?: readonly string[] }> {
-  const call = { mesh, env: {}, source: { namespace: "istio-system", labels: { istio: "ingressgateway" } }, scopes: [] } as unknown as OutboundCall;
+async function serve(url: string, headers: Record<string, string> = {}, on = mesh): Promise<{ status: number; location?: string | null; scopes?: readonly string[] }> {
+  const call = { mesh: on, env: {}, source: { namespace: "istio-system", labels: { istio: "ingressgateway" } }, scopes: [] } as unknown as OutboundCall;
   try {
     const response = await selectGatewayServers(new Request(url, { headers }), call, async () => new Response("routed"));
     return { status: response.status, location: response.headers.get("location"), scopes: call.scopes };
@@ -45,5 +45,42 @@ describe("selectGatewayServers", () => {
     expect(await serve("https://secure.example/")).toMatchObject({ status: 200 });
     expect(await serve("http://secure.example/", { "x-forwarded-proto": "https" })).toMatchObject({ status: 200 });
     expect(await serve("http://plain.example/")).toMatchObject({ status: 200 });
+  });
+
+  it("serves a server on 80 or 8080 for plain HTTP on whatever port the URL has, and not for HTTPS", async () => {
+    for (const number of [80, 8080]) {
+      const plain = meshOf(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: bookinfo-gateway }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: ${number}, name: http, protocol: HTTP }
+    hosts: ["*"]
+`);
+      for (const url of ["http://127.0.0.1:8080/productpage", "http://127.0.0.1:41234/productpage", "http://bookinfo.example/productpage"]) {
+        expect(await serve(url, {}, plain), `${number} ${url}`).toMatchObject({ status: 200, scopes: ["default/bookinfo-gateway"] });
+      }
+      expect(await serve("https://bookinfo.example/productpage", {}, plain), `${number} https`).toEqual({ status: 404 });
+    }
+  });
+
+  it("serves a server on 443 or 8443 for HTTPS only", async () => {
+    for (const number of [443, 8443]) {
+      const secure = meshOf(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: secure }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: ${number}, name: https, protocol: HTTPS }
+    hosts: ["*"]
+`);
+      expect(await serve("https://bookinfo.example/", {}, secure), `${number}`).toMatchObject({ status: 200, scopes: ["default/secure"] });
+      expect(await serve("https://127.0.0.1:8443/", {}, secure), `${number}`).toMatchObject({ status: 200 });
+      expect(await serve("http://bookinfo.example/", {}, secure), `${number}`).toEqual({ status: 404 });
+      // A proxy's x-forwarded-proto does not move a request to another listener.
+      expect(await serve("http://bookinfo.example/", { "x-forwarded-proto": "https" }, secure), `${number}`).toEqual({ status: 404 });
+    }
   });
 });

@@ -1,35 +1,32 @@
 import { hostMatches } from "../../resources/hosts.ts";
 import type { Gateway } from "../../resources/gateway.ts";
+import { listenerOfPort, type Listener } from "../../resources/gateway-listeners.ts";
 import type { OutboundLayer } from "../outbound/call.ts";
 import { NoRouteError } from "../traffic/mesh-error.ts";
 import { requestUrl } from "../request-url.ts";
-
-// Istio's ingress gateway Service maps 80 -> 8080 and 443 -> 8443; Gateway servers name the latter.
-const SERVICE_TO_TARGET_PORT: Record<string, number> = { "80": 8080, "443": 8443 };
 
 type Server = Gateway["spec"]["servers"][number];
 
 /**
  * Picks the Gateway resources that serve this request at the edge: their selector matches
- * the gateway's labels, and one of their servers lists the request's port and host (`*`,
- * `*.example.com`, or `ns/host` of which the host part counts here; the namespace part limits
- * which VirtualServices bind, in the route table). The matching gateways become the route
- * scopes, so only VirtualServices bound to them apply. No server -> 404 NR. A plain-HTTP
- * request (the URL's scheme, or `x-forwarded-proto` when a proxy in front set it) to a
- * server with `tls.httpsRedirect` is answered 301 to the same URL over https, as Envoy's
- * `require_tls` does.
+ * the gateway's labels, and one of their servers is on the request's listener and lists its
+ * host (`*`, `*.example.com`, or `ns/host` of which the host part counts here; the namespace
+ * part limits which VirtualServices bind, in the route table). The listener is the URL's
+ * scheme: ports 80 and 8080 are the plain-HTTP one, 443 and 8443 the HTTPS one, as Istio's
+ * ingress serves a Gateway written with either its Service port or its target port (the
+ * port in the URL is whatever the local listener has; behind Cloudflare the URL has none).
+ * The matching gateways become the route scopes, so only VirtualServices bound to them
+ * apply. No server -> 404 NR. A plain-HTTP request (the URL's scheme, or `x-forwarded-proto`
+ * when a proxy in front set it) to a server with `tls.httpsRedirect` is answered 301 to the
+ * same URL over https, as Envoy's `require_tls` does.
  */
 export const selectGatewayServers: OutboundLayer = (request, call, next) => {
   const url = requestUrl(request);
   const host = url.hostname.toLowerCase();
-  const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
-  // ISTHMUS_GATEWAY_LISTENER_PORT: the Gateway server port every request counts as arriving
-  // on, as a pod's container port is whatever port the client dialled (the local mesh sets
-  // 8080 so that Istio's bookinfo-gateway.yaml serves on any local port).
-  const listenerPort = Number(call.env.ISTHMUS_GATEWAY_LISTENER_PORT) || SERVICE_TO_TARGET_PORT[String(port)];
+  const listener: Listener = url.protocol === "https:" ? "https" : "http";
   const serves = (server: Server) =>
-    (server.port?.number === undefined || server.port.number === port || server.port.number === listenerPort) &&
-    (server.hosts ?? []).some((written) => hostMatches(written.includes("/") ? written.slice(written.indexOf("/") + 1) : written, host));
+    listenerOfPort(server.port.number) === listener &&
+    server.hosts.some((written) => hostMatches(written.includes("/") ? written.slice(written.indexOf("/") + 1) : written, host));
   const scopes: string[] = [];
   let redirect = false;
   for (const gateway of call.mesh.gatewaysSelecting(call.source.labels)) {

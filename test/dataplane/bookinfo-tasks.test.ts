@@ -163,3 +163,153 @@ spec:
     await other.arrayBuffer();
   });
 });
+
+// Istio's samples/bookinfo/networking/bookinfo-gateway.yaml, as written: some releases name
+// port 80 (the ingress Service's port), others 8080 (its target port).
+const istioBookinfoGateway = (port: number) => `apiVersion: networking.istio.io/v1alpha3
+kind: Gateway
+metadata:
+  name: bookinfo-gateway
+spec:
+  # The selector matches the ingress gateway pod labels.
+  selector:
+    istio: ingressgateway # use istio default controller
+  servers:
+  - port:
+      number: ${port}
+      name: http
+      protocol: HTTP
+    hosts:
+    - "*"
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata:
+  name: bookinfo
+spec:
+  hosts:
+  - "*"
+  gateways:
+  - bookinfo-gateway
+  http:
+  - match:
+    - uri:
+        exact: /productpage
+    - uri:
+        prefix: /static
+    - uri:
+        exact: /login
+    - uri:
+        exact: /logout
+    - uri:
+        prefix: /api/v1/products
+    route:
+    - destination:
+        host: productpage
+        port:
+          number: 9080
+`;
+
+// Istio's samples/bookinfo/gateway-api/bookinfo-gateway.yaml, as written.
+const GATEWAY_API_BOOKINFO = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: bookinfo-gateway
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: http
+    port: 80
+    protocol: HTTP
+    allowedRoutes:
+      namespaces:
+        from: Same
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: bookinfo
+spec:
+  parentRefs:
+  - name: bookinfo-gateway
+  rules:
+  - matches:
+    - path:
+        type: Exact
+        value: /productpage
+    - path:
+        type: PathPrefix
+        value: /static
+    - path:
+        type: Exact
+        value: /login
+    - path:
+        type: Exact
+        value: /logout
+    - path:
+        type: PathPrefix
+        value: /api/v1/products
+    backendRefs:
+    - name: productpage
+      port: 9080
+`;
+
+const control = (path: string, init: RequestInit = {}) =>
+  fetch(`${mesh.controlUrl}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/yaml", ...init.headers } });
+
+/** The product page through the local gateway: status and whether it is Bookinfo's page. */
+async function productPage(url = `${mesh.gatewayUrl}/productpage`): Promise<{ status: number; page: boolean; code?: string }> {
+  const response = await fetch(url);
+  const text = await response.text();
+  return { status: response.status, page: text.includes("The Comedy of Errors"), ...(response.ok ? {} : { code: (JSON.parse(text) as { error?: { code?: string } }).error?.code }) };
+}
+
+/** The same through the gateway Worker, as Cloudflare hands it a request the client sent over `https:` or `http:`. */
+async function viaEdge(url: string): Promise<number> {
+  const gateway = await mesh.mf.getWorker(mesh.workers[1]!);
+  const response = (await gateway.fetch(url)) as unknown as Response;
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe("Istio's ingress gateways through the local gateway", () => {
+  it("serves /productpage with Istio's bookinfo-gateway on port 80 and on port 8080", async () => {
+    for (const port of [80, 8080]) {
+      await apply(istioBookinfoGateway(port));
+      expect(await productPage(), `port ${port}`).toEqual({ status: 200, page: true });
+      expect(await viaEdge("https://bookinfo.example/productpage"), `port ${port} over https`).toBe(404);
+    }
+  });
+
+  it("serves a 443 server over https only", async () => {
+    await apply(istioBookinfoGateway(443));
+    expect(await viaEdge("https://bookinfo.example/productpage")).toBe(200);
+    expect(await productPage()).toMatchObject({ status: 404, code: "no_route" });
+  });
+
+  it("refuses a server port the gateway Worker does not listen on, naming the listeners, and stores nothing", async () => {
+    await apply(istioBookinfoGateway(8080));
+    const refused = await control("/v1/apply", { method: "POST", body: istioBookinfoGateway(9080) });
+    expect(refused.status).toBe(422);
+    const body = (await refused.json()) as { error: { code: string; details: { path: string; message: string }[] } };
+    expect(body.error.code).toBe("invalid_resource");
+    expect(body.error.details).toEqual([
+      { path: "documents[0].spec.servers[0].port.number", message: "the gateway Worker listens for HTTP on 80/8080 and HTTPS on 443/8443" },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 2 * REFRESH_MS + 100));
+    expect(await productPage()).toEqual({ status: 200, page: true });
+  });
+
+  it("serves /productpage with Istio's Gateway API bookinfo gateway and HTTPRoute", async () => {
+    const deleted = await control("/v1/namespaces/default/virtualservices/bookinfo", { method: "DELETE" });
+    expect(deleted.status).toBe(200);
+    await deleted.arrayBuffer();
+    await apply(GATEWAY_API_BOOKINFO);
+    expect(await productPage()).toEqual({ status: 200, page: true });
+    expect(await productPage(`${mesh.gatewayUrl}/api/v1/products/0/reviews`)).toMatchObject({ status: 200 });
+    // Only the HTTPRoute's paths: the Istio VirtualService is gone.
+    expect(await productPage(`${mesh.gatewayUrl}/other`)).toMatchObject({ status: 404, code: "no_route" });
+    const stored = await control("/v1/namespaces/default/gateways/bookinfo-gateway");
+    expect(await stored.json()).toMatchObject({ apiVersion: "gateway.networking.k8s.io/v1", spec: { gatewayClassName: "istio" } });
+  });
+});
