@@ -3,6 +3,7 @@ import { REVIEWS_SPLIT_YAML } from "../test/fixtures/control-plane/bookinfo.ts";
 import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
 
 const STUB = `export default { fetch: (request) => new URL(request.url).pathname === "/healthz" ? new Response("ok") : new Response("no", { status: 404 }) };`;
+const THROWS = `export default { fetch: () => { throw new Error("broken Worker"); } };`;
 
 let cp: ControlPlane | undefined;
 afterEach(() => cp?.dispose());
@@ -10,8 +11,11 @@ afterEach(() => cp?.dispose());
 function start(checks: string): Promise<ControlPlane> {
   return startControlPlane({
     vars: { ISTHMUS_READY_CHECKS: checks },
-    serviceBindings: { GATEWAY: "gateway-stub", DETAILS: "gateway-stub" },
-    workers: [{ name: "gateway-stub", modules: true, script: STUB, compatibilityDate: "2026-04-26" }],
+    serviceBindings: { GATEWAY: "gateway-stub", DETAILS: "gateway-stub", BROKEN: "broken-stub" },
+    workers: [
+      { name: "gateway-stub", modules: true, script: STUB, compatibilityDate: "2026-04-26" },
+      { name: "broken-stub", modules: true, script: THROWS, compatibilityDate: "2026-04-26" },
+    ],
   });
 }
 
@@ -46,4 +50,25 @@ it("answers 200 listing every check once all pass", async () => {
       { name: "GATEWAY", ready: true },
     ],
   });
+});
+
+// The local mesh's rule: bootstrap facts that later changes cannot undo, and Workers that answer.
+it("counts any answer for answers: probes and stays configured once a configuration was applied", async () => {
+  cp = await start("configured, answers:GATEWAY/no-such-path, answers:BROKEN, answers:MISSING");
+  await cp.request("/v1/ca/bootstrap", { method: "POST" });
+  expect(await failing(cp)).toEqual(["configured", "answers:BROKEN", "answers:MISSING"]);
+  const body = await (await cp.request("/readyz", { token: null })).json();
+  expect(body.error.details).toContainEqual({ path: "answers:MISSING", message: "no service binding MISSING" });
+
+  const applied = await cp.request("/v1/apply", { body: REVIEWS_SPLIT_YAML });
+  expect(applied.status).toBeLessThan(300);
+  expect(await failing(cp)).toEqual(["answers:BROKEN", "answers:MISSING"]);
+  // Deleting everything that was applied leaves the mesh configured once.
+  const list = await (await cp.request("/v1/namespaces/default/virtualservices")).json();
+  for (const item of list.items) {
+    const removed = await cp.request(`/v1/namespaces/default/virtualservices/${item.metadata.name}`, { method: "DELETE" });
+    expect(removed.status).toBeLessThan(300);
+  }
+  expect((await (await cp.request("/v1/namespaces/default/virtualservices")).json()).items).toEqual([]);
+  expect(await failing(cp)).toEqual(["answers:BROKEN", "answers:MISSING"]);
 });

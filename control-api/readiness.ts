@@ -20,9 +20,13 @@ interface CaStatus {
  * is bootstrapped (its `info()` RPC says so); and each entry of
  * `ISTHMUS_READY_CHECKS`, a comma-separated list of:
  * - `http://...` / `https://...`: a URL that must answer 2xx;
- * - `resource:<plural>/<namespace>/<name>`: a resource that must exist (e.g. default routes);
+ * - `configured`: a configuration was applied at least once (the revision history is not
+ *   empty; later changes, deletions and rollbacks keep it so);
+ * - `resource:<plural>/<namespace>/<name>`: a resource that must exist now;
  * - `<BINDING>` or `<BINDING>/<path>`: a service binding whose fetch of `/<path>` (default
- *   `/healthz`) must answer 2xx.
+ *   `/healthz`) must answer 2xx;
+ * - `answers:<BINDING>[/<path>]`: the same fetch must get an answer, whatever its status
+ *   (an exception or no answer within the timeout fails it).
  */
 export async function readinessChecks(env: Env): Promise<ReadinessCheck[]> {
   const probes: Array<[string, () => Promise<void>]> = [["mesh-control", async () => void (await meshControl(env).status())]];
@@ -46,6 +50,12 @@ export async function readinessChecks(env: Env): Promise<ReadinessCheck[]> {
 
 function probeFor(entry: string, env: Env): () => Promise<void> {
   if (/^https?:\/\//.test(entry)) return () => expectOk(fetch(entry));
+  if (entry === "configured") {
+    return async () => {
+      if ((await meshControl(env).status()).revision === 0) throw new Error("no configuration was ever applied");
+    };
+  }
+  if (entry.startsWith("answers:")) return () => fetchBinding(entry.slice("answers:".length), env).then((answer) => answer.body?.cancel());
   if (entry.startsWith("resource:")) {
     return async () => {
       const [plural, namespace, name] = entry.slice("resource:".length).split("/");
@@ -54,12 +64,15 @@ function probeFor(entry: string, env: Env): () => Promise<void> {
       if (!(await meshControl(env).resource({ kind: info.kind, namespace, name }))) throw new Error(`${info.kind} ${namespace}/${name} is not applied`);
     };
   }
-  return () => {
-    const [binding, ...path] = entry.split("/");
-    const service = (env as unknown as Record<string, { fetch?: Fetcher["fetch"] } | undefined>)[binding!];
-    if (typeof service?.fetch !== "function") return Promise.reject(new Error(`no service binding ${binding}`));
-    return expectOk(service.fetch(`https://${binding!.toLowerCase()}/${path.join("/") || "healthz"}`));
-  };
+  return () => expectOk(fetchBinding(entry, env));
+}
+
+/** Fetch `/<path>` (default `/healthz`) from the service binding named by `<BINDING>[/<path>]`. */
+async function fetchBinding(target: string, env: Env): Promise<Response> {
+  const [binding, ...path] = target.split("/");
+  const service = (env as unknown as Record<string, { fetch?: Fetcher["fetch"] } | undefined>)[binding!];
+  if (typeof service?.fetch !== "function") throw new Error(`no service binding ${binding}`);
+  return service.fetch(`https://${binding!.toLowerCase()}/${path.join("/") || "healthz"}`);
 }
 
 async function expectOk(response: Promise<Response>): Promise<void> {

@@ -31,11 +31,10 @@ export async function bootstrapMesh({ controlUrl, adminToken, stateDir, timeoutM
       headers: { authorization: `Bearer ${adminToken}`, ...init.headers },
     });
   await waitFor(() => api("/healthz").then((r) => r.ok, () => false), timeoutMs, "control plane /healthz");
-  const notes = [];
-  notes.push(await bootstrapCa(api));
-  notes.push(await createIdentities(api, stateDir));
-  notes.push(await applyDefaults(api));
-  return { notes };
+  // Identities need the CA; the configuration needs neither, so it goes in meanwhile.
+  const identity = bootstrapCa(api).then(async (ca) => [ca, await createIdentities(api, stateDir)]);
+  const [[ca, identities], defaults] = await Promise.all([identity, applyDefaults(api)]);
+  return { notes: [ca, identities, defaults] };
 }
 
 async function bootstrapCa(api) {
@@ -51,23 +50,23 @@ async function bootstrapCa(api) {
 async function createIdentities(api, stateDir) {
   const path = join(stateDir, JOIN_TOKENS);
   const tokens = JSON.parse(await readFile(path, "utf8").catch(() => "{}"));
-  let created = 0;
-  for (const identity of DEMO_IDENTITIES) {
-    const res = await api("/v1/identities", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(identity),
-    });
-    if (res.status === 409) {
-      await res.body?.cancel();
-      continue;
-    }
-    const body = await res.json().catch(() => ({}));
-    const key = `${identity.namespace}/${identity.serviceAccount}`;
-    if (!res.ok) throw new BootstrapError(`POST /v1/identities ${key}: ${res.status} ${JSON.stringify(body)}`);
-    tokens[key] = { spiffeId: body.spiffeId, joinToken: body.joinToken };
-    created++;
-  }
+  const answers = await Promise.all(
+    DEMO_IDENTITIES.map(async (identity) => {
+      const res = await api("/v1/identities", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(identity),
+      });
+      if (res.status === 409) return void (await res.body?.cancel());
+      const body = await res.json().catch(() => ({}));
+      const key = `${identity.namespace}/${identity.serviceAccount}`;
+      if (!res.ok) throw new BootstrapError(`POST /v1/identities ${key}: ${res.status} ${JSON.stringify(body)}`);
+      return [key, { spiffeId: body.spiffeId, joinToken: body.joinToken }];
+    }),
+  );
+  const fresh = answers.filter(Boolean);
+  for (const [key, token] of fresh) tokens[key] = token;
+  const created = fresh.length;
   if (created) await writeFile(path, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
   return created
     ? `created ${created} workload identities (join tokens in ${path})`
@@ -93,12 +92,12 @@ async function applyDefaults(api) {
   return `applied the default configuration (${DEFAULT_CONFIG_FILES.join(", ")})`;
 }
 
-/** Poll `check` until it is true or `timeoutMs` passes. */
-export async function waitFor(check, timeoutMs, what) {
+/** Poll `check` (every `intervalMs`) until it is true or `timeoutMs` passes. */
+export async function waitFor(check, timeoutMs, what, intervalMs = 25) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new BootstrapError(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }

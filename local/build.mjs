@@ -1,11 +1,26 @@
 // Bundles a Worker's TypeScript entry into one ES module for workerd, as wrangler would.
-import { build } from "esbuild";
-import { mkdir } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { build, version as esbuildVersion } from "esbuild";
+import { access, mkdir, readFile, readdir } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dashboardPlugin } from "../dashboard/build.mjs";
+import { cachedBuild, contentHash } from "./build-cache.mjs";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const OPTIONS = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  mainFields: ["browser", "module", "main"],
+  conditions: ["workerd", "worker", "browser", "import"],
+  external: ["cloudflare:*", "node:*"],
+  // The control-plane Worker serves the dashboard, bundled here as `isthmus:dashboard`.
+  plugins: [dashboardPlugin],
+  sourcemap: false,
+  logLevel: "error",
+};
 
 /**
  * Bundle `entry` (relative to the repository root) to `outfile`; returns the absolute
@@ -17,20 +32,94 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export async function buildWorker(entry, outfile) {
   const out = resolve(repoRoot, outfile);
   await mkdir(dirname(out), { recursive: true });
-  await build({
-    entryPoints: [resolve(repoRoot, entry)],
-    outfile: out,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["browser", "module", "main"],
-    conditions: ["workerd", "worker", "browser", "import"],
-    external: ["cloudflare:*", "node:*"],
-    // The control-plane Worker serves the dashboard, bundled here as `isthmus:dashboard`.
-    plugins: [dashboardPlugin],
-    sourcemap: false,
-    logLevel: "error",
-  });
+  await build({ ...OPTIONS, entryPoints: [resolve(repoRoot, entry)], outfile: out });
   return out;
+}
+
+// A plugin's virtual module hides the files it was made from; these are the files behind
+// each such namespace (its own build reads packages only through node_modules, covered by
+// package-lock.json in the key).
+const VIRTUAL_MODULE_SOURCES = { "isthmus-dashboard": ["dashboard/src", "dashboard/tsconfig.json"] };
+
+// What decides how any bundle is made, besides its inputs: the bundler and these options
+// (this file and the dashboard's build script hold them) and the installed packages.
+const KEY_FILES = ["local/build.mjs", "dashboard/build.mjs", "package.json", "package-lock.json"];
+let buildKey;
+function keyOf(entry) {
+  buildKey ??= Promise.all(KEY_FILES.map((file) => readFile(resolve(repoRoot, file)).then(contentHash, () => null))).then((hashes) =>
+    contentHash(JSON.stringify({ esbuildVersion, options: { ...OPTIONS, plugins: OPTIONS.plugins.map((p) => p.name) }, hashes })),
+  );
+  return buildKey.then((key) => contentHash(`${key}\n${entry}`));
+}
+
+/** One bundle per entry and build directory at a time, however many Workers share it. */
+const inFlight = new Map();
+
+/**
+ * Bundle `entry` into `buildDir`, reusing the bundle there when its entry's inputs (every
+ * file esbuild read, the tsconfig.json files that apply to them, the dashboard's sources
+ * for the control plane) and the build options are unchanged. Workers that share an entry
+ * share one bundle.
+ * @param {string} entry  relative to the repository root, or absolute
+ * @param {string} buildDir
+ * @returns {Promise<{ path: string, cached: boolean }>}
+ */
+export function bundleWorker(entry, buildDir) {
+  const entryPath = resolve(repoRoot, entry);
+  const outfile = join(resolve(buildDir), `${buildFileName(entryPath)}.mjs`);
+  let pending = inFlight.get(outfile);
+  if (!pending) {
+    pending = keyOf(entryPath)
+      .then((key) => cachedBuild({ outfile, key, build: () => bundle(entryPath) }))
+      .finally(() => inFlight.delete(outfile));
+    inFlight.set(outfile, pending);
+  }
+  return pending;
+}
+
+/**
+ * A file name in a build directory for what is built from `path`:
+ * demo/bookinfo/reviews/meshed.ts -> demo-bookinfo-reviews-meshed-ts.
+ * @param {string} path  absolute
+ */
+export function buildFileName(path) {
+  return relative(repoRoot, path).replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+}
+
+async function bundle(entryPath) {
+  // Metafile paths are relative to absWorkingDir: pinned, so they resolve whatever the cwd.
+  const result = await build({ ...OPTIONS, entryPoints: [entryPath], outfile: "bundle.mjs", write: false, metafile: true, absWorkingDir: repoRoot });
+  const inputs = new Set();
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const namespace = /^([a-z-]+):/.exec(input)?.[1];
+    if (namespace && namespace !== "file") {
+      const sources = VIRTUAL_MODULE_SOURCES[namespace];
+      // Caching a bundle without knowing what its virtual module was made from would reuse it stale.
+      if (!sources) throw new Error(`${entryPath}: add the sources of the virtual module namespace "${namespace}" to VIRTUAL_MODULE_SOURCES in local/build.mjs`);
+      for (const source of sources) for (const file of await filesUnder(resolve(repoRoot, source))) inputs.add(file);
+    } else {
+      inputs.add(resolve(repoRoot, input.replace(/^file:/, "")));
+    }
+  }
+  for (const tsconfig of await tsconfigsFor([...inputs])) inputs.add(tsconfig);
+  return { contents: result.outputFiles[0].contents, inputs: [...inputs].sort() };
+}
+
+async function filesUnder(path) {
+  const entries = await readdir(path, { withFileTypes: true, recursive: true }).catch(() => null);
+  if (!entries) return [path];
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath ?? entry.path, entry.name));
+}
+
+// esbuild reads the nearest tsconfig.json of each source file (outside node_modules).
+async function tsconfigsFor(files) {
+  const dirs = new Set();
+  for (const file of files) {
+    if (file.includes(`${sep}node_modules${sep}`)) continue;
+    for (let dir = dirname(file); dir.startsWith(repoRoot) && !dirs.has(dir); dir = dirname(dir)) dirs.add(dir);
+  }
+  const found = await Promise.all(
+    [...dirs].map((dir) => join(dir, "tsconfig.json")).map((path) => access(path).then(() => path, () => null)),
+  );
+  return found.filter(Boolean);
 }

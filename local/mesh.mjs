@@ -27,33 +27,27 @@ import { workerFromConfig } from "./worker-options.mjs";
  * @property {string} gatewayUrl
  * @property {Record<string, string>} serviceUrls  direct URLs of Workers given a port
  * @property {string[]} workers  names of every Worker running
+ * @property {Record<string, "cached" | "built">} builds  per Worker: reused from the build cache, or built (see local/build.mjs)
  * @property {Miniflare} mf
  * @property {() => Promise<void>} dispose
  */
 
-/** Resources whose presence means the default configuration is applied. */
-const READY_RESOURCES = ["gateways/default/bookinfo-gateway", "virtualservices/default/bookinfo", "serviceentries/default/productpage"];
+// `/readyz` of the local control plane (see control-api/readiness.ts) checks the mesh's
+// health and its bootstrap, never the user's routes: every Worker of the mesh answers when
+// probed directly through a binding that exists only locally (the deployed control plane
+// has none), the CA is bootstrapped, and a configuration was applied once (bootstrap puts
+// the defaults into an empty store; changing or deleting them later keeps this true).
+// Meshed Workers require a workload identity (STRICT by default), so their refusal of the
+// probe counts as an answer; the plain details app must answer its health check.
+const HEALTH_PATHS = { "bookinfo-details-v1-app": "health" };
 
-// `/readyz` of the local control plane also probes the mesh's Workers, through service
-// bindings that exist only locally (the deployed control plane has none). Demo services
-// require a workload identity (STRICT by default), so they are probed the way users reach
-// them: through the gateway, whose Bookinfo API answers with its upstream's status
-// (details, reviews); the plain details Worker behind the sidecar is probed directly.
-const GATEWAY_PROBES = ["productpage", "api/v1/products/0", "api/v1/products/0/reviews"];
-const UNMESHED_PROBES = { "bookinfo-details-v1-app": "health" };
-
-function addReadinessProbes(controlOptions, gateway, services) {
-  const bindingFor = (name) => {
+function addReadinessProbes(controlOptions, workers) {
+  const probes = ["configured"];
+  for (const { name } of workers) {
     const binding = `READY_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
     controlOptions.serviceBindings[binding] = { name };
-    return binding;
-  };
-  const probes = GATEWAY_PROBES.map((path) => `${bindingFor(gateway.name)}/${path}`);
-  for (const service of services) {
-    const path = UNMESHED_PROBES[service.name];
-    if (path) probes.push(`${bindingFor(service.name)}/${path}`);
+    probes.push(HEALTH_PATHS[name] ? `${binding}/${HEALTH_PATHS[name]}` : `answers:${binding}/readyz`);
   }
-  probes.push(...READY_RESOURCES.map((resource) => `resource:${resource}`));
   controlOptions.bindings.ISTHMUS_READY_CHECKS = probes.join(",");
 }
 
@@ -69,18 +63,16 @@ export async function startLocalMesh(options) {
   const buildDir = join(stateDir, "build");
   await mkdir(buildDir, { recursive: true });
 
-  const control = await workerFromConfig(CONTROL_CONFIG, { buildDir });
-  const gateway = await workerFromConfig(GATEWAY_CONFIG, { buildDir });
-  const services = [];
-  for (const config of SERVICE_CONFIGS) services.push(await workerFromConfig(config, { buildDir }));
+  const [control, gateway, ...services] = await Promise.all(
+    [CONTROL_CONFIG, GATEWAY_CONFIG, ...SERVICE_CONFIGS].map((config) => workerFromConfig(config, { buildDir })),
+  );
+  const builds = Object.fromEntries([control, gateway, ...services].map((worker) => [worker.name, worker.cached ? "cached" : "built"]));
 
   Object.assign(control.options.bindings, { ISTHMUS_ADMIN_TOKEN: options.adminToken }, options.controlVars);
   // The OIDC issuer is the control plane's configured URL (with port 0 it is known only later: left unset).
   const controlPort = options.controlPort ?? 8787;
   if (controlPort !== 0) control.options.bindings.ISTHMUS_PUBLIC_URL ??= `http://${host}:${controlPort}`;
-  // Whatever local port the gateway listens on, Gateway resources see Istio's 8080.
-  gateway.options.bindings.ISTHMUS_GATEWAY_LISTENER_PORT = "8080";
-  addReadinessProbes(control.options, gateway, services);
+  addReadinessProbes(control.options, [gateway, ...services]);
   for (const worker of [gateway, ...services]) Object.assign(worker.options.bindings, options.dataPlaneVars);
   if (options.refreshMs !== undefined) {
     for (const worker of [gateway, ...services]) worker.options.bindings.ISTHMUS_REFRESH_MS = String(options.refreshMs);
@@ -111,6 +103,7 @@ export async function startLocalMesh(options) {
       gatewayUrl: await url(gateway.name),
       serviceUrls,
       workers: [control.name, gateway.name, ...services.map((s) => s.name)],
+      builds,
       mf,
       dispose: () => mf.dispose(),
     };

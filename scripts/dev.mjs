@@ -64,6 +64,12 @@ try {
   console.error(`Could not start the local mesh: ${error instanceof Error ? error.message : error}`);
   process.exit(1);
 }
+const built = Object.keys(mesh.builds).filter((name) => mesh.builds[name] === "built");
+console.log(
+  built.length
+    ? `  - built ${built.join(", ")}; ${mesh.workers.length - built.length} Workers cached`
+    : `  - all ${mesh.workers.length} Workers cached (no source changed)`,
+);
 
 let stopping = false;
 async function stop(signal) {
@@ -91,7 +97,9 @@ try {
 }
 
 // The printed curl should work the moment it is printed: wait for /readyz.
-const ready = await waitFor(() => fetch(`${mesh.controlUrl}/readyz`).then((r) => r.ok, () => false), 60_000, "/readyz").then(
+// Each probe of /readyz reaches every Worker: poll it gently.
+const readyz = () => fetch(`${mesh.controlUrl}/readyz`).then((r) => (r.body?.cancel(), r.ok), () => false);
+const ready = await waitFor(readyz, 60_000, "/readyz", 100).then(
   () => true,
   async () => {
     const body = await fetch(`${mesh.controlUrl}/readyz`).then((r) => r.text(), (e) => String(e));

@@ -17,7 +17,8 @@ export const healthRoutes: Route[] = [
     path: "/readyz",
     summary:
       "Readiness: MeshControl answers, the CA is bootstrapped, and every ISTHMUS_READY_CHECKS probe passes " +
-      "(URLs, service bindings, required resources). 503 lists what is not ready.",
+      "(URLs, service bindings that answer 2xx or answer at all, a configuration applied once, required resources). " +
+      "503 lists what is not ready.",
     tag: "health",
     responses: { 200: { description: "Ready", schema: readiness }, 503: { description: "Not ready", schema: errorBody } },
     async handle(c) {

@@ -167,12 +167,19 @@ describe("npm start (local mesh as a process)", () => {
       return pods.every((set) => set.size === 1 && !set.has("reviews-v2")) ? true : undefined;
     }, "every user pinned to one of reviews v1 / v3");
 
+    // The user's routes replaced the defaults (and deny the ratings API): the mesh is still ready.
+    const readyz = await get(`${first.controlUrl}/readyz`);
+    expect(readyz.status, await readyz.text()).toBe(200);
+
     expect(await stop(first)).toBe(0);
     expect(first.output()).toContain("Stopped.");
+    expect(first.output()).toMatch(/- built /);
 
     const second = await startMesh(stateDir);
     cleanup.push(() => stop(second));
     expect(second.output()).toContain("configuration kept from the previous run");
+    // Nothing changed since the first start: every Worker comes from the build cache.
+    expect(second.output()).toMatch(/all \d+ Workers cached \(no source changed\)/);
     await eventually(async () => ((await get(`${second.controlUrl}/readyz`)).status === 200 ? true : undefined), "/readyz after restart");
     const stored = await api(second.controlUrl, "/v1/namespaces/default/virtualservices/reviews");
     expect(stored.status).toBe(200);
