@@ -7,21 +7,30 @@ import { MeshError } from "./traffic/mesh-error.ts";
 
 /**
  * The config of one request, or the mesh's 503 (`no_snapshot`) when the isolate has none
- * at all and cannot get one.
+ * at all and cannot get one. Without a promise once the isolate has a snapshot: a request
+ * then waits on nothing here.
  */
-export async function requestConfig(
+export function requestConfig(
   env: ConfigEnv,
   ctx: { waitUntil(promise: Promise<unknown>): void },
   refreshMs?: number,
-): Promise<ConfigView<Snapshot, CompiledMesh> | Response> {
+): RequestConfig | Response | Promise<RequestConfig | Response> {
+  const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
   try {
-    return await meshConfigCache(env, refreshMs).current((promise) => ctx.waitUntil(promise));
+    const cache = meshConfigCache(env, refreshMs);
+    return cache.ready(waitUntil) ?? cache.current(waitUntil).catch(unconfigured);
   } catch (error) {
-    if (error instanceof NoSnapshotError || error instanceof ControlPlaneNotConfiguredError) {
-      return new MeshUnconfiguredError(error.message).toResponse();
-    }
-    throw error;
+    return unconfigured(error);
   }
+}
+
+type RequestConfig = ConfigView<Snapshot, CompiledMesh>;
+
+function unconfigured(error: unknown): Response {
+  if (error instanceof NoSnapshotError || error instanceof ControlPlaneNotConfiguredError) {
+    return new MeshUnconfiguredError(error.message).toResponse();
+  }
+  throw error;
 }
 
 /** The data plane has no snapshot yet and cannot get one (503). */

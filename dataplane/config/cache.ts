@@ -114,6 +114,15 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
       // Concurrent first requests wait for one cold start, not one pull each.
       await this.flights.run("cold-start", () => this.coldStart(waitUntil));
     }
+    return this.ready(waitUntil)!;
+  }
+
+  /**
+   * The config for this request without waiting, once the isolate has one (as `current`);
+   * undefined before the first load, when only `current` can answer.
+   */
+  ready(waitUntil: (promise: Promise<unknown>) => void): ConfigView<S, T> | undefined {
+    if (!this.view) return undefined;
     this.lastRequest = this.now();
     if (!this.refreshLoopRunning()) {
       this.refreshing = this.now();

@@ -7,24 +7,36 @@ const copied = new WeakSet<Request>();
 
 /**
  * Header changes the inbound layers ask for on the request the handler sees (removing the
- * telemetry claim, this hop's trace context), created on first use. Layers in between see
- * the request as it arrived; the handler sees all of them in one copy.
+ * credentials and the telemetry claim, this hop's trace context), created on first use.
+ * Layers in between see the request as it arrived, unless they decide on its headers
+ * (authorization): those take `handlerRequest` first, and the handler gets that same copy.
  */
 export function editHandlerHeaders(call: InboundCall): UpstreamHeaderEdits {
   return (call.handlerHeaders ??= { remove: [], set: [] });
 }
 
-/** The request as the handler sees it: the recorded edits in one copy, none without edits. */
+/**
+ * The request as the handler sees it: the recorded edits in one copy, none without edits;
+ * on a request the inbound stack already copied, in place. Consumes the edits.
+ */
 export function handlerRequest(request: Request, call: InboundCall): Request {
   const edits = call.handlerHeaders;
   if (!edits) return request;
   call.handlerHeaders = undefined;
+  if (copied.has(request)) {
+    applyEdits(request.headers, edits);
+    return request;
+  }
   const headers = new Headers(request.headers);
-  for (const name of edits.remove) headers.delete(name);
-  for (const [name, value] of edits.set) headers.set(name, value);
+  applyEdits(headers, edits);
   const copy = copyRequest(request, headers);
   copied.add(copy);
   return copy;
+}
+
+function applyEdits(headers: Headers, edits: UpstreamHeaderEdits): void {
+  for (const name of edits.remove) headers.delete(name);
+  for (const [name, value] of edits.set) headers.set(name, value);
 }
 
 /**

@@ -10,19 +10,21 @@ const compiled = new WeakMap<object, Cors>();
  * answered here; others go on (Istio's FORWARD) unless `unmatchedPreflights: IGNORE`.
  * Responses to allowed origins get the CORS response headers.
  */
-export const cors: OutboundLayer = async (request, call, next) => {
+export const cors: OutboundLayer = (request, call, next) => {
   const route = call.route?.route;
   if (!route?.corsPolicy || !request.headers.has("origin")) return next(request, call);
   let policy = compiled.get(route);
   if (!policy) compiled.set(route, (policy = new Cors(route.corsPolicy)));
   if (isPreflight(request)) {
     const answer = policy.preflight(request);
-    if (answer.kind === "respond") return answer.response;
+    if (answer.kind === "respond") return Promise.resolve(answer.response);
     return next(request, call);
   }
-  const response = await next(request, call);
-  if (!policy.allows(request.headers.get("origin"))) return response;
-  const out = mutableResponse(response);
-  policy.applyToResponse(request.headers, out.headers);
-  return out;
+  if (!policy.allows(request.headers.get("origin"))) return next(request, call);
+  const allowed = policy;
+  return next(request, call).then((response) => {
+    const out = mutableResponse(response);
+    allowed.applyToResponse(request.headers, out.headers);
+    return out;
+  });
 };

@@ -1,7 +1,7 @@
 import type { StickyHash } from "../../resources/virtual-service.ts";
 import { NoHealthyUpstreamError } from "../traffic/mesh-error.ts";
 import { SplitterCache, effectiveWeights, pickSticky } from "../traffic/weighted-split.ts";
-import type { OutboundLayer } from "./call.ts";
+import type { OutboundCall, OutboundLayer } from "./call.ts";
 import { callHashKey, withGeneratedCookies } from "./hash-cookie.ts";
 
 // Module scope: smooth weighted round-robin state lives as long as the isolate.
@@ -15,11 +15,11 @@ const splitters = new SplitterCache();
  * weights hold across users. A service without routes goes to itself. Hash cookies the mesh
  * generated on the way (a `ttl` cookie the request lacked) are set on the response.
  */
-export const chooseDestination: OutboundLayer = async (request, call, next) => {
+export const chooseDestination: OutboundLayer = (request, call, next) => {
   const route = call.route?.route;
   if (!route?.route) {
     call.destination = { service: call.service! };
-    return withGeneratedCookies(await next(request, call), call);
+    return withCookiesIfAny(next(request, call), call);
   }
   const destinations = route.route;
   const namespace = call.route!.virtualService.namespace;
@@ -46,8 +46,39 @@ export const chooseDestination: OutboundLayer = async (request, call, next) => {
     port: chosen.destination.port?.number,
     headers: chosen.headers,
   };
-  return withGeneratedCookies(await next(request, call), call);
+  return withCookiesIfAny(next(request, call), call);
 };
+
+/**
+ * The response, with the hash cookies generated for this request when there may be any: a
+ * route without a `ttl` hash cookie (here or at endpoint choice) waits on nothing.
+ */
+function withCookiesIfAny(response: Promise<Response>, call: OutboundCall): Promise<Response> {
+  if (!call.generatedCookies?.size && !mayGenerateAtEndpoint(call)) return response;
+  return response.then((answer) => withGeneratedCookies(answer, call));
+}
+
+/**
+ * Whether endpoint choice may generate a hash cookie: the destination's DestinationRule hashes
+ * by a cookie with a `ttl` somewhere (its policy, a subset's, a port's). Decided once per rule.
+ */
+function mayGenerateAtEndpoint(call: OutboundCall): boolean {
+  const rule = call.mesh.destinationRule(call.destination!.service.host, call.source.namespace);
+  if (!rule) return false;
+  let found = cookieRules.get(rule);
+  if (found === undefined) cookieRules.set(rule, (found = hasTtlCookie(rule.spec)));
+  return found;
+}
+
+// Per DestinationRule object (rules live as long as their snapshot).
+const cookieRules = new WeakMap<object, boolean>();
+
+function hasTtlCookie(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const cookie = (value as { httpCookie?: { ttl?: unknown } }).httpCookie;
+  if (cookie?.ttl !== undefined) return true;
+  return Object.values(value).some(hasTtlCookie);
+}
 
 function consistentHashOf(call: Parameters<OutboundLayer>[1], host: string, namespace: string): StickyHash | undefined {
   const service = call.mesh.service(host, namespace);

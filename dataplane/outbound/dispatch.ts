@@ -1,3 +1,4 @@
+import { fetchedResponse } from "../mutable-response.ts";
 import { requestUrl } from "../request-url.ts";
 import { UpstreamConnectFailureError } from "../traffic/mesh-error.ts";
 
@@ -39,7 +40,7 @@ export async function dispatchToEndpoint(
 ): Promise<Response> {
   const target = fetcherFor(address, env, clientCertificate);
   try {
-    return await target.fetch(target.rewrite ? target.rewrite(request) : request);
+    return fetchedResponse(await target.fetch(target.rewrite ? target.rewrite(request) : request));
   } catch (error) {
     if (error instanceof UpstreamConnectFailureError) throw error;
     // Cancelled by a timeout: say so, rather than blame the connection.

@@ -42,11 +42,11 @@ function stateOf(view: SubsetView): SubsetState {
  * an earlier attempt went to while another is left (`retryIgnorePreviousHosts`); the
  * attempt's outcome is fed back to outlier detection. No endpoint left: 503 UH.
  */
-export const chooseEndpoint: OutboundLayer = async (request, call, next) => {
+export const chooseEndpoint: OutboundLayer = (request, call, next) => {
   const destination = call.destination!;
   const label = `${destination.service.host}${destination.subset ? `|${destination.subset}` : ""}`;
   const view = call.mesh.subset(destination.service, destination.subset, call.source.namespace);
-  if (!view) throw new NoHealthyUpstreamError(label);
+  if (!view) return Promise.reject(new NoHealthyUpstreamError(label));
   const state = stateOf(view);
   const hash = view.policy.loadBalancer?.consistentHash;
   const hashKey = hash ? callHashKey(request, call, hash) : undefined;
@@ -56,20 +56,33 @@ export const chooseEndpoint: OutboundLayer = async (request, call, next) => {
   const endpoint =
     (previous?.size ? state.balancer.pick(view.endpoints, { hashKey, isEjected: (address) => previous.has(address) || (ejected?.(address) ?? false) }) : undefined) ??
     state.balancer.pick(view.endpoints, { hashKey, isEjected: ejected });
-  if (!endpoint) throw new NoHealthyUpstreamError(label);
+  if (!endpoint) return Promise.reject(new NoHealthyUpstreamError(label));
   call.endpoint = endpoint;
   previous?.add(endpoint.address);
   const release = state.balancer.begin(endpoint.address);
   const record = (outcome: UpstreamOutcome) => state.outliers?.record(endpoint.address, outcome, view.endpoints.length);
-  try {
-    const response = await next(request, call);
-    record({ status: response.status });
-    return response;
-  } catch (error) {
-    if (error instanceof AttemptTimeoutError || error instanceof UpstreamTimeoutError) record({ failure: "timeout" });
-    else if (error instanceof UpstreamConnectFailureError) record({ failure: "connect-failure" });
+  const failed = (error: unknown): never => {
+    try {
+      if (error instanceof AttemptTimeoutError || error instanceof UpstreamTimeoutError) record({ failure: "timeout" });
+      else if (error instanceof UpstreamConnectFailureError) record({ failure: "connect-failure" });
+    } finally {
+      release();
+    }
     throw error;
-  } finally {
-    release();
+  };
+  // One promise for the outcome, none of this layer's own: the attempt's answer is fed back when it comes.
+  let attempt: Promise<Response>;
+  try {
+    attempt = next(request, call);
+  } catch (error) {
+    return Promise.reject(error).catch(failed);
   }
+  return attempt.then((response) => {
+    try {
+      record({ status: response.status });
+    } finally {
+      release();
+    }
+    return response;
+  }, failed);
 };

@@ -79,7 +79,9 @@ export const retry: OutboundLayer = async (request, call, next) => {
   const timeouts = resolveTimeouts(call.route?.route ?? {}, request.headers, call.scopes.includes("mesh"));
   const budget = budgetFor(call);
   budget.recordRequest();
-  const { replay, streamed } = await bufferBody(request);
+  const plan = retryBodyPlan(request);
+  // Only a body to buffer is waited on: most requests have none.
+  const { replay, streamed } = plan === "buffer" ? await bufferBody(request) : { replay: () => request, streamed: plan === "too-large" };
   const maxAttempts = streamed ? 1 : 1 + policy.attempts;
   const startedAt = Date.now();
   const routeDeadlinePassed = () => attemptTimeoutMs(timeouts, startedAt, Date.now()) === 0;
@@ -146,13 +148,10 @@ function finish(response: Response | undefined, failure: unknown): Response {
 }
 
 /**
- * Makes the request replayable: no body -> the same request each time; a body up to the
- * limit -> buffered and copied per attempt; longer -> streamed once (`streamed`).
+ * Makes a request with a body replayable: a body up to the limit is buffered and copied per
+ * attempt; a longer one is streamed once (`streamed`).
  */
 async function bufferBody(request: Request): Promise<{ replay: (attempt: number) => Request; streamed: boolean }> {
-  const plan = retryBodyPlan(request);
-  if (plan === "none") return { replay: () => request, streamed: false };
-  if (plan === "too-large") return { replay: () => request, streamed: true };
   const reader = request.body!.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

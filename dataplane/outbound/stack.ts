@@ -18,8 +18,12 @@ import { matchRoute } from "./route.ts";
  * slot passes the request on.
  */
 export interface OutboundSlots {
-  /** Outermost: sees every request, its final response and flags. */
+  /** Before telemetry, outermost (the gateway: the request's form, which every layer after reads). */
+  front?: OutboundLayer[];
+  /** Outermost but for `front`: sees every request, its final response and flags. */
   telemetry?: OutboundLayer;
+  /** Edge layers inside the mesh error responses, before route match (the gateway's path, servers, edge security). */
+  beforeRoute?: OutboundLayer[];
   /** Edge layers that run after the route is known (CORS at the gateway). */
   afterRoute?: OutboundLayer[];
   /** Per attempt, endpoint known: attaches the caller's identity (JWT-SVID) for the destination. */
@@ -29,7 +33,8 @@ export interface OutboundSlots {
 }
 
 /**
- * The outbound stack, Envoy's router in small layers: route match, edge extras, redirect,
+ * The outbound stack, Envoy's router in small layers, behind one mesh error layer: (the
+ * edge's front and its layers before route,) route match, edge extras, redirect,
  * fault, destination (weights / sticky), rewrite, headers, mirror, timeouts and retries;
  * then per attempt: circuit breaker, endpoint (load balancer minus ejected), identity,
  * trace, dispatch. An empty slot is no layer at all.
@@ -38,8 +43,10 @@ export function outboundStack(slots: OutboundSlots = {}): OutboundHandler {
   const attempt = compose<OutboundCall>([circuitBreaker, chooseEndpoint, ...filled(slots.identity), ...filled(slots.trace)], dispatch);
   return compose<OutboundCall>(
     [
+      ...(slots.front ?? []),
       ...filled(slots.telemetry),
       meshErrorResponses(),
+      ...(slots.beforeRoute ?? []),
       matchRoute,
       ...(slots.afterRoute ?? []),
       answerRedirect,

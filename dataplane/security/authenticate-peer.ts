@@ -1,6 +1,8 @@
 import { JwtSvidError } from "../../identity/jwt-svid.ts";
 import { parseSpiffeId } from "../../identity/spiffe-id.ts";
 import type { InboundCall, InboundHandler, InboundLayer, Peer } from "../inbound/call.ts";
+import { editHandlerHeaders } from "../inbound/handler-request.ts";
+import { meshBuilt, mutableResponse } from "../mutable-response.ts";
 import { requestUrl } from "../request-url.ts";
 import { MeshError, UnauthenticatedError } from "../traffic/mesh-error.ts";
 import {
@@ -15,7 +17,8 @@ import {
   PROOF_HEADER,
   SESSION_HEADER,
   SVID_HEADER,
-  withoutCredentials,
+  NOT_FOR_SERVICE,
+  bringsCredentials,
 } from "./credential-headers.ts";
 import { IdentityUnavailableMeshError } from "./errors.ts";
 import { recordSecurityEvent } from "./events.ts";
@@ -50,7 +53,7 @@ import { ProofError } from "./workload-key.ts";
  * A session this isolate does not hold is refused (`session_unknown`, ...) unless the full
  * credentials came beside it (a request with a body), which then decide.
  */
-export const authenticatePeer: InboundLayer = async (request, call, next) => {
+export const authenticatePeer: InboundLayer = (request, call, next) => {
   const url = requestUrl(request);
   const policy = peerPolicy(call.mesh, call.workload, url.port ? Number(url.port) : undefined);
   const svid = request.headers.get(SVID_HEADER);
@@ -58,26 +61,32 @@ export const authenticatePeer: InboundLayer = async (request, call, next) => {
   const sessionHeader = policy.mode === "DISABLE" || policy.proofOfPossession ? null : request.headers.get(SESSION_HEADER);
   if (policy.mode === "DISABLE" || (policy.mode === "PERMISSIVE" && svid === null && sessionHeader === null)) {
     call.securityPolicy = "none";
-    return next(withoutCredentials(request), call);
+    if (bringsCredentials(request)) withoutCredentials(call);
+    return next(request, call);
   }
-  const refuse = (reason: string, detail: string): never => {
-    recordSecurityEvent({ event: "authn_failure", workload: `${call.workload.namespace}/${call.workload.service}`, reason, detail });
-    throw new UnauthenticatedError(reason, `unauthenticated (${reason}): ${detail}`);
-  };
-  const snapshot = call.mesh.snapshot;
-  const self = workloadSpiffeId(snapshot.trustDomain, call.workload.namespace, call.workload.serviceAccount);
   if (sessionHeader !== null) {
-    const session = sessionFor(sessionHeader, self, snapshot.revokedIdentities);
+    const self = selfOf(call);
+    const session = sessionFor(sessionHeader, self, call.mesh.snapshot.revokedIdentities);
     if (!(session instanceof SessionError)) {
       call.peer = { ...call.peer, ...session.peer };
       call.securityPolicy = "mutual_tls";
-      const response = await serve(next, withoutCredentials(request, true), call);
-      return answerWith(response, [[PEER_SESSION_HEADER, session.calleeTag]]);
+      withoutCredentials(call);
+      return answered(next, request, call, [[PEER_SESSION_HEADER, session.calleeTag]]);
     }
     // With the full credentials beside it (a request with a body), the exchange decides.
-    if (svid === null) return refuse(session.code, session.message);
+    if (svid === null) return refused(call, session.code, session.message);
   }
-  if (svid === null) return refuse("no_identity", `${policy.mode} peer authentication requires a JWT-SVID in ${SVID_HEADER}`);
+  if (svid === null) return refused(call, "no_identity", `${policy.mode} peer authentication requires a JWT-SVID in ${SVID_HEADER}`);
+  return fullExchange(request, call, next, policy, svid);
+};
+
+/** The caller's JWT-SVID, attestation and proofs: verified, then answered in kind (and a session opened in bearer mode). */
+async function fullExchange(request: Request, call: InboundCall, next: InboundHandler, policy: ReturnType<typeof peerPolicy>, svid: string): Promise<Response> {
+  const refuse = (reason: string, detail: string): never => {
+    throw refusal(call, reason, detail);
+  };
+  const snapshot = call.mesh.snapshot;
+  const self = selfOf(call);
   for (const name of CREDENTIAL_HEADERS) {
     if ((request.headers.get(name)?.length ?? 0) > MAX_CREDENTIAL_LENGTH) return refuse("oversized_credential", `${name} is longer than ${MAX_CREDENTIAL_LENGTH} bytes`);
   }
@@ -117,7 +126,8 @@ export const authenticatePeer: InboundLayer = async (request, call, next) => {
   call.peer = { ...call.peer, ...callerPeer };
   call.securityPolicy = "mutual_tls";
 
-  const response = await serve(next, withoutCredentials(request, true), call);
+  withoutCredentials(call);
+  const response = await served(next, request, call);
   const nonce = request.headers.get(NONCE_HEADER);
   if (!nonce || nonce.length > 128 || !verified.jti) return response;
   const binding = { jti: verified.jti, method: request.method, path: boundPath(request.url), nonce };
@@ -134,7 +144,27 @@ export const authenticatePeer: InboundLayer = async (request, call, next) => {
   ];
   if (pair) headers.push([PEER_KEY_HEADER, (await ownCredentials.agreementKey()).attestation]);
   return answerWith(response, headers);
-};
+}
+
+/** This workload's SPIFFE ID, the audience its callers' credentials must name. */
+function selfOf(call: InboundCall): string {
+  return workloadSpiffeId(call.mesh.snapshot.trustDomain, call.workload.namespace, call.workload.serviceAccount);
+}
+
+/** The 401 for `reason`, recorded as a security event. */
+function refusal(call: InboundCall, reason: string, detail: string): UnauthenticatedError {
+  recordSecurityEvent({ event: "authn_failure", workload: `${call.workload.namespace}/${call.workload.service}`, reason, detail });
+  return new UnauthenticatedError(reason, `unauthenticated (${reason}): ${detail}`);
+}
+
+function refused(call: InboundCall, reason: string, detail: string): Promise<never> {
+  return Promise.reject(refusal(call, reason, detail));
+}
+
+/** The handler never sees the credentials (nor a forged peer header): removed in the one copy it gets (handler-request.ts). */
+function withoutCredentials(call: InboundCall): void {
+  editHandlerHeaders(call).remove.push(...NOT_FOR_SERVICE);
+}
 
 /** A session as this isolate holds it as the callee: with the caller as `call.peer` shows it. */
 interface AcceptedSession extends PeerSession {
@@ -165,29 +195,39 @@ function peerOf(spiffeId: string): Peer {
 }
 
 /** The response of the layers within; deeper mesh errors (authorization, rate limit) are answered and proven like any response. */
-async function serve(next: InboundHandler, request: Request, call: InboundCall): Promise<Response> {
+function served(next: InboundHandler, request: Request, call: InboundCall): Promise<Response> {
   try {
-    return await next(request, call);
+    return next(request, call).catch((error: unknown) => meshErrorAnswer(error, call));
   } catch (error) {
-    if (!(error instanceof MeshError)) throw error;
-    call.flags.push(...error.flags);
-    return error.toResponse();
+    return Promise.resolve(meshErrorAnswer(error, call));
   }
 }
 
+/** The response within, with `headers` on it: one promise for the layers within, no await here. */
+function answered(next: InboundHandler, request: Request, call: InboundCall, headers: readonly [string, string][]): Promise<Response> {
+  const answer = (response: Response) => answerWith(response, headers);
+  try {
+    return next(request, call).then(answer, (error: unknown) => answer(meshErrorAnswer(error, call)));
+  } catch (error) {
+    return Promise.resolve(answer(meshErrorAnswer(error, call)));
+  }
+}
+
+function meshErrorAnswer(error: unknown, call: InboundCall): Response {
+  if (!(error instanceof MeshError)) throw error;
+  call.flags.push(...error.flags);
+  return meshBuilt(error.toResponse());
+}
+
 /**
- * `response` with the answer headers: set in place where its headers are mutable (a
- * Response the handler made), else on one copy (one from fetch).
+ * `response` with the answer headers, in the hop's one writable response (mutableResponse):
+ * the handler's own when it may be written, else one copy (one from fetch), which stamping
+ * then reuses.
  */
 function answerWith(response: Response, headers: readonly [string, string][]): Response {
-  try {
-    for (const [name, value] of headers) response.headers.set(name, value);
-    return response;
-  } catch {
-    const answered = new Response(response.body, response);
-    for (const [name, value] of headers) answered.headers.set(name, value);
-    return answered;
-  }
+  const answered = mutableResponse(response);
+  for (const [name, value] of headers) answered.headers.set(name, value);
+  return answered;
 }
 
 /** Runs `get`; a missing binding, bundle or SVID becomes the mesh's 503. */

@@ -1,5 +1,6 @@
 import type { CompiledMesh } from "../config/compiled.ts";
 import type { InboundLayer, Peer } from "../inbound/call.ts";
+import { handlerRequest } from "../inbound/handler-request.ts";
 import type { OutboundLayer } from "../outbound/call.ts";
 import { requestUrl } from "../request-url.ts";
 import { AuthzDeniedError } from "../traffic/mesh-error.ts";
@@ -41,21 +42,27 @@ function portOf(url: URL): number | undefined {
   return url.port ? Number(url.port) : undefined;
 }
 
-/** Inbound stack, authorize slot: AuthorizationPolicy for this workload; deny -> 403 `authz_denied` (UAEX). */
+/**
+ * Inbound stack, authorize slot: AuthorizationPolicy for this workload; deny -> 403
+ * `authz_denied` (UAEX). It decides on the request as the service will see it (credentials
+ * removed: handlerRequest), in the one copy the handler then gets.
+ */
 export const authorizeInbound: InboundLayer = (request, call, next) => {
   const w = call.workload;
-  enforce(call.mesh, { ...w, name: `${w.namespace}/${w.service}` }, requestFacts(request, call.peer, portOf(requestUrl(request))));
-  return next(request, call);
+  const seen = handlerRequest(request, call);
+  enforce(call.mesh, { ...w, name: `${w.namespace}/${w.service}` }, requestFacts(seen, call.peer, portOf(requestUrl(seen))));
+  return next(seen, call);
 };
 
-// Istio's ingress gateway Service maps 80 -> 8080 and 443 -> 8443; policies name the latter.
-const LISTENER_PORT: Record<string, number> = { "80": 8080, "443": 8443 };
-
-/** Gateway edge: AuthorizationPolicy selecting the gateway workload, with the edge's verified facts. */
+/**
+ * Gateway edge: AuthorizationPolicy selecting the gateway workload, with the edge's verified
+ * facts. The port is the listener's, told by the scheme as Gateway server selection does
+ * (servers.ts): Istio's ingress pods listen on 8080 and 8443 and policies name those,
+ * whatever port the local gateway happens to listen on (Cloudflare's URL has none).
+ */
 export const authorizeEdge: OutboundLayer = (request, call, next) => {
-  const url = requestUrl(request);
-  const port = portOf(url) ?? (url.protocol === "https:" ? 443 : 80);
+  const port = requestUrl(request).protocol === "https:" ? 8443 : 8080;
   const s = call.source;
-  enforce(call.mesh, { ...s, name: `${s.namespace}/${s.service}` }, requestFacts(request, edgePeer(call), LISTENER_PORT[String(port)] ?? port));
+  enforce(call.mesh, { ...s, name: `${s.namespace}/${s.service}` }, requestFacts(request, edgePeer(call), port));
   return next(request, call);
 };

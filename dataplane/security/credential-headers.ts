@@ -1,5 +1,3 @@
-import { copyRequest } from "../request-url.ts";
-
 // The headers of the mesh's mutual authentication. All start with `x-isthmus-`, so the
 // gateway's strip layer removes any a client outside the mesh brings.
 
@@ -30,16 +28,10 @@ export const CREDENTIAL_HEADERS = [SVID_HEADER, PROOF_HEADER, NONCE_HEADER, KEY_
 /** A credential header longer than this is refused before any parsing (bytes). */
 export const MAX_CREDENTIAL_LENGTH = 8192;
 
-/**
- * The request without the mesh's credential headers (and any forged peer header): the same
- * Request when none is present, else one copy. `present`: the caller already knows one is
- * (it read it), which spares a look-up per name.
- */
-export function withoutCredentials(request: Request, present = STRIPPED.some((name) => request.headers.has(name))): Request {
-  if (!present) return request;
-  const headers = new Headers(request.headers);
-  for (const name of STRIPPED) headers.delete(name);
-  return copyRequest(request, headers);
-}
+/** Request headers the service behind this hop never sees: the credentials and any forged peer header. */
+export const NOT_FOR_SERVICE: readonly string[] = [...CREDENTIAL_HEADERS, PEER_HEADER];
 
-const STRIPPED = [...CREDENTIAL_HEADERS, PEER_HEADER];
+/** Whether the request brings any header the service must not see (removed before the handler, handler-request.ts). */
+export function bringsCredentials(request: Request): boolean {
+  return NOT_FOR_SERVICE.some((name) => request.headers.has(name));
+}

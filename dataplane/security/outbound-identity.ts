@@ -1,6 +1,8 @@
 import { JwtSvidError } from "../../identity/jwt-svid.ts";
-import type { OutboundLayer } from "../outbound/call.ts";
+import type { MeshEndpoint } from "../config/compiled.ts";
+import type { OutboundCall, OutboundHandler, OutboundLayer } from "../outbound/call.ts";
 import { editUpstreamHeaders } from "../outbound/upstream-request.ts";
+import { mutableResponse } from "../mutable-response.ts";
 import { requestUrl } from "../request-url.ts";
 import { MESH_ERROR_HEADER } from "../traffic/mesh-error.ts";
 import { BoundedMap } from "./bounded-map.ts";
@@ -50,7 +52,7 @@ import { ProofError } from "./workload-key.ts";
  * body cannot be sent twice, so it carries the full credentials beside the session header.
  * The credentials go on the upstream request as header edits, applied once at dispatch.
  */
-export const outboundIdentity: OutboundLayer = async (request, call, next) => {
+export const outboundIdentity: OutboundLayer = (request, call, next) => {
   const service = call.destination?.service;
   const endpoint = call.endpoint;
   if (!service || !endpoint) return next(request, call);
@@ -63,7 +65,7 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
   try {
     peer = identityPeer(call.env);
   } catch (error) {
-    if (error instanceof IdentityUnavailableError) throw new IdentityUnavailableMeshError(error.code, error.message);
+    if (error instanceof IdentityUnavailableError) return Promise.reject(new IdentityUnavailableMeshError(error.code, error.message));
     throw error;
   }
   const revoked = call.mesh.snapshot.revokedIdentities;
@@ -71,28 +73,53 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
   // dispatch://), never an http(s) origin; and only in bearer mode.
   const sessionKey = !policy.proofOfPossession && isBinding(endpoint.address) ? `${destination.spiffeId} ${endpoint.key}` : undefined;
   const session = sessionKey === undefined ? undefined : liveSession(sessionKey, peer, call.waitUntil);
-  if (session && request.body === null) {
-    const edits = editUpstreamHeaders(call);
-    edits.remove.push(...CREDENTIAL_HEADERS);
-    edits.set.push([SESSION_HEADER, sessionHeaderValue(session)]);
-    const response = await next(request, call);
+  const exchange: Exchange = { request, call, next, policy, peer, revoked, endpoint, spiffeId: destination.spiffeId, sessionKey, session };
+  if (!session || request.body !== null) return fullExchange(exchange);
+  // The session path: no await of its own, the answer checked when it comes.
+  const edits = editUpstreamHeaders(call);
+  edits.remove.push(...CREDENTIAL_HEADERS);
+  edits.set.push([SESSION_HEADER, sessionHeaderValue(session)]);
+  return next(request, call).then((response) => {
     const tag = response.headers.get(PEER_SESSION_HEADER);
     if (tag !== null) return sessionAnswer(response, tag, session, sessionKey!, revoked);
-    if (!(await refusedFor(response, SESSION_RETRY_REASONS))) return unproven(response, endpoint.address, destination.spiffeId);
-    // The callee isolate does not hold this session (another or a restarted isolate, or it expired there): make the full exchange.
-    heldSessions.delete(sessionKey!);
-    await response.body?.cancel();
-  }
+    return afterSessionRefused(response, exchange);
+  });
+};
 
+/** What one request's exchange with the callee works from. */
+interface Exchange {
+  request: Request;
+  call: OutboundCall;
+  next: OutboundHandler;
+  policy: ReturnType<typeof peerPolicy>;
+  peer: IdentityPeer;
+  revoked: readonly string[];
+  endpoint: MeshEndpoint;
+  spiffeId: string;
+  sessionKey: string | undefined;
+  session: PeerSession | undefined;
+}
+
+/** The session was not answered: a callee isolate that does not hold it refused it; anything else proves nothing. */
+async function afterSessionRefused(response: Response, exchange: Exchange): Promise<Response> {
+  if (!(await refusedFor(response, SESSION_RETRY_REASONS))) return unproven(response, exchange.endpoint.address, exchange.spiffeId);
+  // The callee isolate does not hold this session (another or a restarted isolate, or it expired there): make the full exchange.
+  heldSessions.delete(exchange.sessionKey!);
+  await response.body?.cancel();
+  return fullExchange(exchange);
+}
+
+/** JWT-SVIDs, attestations and proofs both ways; a MAC answer opens the pair key and, in bearer mode, a session. */
+async function fullExchange({ request, call, next, policy, peer, revoked, endpoint, spiffeId, sessionKey, session }: Exchange): Promise<Response> {
   let svid;
   try {
-    svid = await ownCredentials.svidFor(destination.spiffeId, peer, call.waitUntil);
+    svid = await ownCredentials.svidFor(spiffeId, peer, call.waitUntil);
   } catch (error) {
-    throw new IdentityUnavailableMeshError("svid_unavailable", `no JWT-SVID for ${destination.spiffeId}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new IdentityUnavailableMeshError("svid_unavailable", `no JWT-SVID for ${spiffeId}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const own = await ownCredentials.agreementKey();
   // Per endpoint: the isolates behind two endpoints of one identity (v1, v2) hold different keys.
-  const pairId = `${svid.spiffeId} ${destination.spiffeId} ${endpoint.key}`;
+  const pairId = `${svid.spiffeId} ${spiffeId} ${endpoint.key}`;
   // A MAC proof can only be resent when the request has no body to replay.
   const held = policy.proofOfPossession && request.body === null ? pairs.get(pairId) : undefined;
   // What the request proof binds, as the callee will see the request.
@@ -122,7 +149,7 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
   if (sessionTag !== null) return sessionAnswer(response, sessionTag, alongside!, sessionKey!, revoked);
   const answerSvid = response.headers.get(PEER_SVID_HEADER);
   const answerProof = response.headers.get(PEER_PROOF_HEADER);
-  if (!answerSvid || !answerProof) return unproven(response, endpoint.address, destination.spiffeId);
+  if (!answerSvid || !answerProof) return unproven(response, endpoint.address, spiffeId);
   let verifier;
   try {
     verifier = await meshTrust.verifierFor(call.mesh.snapshot.trustDomain, peer, revoked, call.waitUntil);
@@ -132,8 +159,8 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
   }
   try {
     const answer = await verifier.verify(answerSvid, svid.spiffeId);
-    if (answer.spiffeId !== destination.spiffeId) {
-      throw new PeerIdentityMismatchError("wrong_peer", `${endpoint.address} answered as ${answer.spiffeId}, not ${destination.spiffeId}`);
+    if (answer.spiffeId !== spiffeId) {
+      throw new PeerIdentityMismatchError("wrong_peer", `${endpoint.address} answered as ${answer.spiffeId}, not ${spiffeId}`);
     }
     if (!answer.keyThumbprint) throw new PeerIdentityMismatchError("answer_unbound", "the callee's JWT-SVID confirms no key (cnf.jkt)");
     const binding = { jti: svid.jti, method: request.method, path: boundPath(request.url), nonce };
@@ -159,7 +186,7 @@ export const outboundIdentity: OutboundLayer = async (request, call, next) => {
     throw error;
   }
   return withoutAnswerHeaders(response);
-};
+}
 
 // A session is not used in its last seconds, so it cannot expire in flight.
 const SESSION_MARGIN_MS = 5_000;
@@ -187,19 +214,28 @@ function liveSession(key: string, peer: IdentityPeer, waitUntil: (promise: Promi
  * A session answer: the callee's tag must be the one this side derived, and the callee not
  * revoked since; otherwise the session is dropped and the request fails 502.
  */
-async function sessionAnswer(response: Response, tag: string, session: PeerSession, key: string, revoked: readonly string[]): Promise<Response> {
+function sessionAnswer(response: Response, tag: string, session: PeerSession, key: string, revoked: readonly string[]): Response | Promise<never> {
   let failure: PeerIdentityMismatchError | undefined;
   if (!tagsEqual(tag, session.calleeTag)) failure = new PeerIdentityMismatchError("answer_session_mismatch", `the callee's session tag does not prove ${session.callee}`);
   else if (meshTrust.isRevoked(session.callee, revoked)) failure = new PeerIdentityMismatchError("answer_revoked", `identity ${session.callee} is revoked`);
   if (!failure) return withoutAnswerHeaders(response);
   heldSessions.delete(key);
+  return dropped(response, failure);
+}
+
+/** Fails the request with `failure` once the answer's body is let go. */
+async function dropped(response: Response, failure: Error): Promise<never> {
   await response.body?.cancel();
   throw failure;
 }
 
-/** The verified answer without the callee's answer headers, which the client never sees. */
+/**
+ * The verified answer without the callee's answer headers, which the client never sees: in
+ * the hop's one writable copy (mutableResponse), which the caller's later writers (stamp,
+ * CORS, header rules) reuse.
+ */
 function withoutAnswerHeaders(response: Response): Response {
-  const verified = new Response(response.body, response);
+  const verified = mutableResponse(response);
   for (const name of ANSWER_HEADERS) verified.headers.delete(name);
   return verified;
 }

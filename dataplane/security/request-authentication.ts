@@ -7,6 +7,7 @@ import { UnauthenticatedError } from "../traffic/mesh-error.ts";
 import { cookieValue, withoutCookie } from "../traffic/cookies.ts";
 import { parseDuration } from "../../resources/duration.ts";
 import { base64urlEncode } from "../../identity/base64url.ts";
+import { copyRequest, requestUrl } from "../request-url.ts";
 import { edgePeer } from "./edge-peer.ts";
 import { recordSecurityEvent } from "./events.ts";
 import { DEFAULT_JWKS_TIMING, JwksCache, JwksUnavailableError, type JwksTiming } from "./jwks.ts";
@@ -65,23 +66,26 @@ export async function authenticateEndUser(
 ): Promise<{ request: Request; user?: EndUser }> {
   const rules = rulesFor(mesh, target);
   if (rules.length === 0) return { request };
-  const url = new URL(request.url);
-  const headers = new Headers(request.headers);
+  // Built on the first change: a request with nothing to change passes as it is.
+  let headers: Headers | undefined;
+  let url: URL | undefined;
+  const edit = () => (headers ??= new Headers(request.headers));
   for (const { rule } of rules) {
-    for (const output of rule.outputClaimToHeaders ?? []) headers.delete(output.header);
-    if (rule.outputPayloadToHeader) headers.delete(rule.outputPayloadToHeader);
+    for (const output of rule.outputClaimToHeaders ?? []) if (request.headers.has(output.header)) edit().delete(output.header);
+    if (rule.outputPayloadToHeader && request.headers.has(rule.outputPayloadToHeader)) edit().delete(rule.outputPayloadToHeader);
   }
+  const arrived = requestUrl(request);
   let found: { token: string; location: Location } | undefined;
   for (const compiled of rules) {
     for (const location of compiled.locations) {
-      const token = extract(location, request.headers, url);
+      const token = extract(location, request.headers, arrived);
       if (token !== undefined) {
         found ??= { token, location };
         break;
       }
     }
   }
-  if (!found) return { request: rebuilt(request, url, headers) };
+  if (!found) return { request: rebuilt(request, headers, url) };
 
   // `detail` goes to the log; the client sees `shown`, which never names a JWKS URI or why its fetch failed.
   const refuse = (reason: string, detail: string, shown = detail): never => {
@@ -115,20 +119,20 @@ export async function authenticateEndUser(
   if (typeof payload.sub !== "string") return refuse("jwt_malformed", "token has no sub");
 
   if (!rule.forwardOriginalToken) {
-    if (location.kind === "header") headers.delete(location.name);
-    else if (location.kind === "param") url.searchParams.delete(location.name);
+    if (location.kind === "header") edit().delete(location.name);
+    else if (location.kind === "param") (url = new URL(request.url)).searchParams.delete(location.name);
     else {
-      const rest = withoutCookie(headers.get("cookie"), location.name);
-      if (rest === null) headers.delete("cookie");
-      else headers.set("cookie", rest);
+      const rest = withoutCookie(request.headers.get("cookie"), location.name);
+      if (rest === null) edit().delete("cookie");
+      else edit().set("cookie", rest);
     }
   }
   for (const output of rule.outputClaimToHeaders ?? []) {
     const value = (payload as Record<string, unknown>)[output.claim];
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") headers.set(output.header, String(value));
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") edit().set(output.header, String(value));
   }
-  if (rule.outputPayloadToHeader) headers.set(rule.outputPayloadToHeader, base64urlEncode(JSON.stringify(payload)));
-  return { request: rebuilt(request, url, headers), user: { requestPrincipal: `${payload.iss}/${payload.sub}`, claims: payload } };
+  if (rule.outputPayloadToHeader) edit().set(rule.outputPayloadToHeader, base64urlEncode(JSON.stringify(payload)));
+  return { request: rebuilt(request, headers, url), user: { requestPrincipal: `${payload.iss}/${payload.sub}`, claims: payload } };
 }
 
 /** The reason, the detail to log, and what the client is told (the detail, but for an unavailable JWKS). */
@@ -172,22 +176,28 @@ function extract(location: Location, headers: Headers, url: URL): string | undef
   return token === "" ? undefined : token;
 }
 
-function rebuilt(request: Request, url: URL, headers: Headers): Request {
-  return new Request(url, new Request(request, { headers }));
+/** The request with what changed, in one copy; itself when nothing did. */
+function rebuilt(request: Request, headers: Headers | undefined, url: URL | undefined): Request {
+  if (!headers && !url) return request;
+  return copyRequest(request, headers ?? new Headers(request.headers), url);
 }
 
 /** The jwtRules of every RequestAuthentication that applies to `target`, compiled once per snapshot and workload. */
 function rulesFor(mesh: CompiledMesh, target: PolicyTarget): CompiledRule[] {
-  const memo = mesh.derive("security:request-authn", () => new Map<string, CompiledRule[]>());
+  const memo = mesh.derive("security:request-authn", () => ({ byTarget: new WeakMap<PolicyTarget, CompiledRule[]>(), byKey: new Map<string, CompiledRule[]>() }));
+  // By the target object first (a workload lives as long as its isolate): no key built per request.
+  const known = memo.byTarget.get(target);
+  if (known) return known;
   const key = JSON.stringify([target.namespace, target.labels]);
-  let rules = memo.get(key);
+  let rules = memo.byKey.get(key);
   if (!rules) {
     rules = mesh
       .ofKind("RequestAuthentication")
       .filter((resource) => appliesTo(resource, target))
       .flatMap((resource) => ((resource.spec as { jwtRules?: JWTRule[] }).jwtRules ?? []).map(compileRule));
-    memo.set(key, rules);
+    memo.byKey.set(key, rules);
   }
+  memo.byTarget.set(target, rules);
   return rules;
 }
 
@@ -207,18 +217,22 @@ function compileRule(rule: JWTRule): CompiledRule {
   return { rule, locations, inlineKeys: rule.jwks ? createLocalJWKSet(JSON.parse(rule.jwks)) : undefined };
 }
 
-/** Inbound stack: end-user JWT for this workload; the verified user lands in `call.peer`. */
-export const requestAuthenticationInbound: InboundLayer = async (request, call, next) => {
-  const result = await authenticateEndUser(request, call.mesh, call.workload, call.env, call.waitUntil);
-  if (result.user) call.peer = { ...call.peer, ...userFacts(result.user) };
-  return next(result.request, call);
+/** Inbound stack: end-user JWT for this workload; the verified user lands in `call.peer`. Without rules, nothing to await. */
+export const requestAuthenticationInbound: InboundLayer = (request, call, next) => {
+  if (rulesFor(call.mesh, call.workload).length === 0) return next(request, call);
+  return authenticateEndUser(request, call.mesh, call.workload, call.env, call.waitUntil).then((result) => {
+    if (result.user) call.peer = { ...call.peer, ...userFacts(result.user) };
+    return next(result.request, call);
+  });
 };
 
-/** Gateway edge: end-user JWT for the gateway workload. */
-export const requestAuthenticationEdge: OutboundLayer = async (request, call, next) => {
-  const result = await authenticateEndUser(request, call.mesh, call.source, call.env, call.waitUntil);
-  if (result.user) Object.assign(edgePeer(call), userFacts(result.user));
-  return next(result.request, call);
+/** Gateway edge: end-user JWT for the gateway workload. Without rules, nothing to await. */
+export const requestAuthenticationEdge: OutboundLayer = (request, call, next) => {
+  if (rulesFor(call.mesh, call.source).length === 0) return next(request, call);
+  return authenticateEndUser(request, call.mesh, call.source, call.env, call.waitUntil).then((result) => {
+    if (result.user) Object.assign(edgePeer(call), userFacts(result.user));
+    return next(result.request, call);
+  });
 };
 
 function userFacts(user: EndUser): Pick<Peer, "requestPrincipal" | "claims"> {

@@ -173,7 +173,7 @@ type Hop = { span: Span | null; traceparent?: string; incoming: IncomingTrace | 
 const hops = new WeakMap<OutboundCall, Hop>();
 
 /** Outbound stack, trace slot (per attempt): the hop's client span, an attempt child span, and traceparent. */
-export const attemptTrace: OutboundLayer = async (request, call, next) => {
+export const attemptTrace: OutboundLayer = (request, call, next) => {
   const state = isolateTelemetry(call.env as TelemetryEnv, call.source);
   const hop = state.tracing ? hopOf(state, request, call) : null;
   const claim = state.recorder !== null;
@@ -185,6 +185,11 @@ export const attemptTrace: OutboundLayer = async (request, call, next) => {
   else if (hop?.traceparent) edits.set.push(["traceparent", hop.traceparent]);
   if (claim) edits.set.push([SOURCE_HEADER, sourceClaim(call.source)]);
   if (!attempt) return next(request, call);
+  return traced(attempt, request, call, next);
+};
+
+/** The attempt's span ends with its answer, or its failure. */
+async function traced(attempt: Span, request: Request, call: OutboundCall, next: Parameters<OutboundLayer>[2]): Promise<Response> {
   try {
     const response = await next(request, call);
     endHop(attempt, { responseCode: response.status, responseFlags: flagsOf(call.flags) });
@@ -193,7 +198,7 @@ export const attemptTrace: OutboundLayer = async (request, call, next) => {
     endHop(attempt, { responseCode: 503, responseFlags: flagsOf(call.flags) });
     throw error;
   }
-};
+}
 
 // What trace-context injection writes (set, delete), recorded as the attempt's edits.
 function headerSetter(edits: UpstreamHeaderEdits): Headers {

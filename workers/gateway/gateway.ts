@@ -1,7 +1,5 @@
 import { stampSnapshot } from "../../dataplane/config/stamp.ts";
 import type { ConfigEnv } from "../../dataplane/config/runtime.ts";
-import { compose } from "../../dataplane/layer.ts";
-import { meshErrorResponses } from "../../dataplane/errors-layer.ts";
 import { requestConfig } from "../../dataplane/mesh-runtime.ts";
 import { edgeRequestForm } from "../../dataplane/edge/front.ts";
 import { selectGatewayServers } from "../../dataplane/edge/servers.ts";
@@ -20,26 +18,28 @@ export const GATEWAY_WORKLOAD: Workload = workload({
 });
 
 /** What the security and telemetry layers add at the edge (end-user JWT, authz, metrics). */
-export interface GatewaySlots extends Omit<OutboundSlots, "afterRoute"> {
+export interface GatewaySlots extends Omit<OutboundSlots, "front" | "beforeRoute" | "afterRoute"> {
   /** Edge authentication and authorization, after identity headers are stripped. */
   edge?: OutboundLayer[];
 }
 
 /**
- * The gateway's fetch handler: edge front (normalize the host and strip forged identity in
- * one pass, normalize the path, select Gateway servers, edge security), then the outbound stack with CORS after route
- * match. Every response says which snapshot routed it.
+ * The gateway's fetch handler: the outbound stack with the edge in front (normalize the host
+ * and strip forged identity in one pass, normalize the path, select Gateway servers, edge
+ * security) and CORS after route match, in one stack with one mesh error layer. Every
+ * response says which snapshot routed it.
  */
 export function gatewayHandler(slots: GatewaySlots = {}) {
-  const stack = outboundStack({ ...slots, telemetry: undefined, afterRoute: [cors] });
-  const edge = compose<OutboundCall>(
+  const { edge: edgeLayers, ...outbound } = slots;
+  const edge = outboundStack({
+    ...outbound,
     // The request's form first (host, stripped headers): a host that cannot be read would break every layer after it.
-    [edgeRequestForm, ...(slots.telemetry ? [slots.telemetry] : []), meshErrorResponses(), normalizeInboundPath, selectGatewayServers, ...(slots.edge ?? [])],
-    stack,
-  );
-  return async (request: Request, env: ConfigEnv & Record<string, unknown>, ctx: ExecutionContext): Promise<Response> => {
-    const config = await requestConfig(env, ctx);
-    if (config instanceof Response) return config;
+    front: [edgeRequestForm],
+    beforeRoute: [normalizeInboundPath, selectGatewayServers, ...(edgeLayers ?? [])],
+    afterRoute: [cors],
+  });
+  const serve = (request: Request, env: ConfigEnv & Record<string, unknown>, ctx: ExecutionContext, config: Awaited<ReturnType<typeof requestConfig>>): Promise<Response> => {
+    if (config instanceof Response) return Promise.resolve(config);
     const call: OutboundCall = {
       mesh: config.compiled,
       env,
@@ -49,7 +49,11 @@ export function gatewayHandler(slots: GatewaySlots = {}) {
       flags: [],
       attempts: 0,
     };
-    const response = await edge(request, call);
-    return stampSnapshot(response, config.snapshot.version, config.stale);
+    return edge(request, call).then((response) => stampSnapshot(response, config.snapshot.version, config.stale));
+  };
+  // The config is at hand once the isolate has one: nothing to wait on before the stack.
+  return (request: Request, env: ConfigEnv & Record<string, unknown>, ctx: ExecutionContext): Promise<Response> => {
+    const config = requestConfig(env, ctx);
+    return config instanceof Promise ? config.then((ready) => serve(request, env, ctx, ready)) : serve(request, env, ctx, config);
   };
 }

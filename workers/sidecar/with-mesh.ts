@@ -38,6 +38,14 @@ export interface MeshOptions {
   outbound?: OutboundSlots;
 }
 
+/**
+ * Answered by the mesh itself, before any layer (not authenticated, not counted), as
+ * Envoy's `/healthz/ready`: 204 once the isolate holds a snapshot, else the mesh's 503.
+ * Readiness checks probe it instead of a service path, which STRICT would refuse (and count
+ * as an authentication failure).
+ */
+export const MESH_READY_PATH = "/.well-known/isthmus/ready";
+
 /** The env a wrapped handler receives: its own bindings plus `MESH`. */
 export type MeshedEnv<E> = E & { MESH: MeshClient };
 
@@ -72,28 +80,39 @@ export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | 
   // The handler at the end of the inbound stack needs this request's client and context.
   const perRequest = new WeakMap<InboundCall, { client: MeshClient; ctx: ExecutionContext }>();
 
+  const serve = (request: Request, env: E, ctx: ExecutionContext, config: Awaited<ReturnType<typeof requestConfig>>): Promise<Response> => {
+    if (config instanceof Response) return Promise.resolve(config);
+    const { inbound, intercept, workload: self } = built!;
+    const bindings = env as Record<string, unknown>;
+    const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
+    const client = meshClient(built!.outbound, { mesh: config.compiled, env: bindings, waitUntil, source: self });
+    const call: InboundCall = {
+      mesh: config.compiled,
+      env: bindings,
+      waitUntil,
+      workload: self,
+      flags: [],
+      peer: {},
+      securityPolicy: "none",
+    };
+    perRequest.set(call, { client, ctx });
+    // env.MESH already knows its request; only plain fetch needs the request-bound client.
+    const response = intercept ? withRequestClient(client, () => inbound(request, call)) : inbound(request, call);
+    return response.then((answer) => stampSnapshot(answer, config.snapshot.version, config.stale));
+  };
+
   return {
     ...handler,
-    async fetch(request, env, ctx) {
+    fetch(request, env, ctx) {
       built ??= build(env);
-      const config = await requestConfig(env as ConfigEnv, ctx, built.options.refreshMs);
-      if (config instanceof Response) return config;
-      const bindings = env as Record<string, unknown>;
-      const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
-      const client = meshClient(built.outbound, { mesh: config.compiled, env: bindings, waitUntil, source: built.workload });
-      const call: InboundCall = {
-        mesh: config.compiled,
-        env: bindings,
-        waitUntil,
-        workload: built.workload,
-        flags: [],
-        peer: {},
-        securityPolicy: "none",
-      };
-      perRequest.set(call, { client, ctx });
-      // env.MESH already knows its request; only plain fetch needs the request-bound client.
-      const response = await (built.intercept ? withRequestClient(client, () => built!.inbound(request, call)) : built.inbound(request, call));
-      return stampSnapshot(response, config.snapshot.version, config.stale);
+      const config = requestConfig(env as ConfigEnv, ctx, built.options.refreshMs);
+      if (request.url.endsWith(MESH_READY_PATH) && request.method === "GET") return Promise.resolve(config).then(readiness);
+      // The config is at hand once the isolate has one: nothing to wait on before the stack.
+      return config instanceof Promise ? config.then((ready) => serve(request, env, ctx, ready)) : serve(request, env, ctx, config);
     },
   };
+}
+
+function readiness(config: Awaited<ReturnType<typeof requestConfig>>): Response {
+  return config instanceof Response ? config : new Response(null, { status: 204 });
 }

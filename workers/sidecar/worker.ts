@@ -5,6 +5,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { ConfigEnv } from "../../dataplane/config/runtime.ts";
 import { withHandlerHeader } from "../../dataplane/inbound/handler-request.ts";
 import { requestConfig } from "../../dataplane/mesh-runtime.ts";
+import { fetchedResponse } from "../../dataplane/mutable-response.ts";
 import { meshClient } from "../../dataplane/outbound/client.ts";
 import { outboundStack } from "../../dataplane/outbound/stack.ts";
 import { outboundTelemetrySlots, type TelemetryEnv } from "../../dataplane/telemetry/layers.ts";
@@ -39,7 +40,8 @@ function withPeerHeader(request: Request): Request {
   return withHandlerHeader(request, PEER_HEADER, principal);
 }
 
-export default withMesh<SidecarEnv>({ fetch: (request, env) => env.UPSTREAM.fetch(withPeerHeader(request)) }, optionsOf);
+// The service's answer comes over a binding (immutable headers): the mesh copies it once without probing.
+export default withMesh<SidecarEnv>({ fetch: (request, env) => env.UPSTREAM.fetch(withPeerHeader(request)).then(fetchedResponse) }, optionsOf);
 
 // Built on the first call: the telemetry layers it holds depend on the env's vars.
 let outbound: ReturnType<typeof outboundStack> | undefined;
