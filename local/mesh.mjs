@@ -37,16 +37,20 @@ import { workerFromConfig } from "./worker-options.mjs";
 // probed directly through a binding that exists only locally (the deployed control plane
 // has none), the CA is bootstrapped, and a configuration was applied once (bootstrap puts
 // the defaults into an empty store; changing or deleting them later keeps this true).
-// Meshed Workers require a workload identity (STRICT by default), so their refusal of the
-// probe counts as an answer; the plain details app must answer its health check.
+// Meshed Workers answer the mesh's own readiness path (withMesh's MESH_READY_PATH: 204 once
+// the isolate holds a snapshot, before authentication, so probes are not counted as
+// authentication failures); the plain details app must answer its health check; the
+// gateway only has to answer.
 const HEALTH_PATHS = { "bookinfo-details-v1-app": "health" };
+const MESH_READY_PATH = ".well-known/isthmus/ready";
+const GATEWAYS = new Set(["isthmus-gateway"]);
 
 function addReadinessProbes(controlOptions, workers) {
   const probes = ["configured"];
   for (const { name } of workers) {
     const binding = `READY_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
     controlOptions.serviceBindings[binding] = { name };
-    probes.push(HEALTH_PATHS[name] ? `${binding}/${HEALTH_PATHS[name]}` : `answers:${binding}/readyz`);
+    probes.push(HEALTH_PATHS[name] ? `${binding}/${HEALTH_PATHS[name]}` : GATEWAYS.has(name) ? `answers:${binding}/readyz` : `${binding}/${MESH_READY_PATH}`);
   }
   controlOptions.bindings.ISTHMUS_READY_CHECKS = probes.join(",");
 }

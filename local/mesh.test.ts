@@ -37,7 +37,7 @@ describe("startLocalMesh (in-process, ephemeral)", () => {
       gatewayPort: 0,
       persist: false,
       refreshMs: 200,
-      servicePorts: { "bookinfo-details-v1-app": 0 },
+      servicePorts: { "bookinfo-details-v1-app": 0, "bookinfo-reviews-v2": 0 },
     });
     expect(mesh.workers).toEqual(expect.arrayContaining(["isthmus-control", "isthmus-gateway", "bookinfo-reviews-v3", "bookinfo-details-v1"]));
     expect(new URL(mesh.gatewayUrl).port).not.toBe("8080");
@@ -59,6 +59,13 @@ describe("startLocalMesh (in-process, ephemeral)", () => {
     const details = await fetch(`${mesh.serviceUrls["bookinfo-details-v1-app"]}/details/3`);
     expect(await details.json()).toMatchObject({ id: 3, podname: "details-v1" });
 
+    // A meshed Worker answers the mesh's readiness path before authentication (so probes are
+    // not authentication failures); anything else without an identity is refused.
+    const reviews = mesh.serviceUrls["bookinfo-reviews-v2"];
+    expect((await fetch(`${reviews}/.well-known/isthmus/ready`)).status).toBe(204);
+    const refused = await fetch(`${reviews}/reviews/1`);
+    expect([refused.status, refused.headers.get("x-isthmus-error")]).toEqual([401, "unauthenticated"]);
+
     // /readyz reflects health and bootstrap, not the user's routes: with the gateway's route
     // deleted and productpage's own route changed, Bookinfo is unreachable yet the mesh is ready.
     const api = (path: string, init: RequestInit = {}) =>
@@ -75,7 +82,7 @@ describe("startLocalMesh (in-process, ephemeral)", () => {
     const readyz = await fetch(`${mesh.controlUrl}/readyz`);
     expect(readyz.status, await readyz.clone().text()).toBe(200);
     expect((await readyz.json()).checks.map((check: { name: string }) => check.name)).toEqual(
-      expect.arrayContaining(["configured", "answers:READY_ISTHMUS_GATEWAY/readyz", "READY_BOOKINFO_DETAILS_V1_APP/health"]),
+      expect.arrayContaining(["configured", "answers:READY_ISTHMUS_GATEWAY/readyz", "READY_BOOKINFO_DETAILS_V1_APP/health", "READY_BOOKINFO_REVIEWS_V2/.well-known/isthmus/ready"]),
     );
 
     // persist: false leaves no Durable Object or KV state behind (only builds and join tokens).

@@ -54,6 +54,9 @@ describe("header names and values", () => {
     expect(ra({ outputClaimToHeaders: [{ header: "x-spiffe-id", claim: "sub" }] })[0]).toMatch(/^spec\.jwtRules\[0\]\.outputClaimToHeaders\[0\]\.header: .* owned by the mesh/);
     expect(ra({ outputClaimToHeaders: [{ header: "x user", claim: "sub" }] })[0]).toMatch(/^spec\.jwtRules\[0\]\.outputClaimToHeaders\[0\]\.header: must be an RFC 9110 token/);
     expect(ra({ fromHeaders: [{ name: "authorization:" }] })[0]).toMatch(/^spec\.jwtRules\[0\]\.fromHeaders\[0\]\.name/);
+    // A token header is removed after verification: reading the mesh's credentials as a token is a write too.
+    expect(ra({ fromHeaders: [{ name: "x-isthmus-session" }] })[0]).toMatch(/^spec\.jwtRules\[0\]\.fromHeaders\[0\]\.name: .* owned by the mesh/);
+    expect(ra({ fromHeaders: [{ name: "x-jwt-assertion" }] })).toEqual([]);
     expect(ra({ fromCookies: ["a=b"] })[0]).toMatch(/^spec\.jwtRules\[0\]\.fromCookies\[0\]/);
   });
 

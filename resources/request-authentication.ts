@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Duration, NonEmptyString, WorkloadSelector, unsupported } from "./fields.ts";
-import { HeaderName, HttpToken, WritableHeaderName } from "./header-name.ts";
+import { HttpToken, WritableHeaderName } from "./header-name.ts";
 import { JsonWebKeySetText } from "./json-web-key-set.ts";
 import { publicAddressesOnly } from "./private-address.ts";
 import { resourceOf } from "./resource.ts";
@@ -10,7 +10,8 @@ const JWTRule = z.strictObject({
   audiences: z.array(z.string()).optional(),
   jwksUri: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   jwks: JsonWebKeySetText.optional(),
-  fromHeaders: z.array(z.strictObject({ name: HeaderName, prefix: z.string().optional() })).optional(),
+  // A token header is removed once verified: a write, so never a header the mesh owns (its credentials).
+  fromHeaders: z.array(z.strictObject({ name: WritableHeaderName, prefix: z.string().optional() })).optional(),
   fromParams: z.array(NonEmptyString).optional(),
   fromCookies: z.array(HttpToken).optional(),
   outputPayloadToHeader: WritableHeaderName.optional(),

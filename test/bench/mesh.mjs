@@ -100,7 +100,7 @@ export async function startBenchMesh({ scripts, buildDir, sinkPort, externalSink
   }
   for (const mode of ["default", "full", "off"]) {
     const name = gatewayOf({ telemetry: mode });
-    const base = dataPlane("istio-system", "istio-ingressgateway-service-account", { ...telemetryVars(mode, sinkUrl), ISTHMUS_GATEWAY_LISTENER_PORT: "8080" });
+    const base = dataPlane("istio-system", "istio-ingressgateway-service-account", telemetryVars(mode, sinkUrl));
     workers.push({ ...base, name, scriptPath: scripts.gateway, serviceBindings: { ...base.serviceBindings, ...endpointBindings }, unsafeDirectSockets: ownSocket() });
   }
 

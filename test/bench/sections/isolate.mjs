@@ -65,7 +65,7 @@ export async function measureIsolate(mesh, scripts, buildDir, { runs = 3 } = {})
     scriptPath: scripts.gateway,
     modulesRoot: buildDir,
     compatibilityDate: "2026-04-26",
-    bindings: { ISTHMUS_CONTROL_URL: url, ISTHMUS_ACCESS_LOG: "off", ISTHMUS_METRICS: "off", ISTHMUS_GATEWAY_LISTENER_PORT: "8080" },
+    bindings: { ISTHMUS_CONTROL_URL: url, ISTHMUS_ACCESS_LOG: "off", ISTHMUS_METRICS: "off" },
   });
   const echo = { name: "echo", modules: true, scriptPath: scripts.echo, modulesRoot: buildDir, compatibilityDate: "2026-04-26" };
   const request = { path: HIT.path, headers: { host, ...HIT.headers } };
