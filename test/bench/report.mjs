@@ -27,8 +27,8 @@ export function configurationsTable(summary, cores) {
         ratio(s.rps, by.direct?.rps),
         ratio(s.rps, by.binding?.rps),
         floor ? `${ratio(s.rps, floor.rps)} (${floor.id})` : "–",
-        s.id === "direct" ? "–" : signed(cpuMicrosOver(s.rps, by.binding?.rps, cores)),
-        floor ? signed(cpuMicrosOver(s.rps, floor.rps, cores)) : "–",
+        s.id === "direct" ? "–" : signed(cpuMicrosOver(s.rps, by.binding?.rps, cores, s.cpuBusy, by.binding?.cpuBusy)),
+        floor ? signed(cpuMicrosOver(s.rps, floor.rps, cores, s.cpuBusy, floor.cpuBusy)) : "–",
         f0(100 * s.cpuBusy),
         f0(s.p50),
         `${f0(s.p99)} (${f0(s.p99spread[0])}–${f0(s.p99spread[1])})`,
@@ -60,7 +60,7 @@ export function hopTable(summary, cores) {
   ].filter(([, a, b]) => by[a] && by[b]);
   return table(
     ["added by", "p50 µs", "p99 µs", "req/s ratio", "CPU µs/req"],
-    pairs.map(([label, a, b]) => [label, signed(by[a].p50 - by[b].p50), signed(by[a].p99 - by[b].p99), f2(by[a].rps / by[b].rps), signed(cpuMicrosOver(by[a].rps, by[b].rps, cores))]),
+    pairs.map(([label, a, b]) => [label, signed(by[a].p50 - by[b].p50), signed(by[a].p99 - by[b].p99), f2(by[a].rps / by[b].rps), signed(cpuMicrosOver(by[a].rps, by[b].rps, cores, by[a].cpuBusy, by[b].cpuBusy))]),
   );
 }
 
@@ -108,6 +108,7 @@ export function renderDoc(r) {
 Produced by \`${r.command}\` on ${r.date}, machine: ${r.machine}; ${r.versions}.
 Load average (1 min) at start ${r.load.start}, at end ${r.load.end}${r.load.note ? ` — ${r.load.note}` : ""}.
 Wall time of the run: ${f0(r.wallSeconds)} s. ${r.failures.length ? `**Failures:** ${r.failures.join("; ")}` : "No run failed."}
+Earlier runs, and what changed between them: [BENCHMARKS-HISTORY.md](BENCHMARKS-HISTORY.md).
 
 How to read this: every configuration runs in one workerd process (Miniflare ${r.miniflare}),
 each Worker a client reaches on its own socket (Miniflare's \`unsafeDirectSockets\`), and they
@@ -126,9 +127,9 @@ ratios measured in the same run are the figures to compare.`);
 The request: \`GET /api/v1/products/7\` with \`x-bench: on\`. Full mesh = a 50-route
 VirtualService on the gateway (prefix, regex and header matches; the request hits route 49,
 about half of the others are candidates the matcher must test and reject), a 90/10 weighted
-split between two versions, identity on (PeerAuthentication STRICT by default: the gateway
-sends its JWT-SVID, the service verifies it and answers with its own, which the gateway
-verifies), an AuthorizationPolicy on the service (ALLOW GET /api/* from the gateway's
+split between two versions, identity on (PeerAuthentication STRICT by default: the first
+request between two isolates exchanges JWT-SVIDs and attested keys, every later one carries
+the pair's session tag, which the service checks and answers with its own), an AuthorizationPolicy on the service (ALLOW GET /api/* from the gateway's
 principal) and a DENY policy at the edge, telemetry on as deployed by default (Istio metrics flushed to the
 control plane, traces sampled at the default 1 % and exported over OTLP/HTTP to a local sink
 Worker); the telemetry rows switch it off, or sample 100 % of traces. Access logs are off in
@@ -140,10 +141,12 @@ Each mesh row is quoted against the row with the same hops and no mesh (\`× flo
 withMesh rows against the bare binding (gateway -> service), the standalone sidecar against
 two bare bindings (gateway -> plain forwarding Worker -> service), its own floor.
 
-CPU per request comes from saturated throughput: wrk at ${r.params.connections} connections keeps all ${r.cores} cores of
-this machine busy (the \`machine CPU busy %\` column is the measured share during each wrk run,
-median over rounds; below ~100 % the figures understate), so CPU per request ≈ cores / rps and
-**CPU µs over a floor = (1 / rps_row − 1 / rps_floor) × cores × 10⁶**, with cores = ${r.cores}. It counts
+CPU per request comes from throughput under load and the machine's measured busy share (the
+\`machine CPU busy %\` column, median over the wrk runs of a row): CPU per request = busy × cores
+/ rps, so **CPU µs over a floor = (busy_row / rps_row − busy_floor / rps_floor) × cores × 10⁶**,
+with cores = ${r.cores}. workerd runs one process's isolates on one thread, so one workerd
+does not saturate the machine (see the busy column): the rate is bound by that
+thread, and CPU per request must be weighed by how busy the cores were. It counts
 every process on the machine (workerd, wrk, the bench's Node), which is why it is a
 difference: the client's share per request is the same in both rows and cancels.
 

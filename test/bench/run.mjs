@@ -153,7 +153,7 @@ try {
       const layers = by.mesh.p50 - by.binding.p50;
       const identity = by.mesh.p50 - by.idoff.p50;
       const telemetry = by.mesh.p50 - by.teloff.p50;
-      report.findings.push(`Of the ${Math.round(layers)} µs p50 the mesh adds over a bare service-binding hop, identity (per request: the caller's cached JWT-SVID and an HMAC answer under the pair key; ECDH and ES256 only once per pair of isolates) accounts for ~${Math.round(identity)} µs and telemetry as deployed (metrics, 1 % of traces) for ${telemetry < 100 ? `nothing measurable (${Math.round(telemetry)} µs, within the noise)` : `~${Math.round(telemetry)} µs`}; the rest (~${Math.round(layers - identity - Math.max(0, telemetry))} µs) is routing, split, authorization and the two isolates' stacks.`);
+      report.findings.push(`Of the ${Math.round(layers)} µs p50 the mesh adds over a bare service-binding hop, identity (per request: the pair's session tag and the callee's answer tag, compared in constant time; JWT-SVIDs, ECDH and the pair key only once per pair of isolates) accounts for ~${Math.round(identity)} µs and telemetry as deployed (metrics, 1 % of traces) for ${telemetry < 100 ? `nothing measurable (${Math.round(telemetry)} µs, within the noise)` : `~${Math.round(telemetry)} µs`}; the rest (~${Math.round(layers - identity - Math.max(0, telemetry))} µs) is routing, split, authorization and the two isolates' stacks.`);
     }
     await nginx.stop();
     nginx = undefined;
@@ -224,7 +224,7 @@ await section("profile", async () => {
     const control = busiest("isthmus-control");
     if (gw) {
       const top = gw.top.slice(0, 6).map((t) => `\`${t.fn.replace(/ \(.*\)$/, "")}\` ${Math.round(100 * t.share)} %`).join(", ");
-      report.findings.push(`Under load the gateway isolate used ${Math.round(100 * gw.cpuShare)} % of a core (${Math.round(gw.busyUs)} µs of CPU per request); WebCrypto \`verify\` takes ${Math.round(100 * share(gw, "verify"))} % and \`sign\` ${Math.round(100 * share(gw, "sign"))} % of its CPU (per request these are HMACs under the pair key; JWT-SVIDs and key attestations are verified once and cached). Top self time: ${top}.`);
+      report.findings.push(`Under load the gateway isolate used ${Math.round(100 * gw.cpuShare)} % of a core (${Math.round(gw.busyUs)} µs of CPU per request); WebCrypto \`verify\` takes ${Math.round(100 * share(gw, "verify"))} % and \`sign\` ${Math.round(100 * share(gw, "sign"))} % of its CPU (over a binding they run once per pair of isolates, to set up the session; per request only in proof-of-possession mode and for https:// endpoints). Top self time: ${top}.`);
     }
     if (control) {
       const top = control.top.slice(0, 5).map((t) => `\`${t.fn.replace(/ \(.*\)$/, "")}\` ${Math.round(100 * t.share)} %`).join(", ");

@@ -57,14 +57,18 @@ export function perSecond(n, secondsWithN, secondsWithNone) {
 }
 
 /**
- * CPU µs per request a configuration spends over a floor configuration, from saturated
- * throughput: with every core busy (wrk at 32 connections saturates this machine), CPU per
- * request ≈ cores / rps, so the difference is (1/rps − 1/floorRps) × cores × 1e6. NaN when
- * either rate is missing or not positive.
+ * CPU µs per request a configuration spends over a floor configuration, from throughput
+ * under load: the machine's CPU per request is busy × cores / rps (busy = the share of all
+ * cores busy during the run, measured), so the difference is
+ * (busy/rps − floorBusy/floorRps) × cores × 1e6. The busy shares default to 1 (saturated).
+ * They matter: workerd runs a process's isolates on one thread, so with one workerd the
+ * machine is not saturated (~55–65 % of 2 cores), and assuming it was overstates the CPU.
+ * NaN when either rate is missing or not positive.
  */
-export function cpuMicrosOver(rps, floorRps, cores) {
+export function cpuMicrosOver(rps, floorRps, cores, busy = 1, floorBusy = 1) {
   if (!(rps > 0) || !(floorRps > 0) || !(cores > 0)) return NaN;
-  return (1 / rps - 1 / floorRps) * cores * 1e6;
+  const share = (b) => (Number.isFinite(b) && b > 0 ? b : 1);
+  return ((share(busy) / rps) - (share(floorBusy) / floorRps)) * cores * 1e6;
 }
 
 /**

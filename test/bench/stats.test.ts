@@ -103,6 +103,14 @@ describe("CPU per request from saturated throughput", () => {
     expect(cpuMicrosOver(1000, 2000, 4)).toBeCloseTo(2000);
   });
 
+  it("weighs each rate by how busy the cores were", () => {
+    // Half of 2 cores busy at 1,000 req/s is 1,000 µs a request; all of them at 4,000 req/s 500 µs.
+    expect(cpuMicrosOver(1000, 4000, 2, 0.5, 1)).toBeCloseTo(500);
+    expect(cpuMicrosOver(1000, 2000, 2, 0.5, 0.5)).toBeCloseTo(500);
+    // A missing share counts as saturated.
+    expect(cpuMicrosOver(1000, 2000, 2, NaN, undefined)).toBeCloseTo(1000);
+  });
+
   it("has no figure without both rates", () => {
     expect(cpuMicrosOver(1000, undefined, 2)).toBeNaN();
     expect(cpuMicrosOver(0, 2000, 2)).toBeNaN();
