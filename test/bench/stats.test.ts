@@ -143,7 +143,7 @@ describe("CPU profile attribution", () => {
     "// workers/gateway/worker.ts", // 9
     "function fetch() {}", // 10
   ].join("\n");
-  const URL = "file:///tmp/bench/gateway.mjs";
+  const URL = "file:///bench/gateway.mjs";
   const frame = (functionName: string, url = "", lineNumber = -1) => ({ functionName, url, lineNumber, columnNumber: 0, scriptId: "1" });
   // root ─ (program), (idle), (garbage collector), fetch ─ route ─ match ─ exec (native)
   //                                                      └ safeParse (zod, called from the entry)
