@@ -1,5 +1,5 @@
 import { copyRequest } from "../request-url.ts";
-import type { UpstreamHeaderEdits } from "../outbound/upstream-request.ts";
+import { applyHeaderEdits, type UpstreamHeaderEdits } from "../outbound/upstream-request.ts";
 import type { InboundCall } from "./call.ts";
 
 // Requests the inbound stack copied for the handler: their headers are this hop's to write.
@@ -24,20 +24,16 @@ export function handlerRequest(request: Request, call: InboundCall): Request {
   if (!edits) return request;
   call.handlerHeaders = undefined;
   if (copied.has(request)) {
-    applyEdits(request.headers, edits);
+    applyHeaderEdits(request.headers, edits);
     return request;
   }
   const headers = new Headers(request.headers);
-  applyEdits(headers, edits);
+  applyHeaderEdits(headers, edits);
   const copy = copyRequest(request, headers);
   copied.add(copy);
   return copy;
 }
 
-function applyEdits(headers: Headers, edits: UpstreamHeaderEdits): void {
-  for (const name of edits.remove) headers.delete(name);
-  for (const [name, value] of edits.set) headers.set(name, value);
-}
 
 /**
  * The handler's request with one more header: set in place on the copy the inbound stack

@@ -40,18 +40,21 @@ function takeRetrySlot(call: OutboundCall): (() => void) | undefined {
 }
 
 // Module scope: one budget per destination service, rebuilt when its settings change.
-const budgets = new Map<string, { signature: string; budget: RetryBudget }>();
+// The settings object is the snapshot's, the same on every request of a version: compared
+// by identity first, by content only when a new snapshot brought another object.
+const budgets = new Map<string, { settings: unknown; signature: string; budget: RetryBudget }>();
 const policies = new WeakMap<object, RetryPolicy>();
 
 function budgetFor(call: OutboundCall): RetryBudget {
   const service = call.destination!.service;
   const settings = call.mesh.destinationRule(service.host, call.source.namespace)?.spec.trafficPolicy?.retryBudget;
-  const signature = JSON.stringify(settings ?? null);
   let entry = budgets.get(service.host);
+  if (entry && entry.settings === settings) return entry.budget;
+  const signature = JSON.stringify(settings ?? null);
   if (!entry || entry.signature !== signature) {
-    entry = { signature, budget: new RetryBudget(retryBudgetSettings(settings)) };
+    entry = { settings, signature, budget: new RetryBudget(retryBudgetSettings(settings)) };
     budgets.set(service.host, entry);
-  }
+  } else entry.settings = settings;
   return entry.budget;
 }
 

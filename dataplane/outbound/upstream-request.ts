@@ -61,7 +61,12 @@ export function upstreamRequest(request: Request, call: OutboundCall): Request {
 
 function editedHeaders(request: Request, edits: UpstreamHeaderEdits): Headers {
   const headers = new Headers(request.headers);
+  applyHeaderEdits(headers, edits);
+  return headers;
+}
+
+/** Applies recorded edits to writable headers: removals first, then sets in order. */
+export function applyHeaderEdits(headers: Headers, edits: UpstreamHeaderEdits): void {
   for (const name of edits.remove) headers.delete(name);
   for (const [name, value] of edits.set) headers.set(name, value);
-  return headers;
 }

@@ -11,7 +11,7 @@
 import type { CompiledMesh } from "../config/compiled.ts";
 import type { SnapshotResource } from "../../snapshot/schema.ts";
 import type { AuthorizationRule } from "../../resources/authorization-policy.ts";
-import { appliesTo, annotation, ROOT_NAMESPACE, type PolicyTarget } from "./policy-scope.ts";
+import { appliesTo, annotation, perTarget, ROOT_NAMESPACE, type PolicyTarget } from "./policy-scope.ts";
 import { blockContains, parseClientIp, parseIpBlock, type IpAddress } from "../../resources/ip-block.ts";
 import { anyOf, globMatcher, pathMatcher, principalMatcher, stringMatcher, type ValueMatcher } from "./value-match.ts";
 
@@ -88,11 +88,7 @@ function decide(policies: CompiledPolicy[], request: AuthorizationRequest): Pick
 
 function applicablePolicies(mesh: CompiledMesh, target: PolicyTarget, rootNamespace: string): CompiledPolicy[] {
   const compiled = mesh.derive("security:authz-policies", () => mesh.ofKind("AuthorizationPolicy").map(compilePolicy));
-  const memo = mesh.derive("security:authz-by-workload", () => new Map<string, CompiledPolicy[]>());
-  const key = JSON.stringify([target.namespace, target.labels, rootNamespace]);
-  let selected = memo.get(key);
-  if (!selected) memo.set(key, (selected = compiled.filter((p) => appliesTo(p.resource, target, rootNamespace))));
-  return selected;
+  return perTarget(mesh, "security:authz-by-workload", target, rootNamespace, () => compiled.filter((p) => appliesTo(p.resource, target, rootNamespace)));
 }
 
 /** Compiles one AuthorizationPolicy resource into a predicate. */

@@ -1,6 +1,6 @@
 import type { CompiledMesh } from "../config/compiled.ts";
 import type { SnapshotResource } from "../../snapshot/schema.ts";
-import { annotation, matchLabelsOf, ROOT_NAMESPACE, selects, type PolicyTarget } from "./policy-scope.ts";
+import { annotation, matchLabelsOf, perTarget, ROOT_NAMESPACE, selects, type PolicyTarget } from "./policy-scope.ts";
 
 /** How a workload treats callers' identities: Istio's PeerAuthentication modes. */
 export type PeerAuthenticationMode = "STRICT" | "PERMISSIVE" | "DISABLE";
@@ -43,12 +43,7 @@ const setMode = (mtls: Mtls): PeerAuthenticationMode | undefined =>
  * narrowest policy that carries it.
  */
 export function peerPolicy(mesh: CompiledMesh, target: PolicyTarget, port?: number, rootNamespace = ROOT_NAMESPACE): PeerPolicy {
-  // Decided once per snapshot version and workload/port.
-  const memo = mesh.derive("security:peer-policies", () => new Map<string, PeerPolicy>());
-  const key = JSON.stringify([target.namespace, target.labels, port ?? null, rootNamespace]);
-  let decided = memo.get(key);
-  if (!decided) memo.set(key, (decided = compose(mesh, target, port, rootNamespace)));
-  return decided;
+  return perTarget(mesh, "security:peer-policies", target, `${port ?? ""}|${rootNamespace}`, () => compose(mesh, target, port, rootNamespace));
 }
 
 function compose(mesh: CompiledMesh, target: PolicyTarget, port: number | undefined, rootNamespace: string): PeerPolicy {

@@ -1,3 +1,4 @@
+import type { CompiledMesh } from "../config/compiled.ts";
 import type { SnapshotResource } from "../../snapshot/schema.ts";
 
 /** Istio's root namespace: policies there without a selector apply to the whole mesh. */
@@ -34,4 +35,23 @@ export function appliesTo(resource: SnapshotResource, target: PolicyTarget, root
 /** An annotation of a snapshot resource, or undefined. */
 export function annotation(resource: SnapshotResource, name: string): string | undefined {
   return resource.metadata.annotations?.[name];
+}
+
+/**
+ * `decide()` once per snapshot version, workload and `variant` (a port, a root namespace):
+ * looked up by the target object first, since a workload lives as long as its isolate and
+ * no key need be built per request; then by the target's namespace and labels, for targets
+ * made afresh (a callee's identity).
+ */
+export function perTarget<T>(mesh: Pick<CompiledMesh, "derive">, name: string, target: PolicyTarget, variant: string, decide: () => T): T {
+  const memo = mesh.derive(name, () => ({ byTarget: new WeakMap<PolicyTarget, Map<string, T>>(), byKey: new Map<string, T>() }));
+  let variants = memo.byTarget.get(target);
+  const known = variants?.get(variant);
+  if (known !== undefined) return known;
+  const key = JSON.stringify([target.namespace, target.labels, variant]);
+  let decided = memo.byKey.get(key);
+  if (decided === undefined) memo.byKey.set(key, (decided = decide()));
+  if (!variants) memo.byTarget.set(target, (variants = new Map()));
+  variants.set(variant, decided);
+  return decided;
 }

@@ -11,7 +11,7 @@ import { copyRequest, requestUrl } from "../request-url.ts";
 import { edgePeer } from "./edge-peer.ts";
 import { recordSecurityEvent } from "./events.ts";
 import { DEFAULT_JWKS_TIMING, JwksCache, JwksUnavailableError, type JwksTiming } from "./jwks.ts";
-import { appliesTo, type PolicyTarget } from "./policy-scope.ts";
+import { appliesTo, perTarget, type PolicyTarget } from "./policy-scope.ts";
 import { JWT_ALGORITHMS } from "../../resources/jwt-algorithms.ts";
 
 // Asymmetric algorithms an IdP may sign with; HS* (a shared secret) and `none` are refused.
@@ -184,21 +184,12 @@ function rebuilt(request: Request, headers: Headers | undefined, url: URL | unde
 
 /** The jwtRules of every RequestAuthentication that applies to `target`, compiled once per snapshot and workload. */
 function rulesFor(mesh: CompiledMesh, target: PolicyTarget): CompiledRule[] {
-  const memo = mesh.derive("security:request-authn", () => ({ byTarget: new WeakMap<PolicyTarget, CompiledRule[]>(), byKey: new Map<string, CompiledRule[]>() }));
-  // By the target object first (a workload lives as long as its isolate): no key built per request.
-  const known = memo.byTarget.get(target);
-  if (known) return known;
-  const key = JSON.stringify([target.namespace, target.labels]);
-  let rules = memo.byKey.get(key);
-  if (!rules) {
-    rules = mesh
+  return perTarget(mesh, "security:request-authn", target, "", () =>
+    mesh
       .ofKind("RequestAuthentication")
       .filter((resource) => appliesTo(resource, target))
-      .flatMap((resource) => ((resource.spec as { jwtRules?: JWTRule[] }).jwtRules ?? []).map(compileRule));
-    memo.byKey.set(key, rules);
-  }
-  memo.byTarget.set(target, rules);
-  return rules;
+      .flatMap((resource) => ((resource.spec as { jwtRules?: JWTRule[] }).jwtRules ?? []).map(compileRule)),
+  );
 }
 
 function compileRule(rule: JWTRule): CompiledRule {

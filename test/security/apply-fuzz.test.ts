@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane.ts";
+import { seededRandom } from "../../dataplane/traffic/random.ts";
 
 const SEED = Number(process.env.ISTHMUS_FUZZ_SEED ?? 14);
 const TOTAL = 10_000;
@@ -23,19 +24,7 @@ const seeds = ["examples", "examples/bookinfo", "resources/fixtures"].flatMap((d
     .map((file) => readFileSync(join(root, dir, file), "utf8")),
 );
 
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(SEED);
+const random = seededRandom(SEED);
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
 
