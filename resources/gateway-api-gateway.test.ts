@@ -39,11 +39,19 @@ describe("Gateway (Gateway API)", () => {
     expect(lines([{ name: "http", port: 80 }])).toEqual(["spec.listeners[0].protocol: is required"]);
   });
 
+  it("terminates TLS with one Secret by name", () => {
+    const https = (tls: unknown) => lines([listener({ name: "https", port: 443, protocol: "HTTPS", tls })]);
+    expect(https({ mode: "Terminate", certificateRefs: [{ name: "bookinfo-cert" }] })).toEqual([]);
+    expect(https({ mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: "bookinfo-cert" }] })).toEqual([]);
+    expect(https({ certificateRefs: [{ name: "a" }, { name: "b" }] })).toEqual(["spec.listeners[0].tls.certificateRefs: the gateway serves one certificate per listener"]);
+    expect(https({ certificateRefs: [{ kind: "ConfigMap", name: "a" }] })).toEqual(["spec.listeners[0].tls.certificateRefs[0].kind: must be Secret"]);
+    expect(https({ certificateRefs: [{ name: "Bad_Name" }] })[0]).toMatch(/^spec.listeners\[0\].tls.certificateRefs\[0\].name: must be a lower-case DNS name/);
+    expect(https({ certificateRefs: [{ name: "a", namespace: "istio-system" }] })[0]).toMatch(/^spec.listeners\[0\].tls.certificateRefs\[0\].namespace: unsupported field "namespace"/);
+  });
+
   it("refuses what it cannot honour, by name", () => {
-    expect(lines([listener({ name: "https", port: 443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: [{ name: "bookinfo-cert" }] } })])).toEqual([
-      'spec.listeners[0].tls.certificateRefs: unsupported field "certificateRefs": Cloudflare terminates TLS at the edge; configure certificates on the zone',
-    ]);
-    expect(lines([listener({ name: "tls", port: 443, protocol: "HTTPS", tls: { mode: "Passthrough" } })])[0]).toMatch(/^spec.listeners\[0\].tls.mode: must be Terminate: Cloudflare terminates TLS/);
+    expect(lines([listener({ name: "tls", port: 443, protocol: "HTTPS", tls: { mode: "Passthrough" } })])[0]).toMatch(/^spec.listeners\[0\].tls.mode: must be Terminate: the gateway terminates TLS/);
+    expect(lines([listener({ name: "m", port: 443, protocol: "HTTPS", tls: { frontendValidation: {} } })])[0]).toMatch(/tls.frontendValidation: unsupported field "frontendValidation": require client certificates with an Istio Gateway server's tls.mode MUTUAL/);
     expect(lines([listener({ tls: { mode: "Terminate" } })])).toEqual(["spec.listeners[0].tls: is only allowed on HTTPS listeners"]);
     expect(lines([listener()], { addresses: [{ value: "10.0.0.1" }] })[0]).toMatch(/^spec.addresses: unsupported field "addresses"/);
     expect(lines([listener()], { infrastructure: { labels: { a: "b" } } })[0]).toMatch(/^spec.infrastructure: unsupported field "infrastructure"/);

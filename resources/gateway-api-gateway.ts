@@ -2,11 +2,12 @@ import { z } from "zod";
 import { unsupported } from "./fields.ts";
 import { GATEWAY_API_GROUP, NAMESPACE_NAME_LABEL, selectedNamespaces } from "./gateway-api.ts";
 import { GatewayPort } from "./gateway.ts";
+import { CredentialName } from "./gateway-tls.ts";
 import { LISTENERS_MESSAGE, listenerOfPort } from "./gateway-listeners.ts";
 import { Dns1123Label, Dns1123Subdomain } from "./metadata.ts";
 import { resourceOf } from "./resource.ts";
 
-const EDGE_TLS = "Cloudflare terminates TLS at the edge; configure certificates on the zone";
+const EDGE_TLS = "the gateway terminates TLS (Cloudflare: the zone's edge certificate; locally: the mesh CA or a credential)";
 const NO_ADDRESSES = "the gateway Worker has no listener addresses";
 const SIMPLE_SELECTOR = `namespaces carry no labels in the mesh: select them by ${NAMESPACE_NAME_LABEL} (matchLabels, or matchExpressions with operator In)`;
 
@@ -59,11 +60,19 @@ const AllowedRoutes = z.strictObject({
     .optional(),
 });
 
+// A certificate the gateway serves: a Secret by name, as credentialName names one (no cross-namespace refs).
+const CertificateRef = z.strictObject({
+  group: z.literal("", { error: 'must be "" (the core group): certificates are Secrets' }).optional(),
+  kind: z.literal("Secret", { error: "must be Secret" }).optional(),
+  name: CredentialName,
+  namespace: unsupported("namespace", "credentials are the mesh's, not a namespace's: name the credential only"),
+});
+
 const ListenerTLS = z.strictObject({
   mode: z.literal("Terminate", { error: `must be Terminate: ${EDGE_TLS}` }).optional(),
-  certificateRefs: unsupported("certificateRefs", EDGE_TLS),
+  certificateRefs: z.array(CertificateRef).max(1, "the gateway serves one certificate per listener").optional(),
   options: unsupported("options", EDGE_TLS),
-  frontendValidation: unsupported("frontendValidation", "Cloudflare verifies client certificates against the zone's mTLS CA; authorize by principal"),
+  frontendValidation: unsupported("frontendValidation", "require client certificates with an Istio Gateway server's tls.mode MUTUAL"),
 });
 
 export const GatewayApiListener = z

@@ -4,8 +4,10 @@ import { Labels } from "./metadata.ts";
 import { resourceOf } from "./resource.ts";
 import { HttpProtocol } from "./service-entry.ts";
 import { LISTENERS_MESSAGE, listenerOfPort } from "./gateway-listeners.ts";
+import { CredentialName, REFUSED_MODES } from "./gateway-tls.ts";
 
-const EDGE_TLS = "Cloudflare terminates TLS at the edge; configure certificates on the zone";
+const EDGE_TLS = "TLS settings are the terminator's: the zone's settings on Cloudflare, the local HTTPS listener's defaults locally";
+const NO_FILES = "certificate files do not exist on Workers: name a credential with credentialName";
 
 /** A Gateway port number: one of the gateway Worker's listeners (so any other number, valid port or not, gets this one message). */
 export const GatewayPort = z.number().refine((port) => listenerOfPort(port) !== undefined, { error: LISTENERS_MESSAGE });
@@ -14,18 +16,18 @@ const ServerTLSSettings = z.strictObject({
   httpsRedirect: z.boolean().optional(),
   mode: z
     .enum(["SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "PASSTHROUGH", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL"])
-    .refine((m) => m === "SIMPLE", {
-      error: "only SIMPLE is supported at the edge (Cloudflare terminates TLS); require client certificates with an AuthorizationPolicy",
+    .superRefine((mode, ctx) => {
+      if (REFUSED_MODES[mode]) ctx.addIssue({ code: "custom", message: `${mode} is not supported: ${REFUSED_MODES[mode]}` });
     })
     .optional(),
-  credentialName: unsupported("credentialName", EDGE_TLS),
-  credentialNames: unsupported("credentialNames", EDGE_TLS),
-  subjectAltNames: unsupported("subjectAltNames", "Cloudflare verifies client certificates against the zone's mTLS CA; authorize by principal"),
-  serverCertificate: unsupported("serverCertificate", EDGE_TLS),
-  privateKey: unsupported("privateKey", EDGE_TLS),
-  caCertificates: unsupported("caCertificates", EDGE_TLS),
+  credentialName: CredentialName.optional(),
+  credentialNames: unsupported("credentialNames", "the gateway serves one certificate per server: use credentialName"),
+  subjectAltNames: unsupported("subjectAltNames", "client certificates are verified against the credential's CA; authorize by principal"),
+  serverCertificate: unsupported("serverCertificate", NO_FILES),
+  privateKey: unsupported("privateKey", NO_FILES),
+  caCertificates: unsupported("caCertificates", NO_FILES),
   caCrl: unsupported("caCrl", EDGE_TLS),
-  caCertCredentialName: unsupported("caCertCredentialName", EDGE_TLS),
+  caCertCredentialName: unsupported("caCertCredentialName", "give the CA with the credential credentialName names"),
   tlsCertificates: unsupported("tlsCertificates", EDGE_TLS),
   verifyCertificateSpki: unsupported("verifyCertificateSpki", EDGE_TLS),
   verifyCertificateHash: unsupported("verifyCertificateHash", EDGE_TLS),
@@ -53,6 +55,14 @@ export const Server = z.strictObject({
   name: z.string().optional(),
   bind: unsupported("bind", "the gateway Worker has no listener addresses"),
   defaultEndpoint: unsupported("defaultEndpoint", "the gateway Worker has no listener addresses"),
+}).superRefine((server, ctx) => {
+  // A plain-HTTP listener terminates no TLS: only httpsRedirect means something there.
+  if (listenerOfPort(server.port.number) !== "http") return;
+  for (const field of ["mode", "credentialName"] as const) {
+    if (server.tls?.[field] !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["tls", field], message: `is only read on HTTPS servers (ports 443/8443); an HTTP server takes httpsRedirect` });
+    }
+  }
 });
 
 export const GatewaySpec = z.strictObject({

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: the whole mesh on this machine, offline, on workerd.
-import { resolve } from "node:path";
+import { readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { bootstrapMesh, waitFor } from "../local/bootstrap.mjs";
+import { startGatewayTls } from "../local/gateway-tls.mjs";
 import { startLocalMesh } from "../local/mesh.mjs";
 import { keptSecret, newAdminToken, newSecret } from "../local/secrets.mjs";
 
@@ -15,6 +17,10 @@ Runs the Isthmus control plane, the gateway and the Bookinfo demo on workerd.
 Environment:
   ISTHMUS_CONTROL_PORT  control API port (default 8787; 0 picks a free one)
   ISTHMUS_GATEWAY_PORT  gateway port (default 8080; 0 picks a free one)
+  ISTHMUS_GATEWAY_TLS_PORT  gateway HTTPS port (default 8443; 0 picks a free one): Gateway
+                        servers with tls, certificates from the mesh CA or a credential
+                        (isthmus credential set); the mesh root is written to
+                        <state dir>/mesh-root.pem for curl --cacert
   ISTHMUS_STATE_DIR     state directory (default .isthmus)
   ISTHMUS_ADMIN_TOKEN   first admin token (default: generated once, kept in the state directory)
   ISTHMUS_CA_WRAPPING_KEY  secret sealing the CA's private keys (default: generated once, kept there too)
@@ -44,9 +50,15 @@ function port(name, fallback) {
 const stateDir = resolve(process.env.ISTHMUS_STATE_DIR || ".isthmus");
 const controlPort = port("ISTHMUS_CONTROL_PORT", 8787);
 const gatewayPort = port("ISTHMUS_GATEWAY_PORT", 8080);
+const gatewayTlsPort = port("ISTHMUS_GATEWAY_TLS_PORT", 8443);
 const refreshMs = process.env.ISTHMUS_REFRESH_MS ? Number(process.env.ISTHMUS_REFRESH_MS) : undefined;
 const token = await keptSecret(stateDir, "admin-token", process.env.ISTHMUS_ADMIN_TOKEN, newAdminToken);
 const wrappingKey = await keptSecret(stateDir, "ca-wrapping-key", process.env.ISTHMUS_CA_WRAPPING_KEY, newSecret);
+
+// The DN of the CA that issues client certificates, pinned on the gateway (kept from the last
+// run so that a restart is needed only when it changes: first start, CA rotation).
+const issuerDnFile = join(stateDir, "client-ca-issuer-dn");
+const keptIssuerDn = (await readFile(issuerDnFile, "utf8").catch(() => "")).trim();
 
 console.log(`Starting the Isthmus local mesh (state in ${stateDir}) ...`);
 let mesh;
@@ -59,6 +71,7 @@ try {
     refreshMs,
     controlVars: { ISTHMUS_CA_WRAPPING_KEY: wrappingKey.value },
     dataPlaneVars: Object.fromEntries(PASSED_THROUGH.filter((name) => process.env[name]).map((name) => [name, process.env[name]])),
+    gatewayVars: keptIssuerDn ? { ISTHMUS_CLIENT_CA_ISSUER_DN: keptIssuerDn } : {},
   });
 } catch (error) {
   console.error(`Could not start the local mesh: ${error instanceof Error ? error.message : error}`);
@@ -72,10 +85,12 @@ console.log(
 );
 
 let stopping = false;
+let gatewayTls;
 async function stop(signal) {
   if (stopping) process.exit(130);
   stopping = true;
   console.log(`\n${signal}: stopping the local mesh ...`);
+  await gatewayTls?.close().catch((error) => console.error(error));
   await mesh.dispose().catch((error) => console.error(error));
   console.log("Stopped. State kept in", stateDir);
   process.exit(0);
@@ -92,6 +107,22 @@ try {
   for (const note of notes) console.log(`  - ${note}`);
 } catch (error) {
   console.error(`Bootstrap failed: ${error instanceof Error ? error.message : error}`);
+  await mesh.dispose().catch(() => {});
+  process.exit(1);
+}
+
+// HTTPS needs the CA (bootstrapped above): serving certificates and the roots that verify clients.
+const rootFile = join(stateDir, "mesh-root.pem");
+try {
+  gatewayTls = await startGatewayTls({ mf: mesh.mf, gatewayWorker: mesh.gatewayWorker, controlUrl: mesh.controlUrl, adminToken: token.value, stateDir, port: gatewayTlsPort });
+  await writeFile(rootFile, gatewayTls.roots);
+  if (await mesh.setGatewayVars({ ISTHMUS_CLIENT_CA_ISSUER_DN: gatewayTls.issuerDn })) {
+    console.log(`  - gateway set to take client identities from certificates issued by ${gatewayTls.issuerDn}`);
+  }
+  await writeFile(issuerDnFile, `${gatewayTls.issuerDn}\n`);
+} catch (error) {
+  console.error(`Could not start the gateway's HTTPS listener: ${error instanceof Error ? error.message : error}`);
+  await gatewayTls?.close().catch(() => {});
   await mesh.dispose().catch(() => {});
   process.exit(1);
 }
@@ -113,6 +144,7 @@ const tokenNote = { env: "from ISTHMUS_ADMIN_TOKEN", stored: `kept in ${token.pa
 console.log(`
 Isthmus local mesh is ${ready ? "running and ready" : "running (not ready yet: see GET /readyz)"}.
   gateway      ${mesh.gatewayUrl}
+  gateway TLS  ${gatewayTls.url}  (mesh root: ${rootFile})
   control API  ${mesh.controlUrl}${dashboard ? `\n  dashboard    ${mesh.controlUrl}/ui` : ""}
   admin token  ${token.value}  (${tokenNote})
 

@@ -16,6 +16,7 @@ import {
   rotateSchema,
 } from "../../identity/ca/api";
 import type { CaResult } from "../../identity/ca/errors";
+import { servingCertificateResultSchema, servingCertificateSchema } from "../../identity/ca/serving-certificate";
 import { spiffeBundleSchema, type SpiffeBundleDocument } from "../../identity/trust-bundle-schema";
 import { JSON_CONTENT_TYPES, parseJsonBody, readText } from "../body.ts";
 import { meshControl, type ControlEnv, type Env } from "../env.ts";
@@ -222,6 +223,18 @@ const routes: Route[] = [
       const result = unwrapCa(await certificateAuthority(c.env).issueX509Svid({ kind: "join-token", token }, await csrBytes(c.req.raw), ttl));
       const contentType = (c.req.header("accept") ?? "").includes("text/plain") ? "text/plain; charset=utf-8" : PEM_CHAIN;
       return c.body(result.chain, 200, { "content-type": contentType, "x-isthmus-spiffe-id": result.spiffeId, "x-isthmus-expires-at": result.expiresAt });
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/ca/serving-certificates",
+    summary: "Signs a serving certificate for host names (DNS and IPv4 SANs, serverAuth; not an SVID) for a PEM CSR's key: the local gateway's HTTPS listener uses one.",
+    tag: "ca",
+    role: "admin",
+    body: { contentTypes: JSON_CONTENT_TYPES, schema: servingCertificateSchema },
+    responses: { 200: { description: "PEM chain, leaf first", schema: servingCertificateResultSchema }, 400: err("Invalid names or CSR") },
+    async handle(c) {
+      return c.json(unwrapCa(await certificateAuthority(c.env).issueServingCertificate(await jsonBody(c.req.raw))));
     },
   },
   ...["/v1/trust-bundle", "/.well-known/spiffe-bundle"].map(

@@ -72,4 +72,18 @@ spec:
     expect(matched(route("a", ["teams.example"]), "teams.example")).toBe(true);
     expect(matched(route("b", ["teams.example"]), "teams.example")).toBe(false);
   });
+
+  it("terminates TLS as Istio's SIMPLE, with the certificateRef as credentialName", () => {
+    const tls = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: tls, namespace: istio-system }
+spec:
+  gatewayClassName: istio
+  listeners:
+  - { name: named, port: 443, protocol: HTTPS, hostname: httpbin.example.com, tls: { mode: Terminate, certificateRefs: [{ kind: Secret, name: httpbin-credential }] } }
+  - { name: mesh-ca, port: 8443, protocol: HTTPS, tls: { mode: Terminate } }
+`;
+    const [gateway] = meshOf(tls).gatewaysSelecting({ istio: "ingressgateway" });
+    expect(gateway!.spec.servers.map((s) => s.tls)).toEqual([{ mode: "SIMPLE", credentialName: "httpbin-credential" }, { mode: "SIMPLE" }]);
+  });
 });

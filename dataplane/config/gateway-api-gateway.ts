@@ -22,7 +22,14 @@ function serverOf(listener: Listener): Server {
     name: listener.name,
     port: { number: listener.port, protocol: listener.protocol, name: listener.name },
     hosts: admittedNamespaces(listener).map((namespace) => `${namespace}/${host}`),
+    ...(listener.tls ? { tls: tlsOf(listener.tls) } : {}),
   };
+}
+
+// Terminate with the first certificateRef (validation allows one) is Istio's SIMPLE with that credential.
+function tlsOf(tls: NonNullable<Listener["tls"]>): NonNullable<Server["tls"]> {
+  const credential = tls.certificateRefs?.[0]?.name;
+  return credential ? { mode: "SIMPLE", credentialName: credential } : { mode: "SIMPLE" };
 }
 
 function admittedNamespaces(listener: Listener): string[] {

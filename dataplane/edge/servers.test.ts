@@ -3,6 +3,7 @@ import type { OutboundCall } from "../outbound/call.ts";
 import { meshOf } from "../security/test-snapshot.ts";
 import { NoRouteError } from "../traffic/mesh-error.ts";
 import { selectGatewayServers } from "./servers.ts";
+import type { ClientCertificateError } from "./tls-client-auth.ts";
 
 const mesh = meshOf(`apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -82,5 +83,52 @@ spec:
       // A proxy's x-forwarded-proto does not move a request to another listener.
       expect(await serve("http://bookinfo.example/", { "x-forwarded-proto": "https" }, secure), `${number}`).toEqual({ status: 404 });
     }
+  });
+
+  it("on a MUTUAL server, refuses a request without a verified client certificate by cf.tlsClientAuth only", async () => {
+    const mutual = meshOf(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: mutual }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: 443, name: https, protocol: HTTPS }
+    hosts: [mtls.example]
+    tls: { mode: MUTUAL, credentialName: mtls-credential }
+  - port: { number: 443, name: https-open, protocol: HTTPS }
+    hosts: [open.example]
+    tls: { mode: OPTIONAL_MUTUAL }
+  - port: { number: 80, name: http, protocol: HTTP }
+    hosts: [mtls.example]
+`);
+    const withCert = (url: string, tlsClientAuth?: Record<string, string>, headers: Record<string, string> = {}) => {
+      const call = { mesh: mutual, env: {}, source: { namespace: "istio-system", labels: { istio: "ingressgateway" } }, scopes: [] } as unknown as OutboundCall;
+      const request = Object.assign(new Request(url, { headers }), tlsClientAuth ? { cf: { tlsClientAuth } } : {});
+      return Promise.resolve()
+        .then(() => selectGatewayServers(request, call, async () => new Response("routed")))
+        .then(
+        (r) => ({ status: r.status }),
+        (e: ClientCertificateError) => ({ status: e.status, code: e.code, reason: e.reason }),
+      );
+    };
+    const verified = { certPresented: "1", certVerified: "SUCCESS", certRevoked: "0" };
+    expect(await withCert("https://mtls.example/", verified)).toEqual({ status: 200 });
+    expect(await withCert("https://mtls.example/")).toMatchObject({ status: 403, code: "client_cert_missing" });
+    expect(await withCert("https://mtls.example/", { certPresented: "0", certVerified: "NONE" })).toMatchObject({ status: 403, code: "client_cert_missing" });
+    expect(await withCert("https://mtls.example/", { certPresented: "1", certVerified: "FAILED:self signed certificate" })).toEqual({
+      status: 403,
+      code: "client_cert_unverified",
+      reason: "FAILED:self signed certificate",
+    });
+    expect(await withCert("https://mtls.example/", { ...verified, certRevoked: "1" })).toMatchObject({ status: 403, code: "client_cert_revoked" });
+    // A header claiming a certificate counts for nothing.
+    expect(await withCert("https://mtls.example/", undefined, { "cf-tls-client-auth": JSON.stringify(verified), "x-forwarded-client-cert": "By=spiffe://x" })).toMatchObject({
+      status: 403,
+      code: "client_cert_missing",
+    });
+    // OPTIONAL_MUTUAL: no certificate passes, a failed one does not; the HTTP server asks nothing.
+    expect(await withCert("https://open.example/")).toEqual({ status: 200 });
+    expect(await withCert("https://open.example/", { certPresented: "1", certVerified: "FAILED:x" })).toMatchObject({ status: 403, code: "client_cert_unverified" });
+    expect(await withCert("http://mtls.example/")).toEqual({ status: 200 });
   });
 });

@@ -1,5 +1,7 @@
 import { InvalidSpiffeIdError, parseSpiffeId } from "../../identity/spiffe-id.ts";
 import type { OutboundLayer } from "../outbound/call.ts";
+import { requestUrl } from "../request-url.ts";
+import { tlsClientAuthOf, type TlsClientAuth } from "../edge/tls-client-auth.ts";
 import { edgePeer } from "./edge-peer.ts";
 
 /** Env that enables client-certificate identities at the gateway. */
@@ -11,22 +13,14 @@ export interface ClientCertificateEnv {
   ISTHMUS_CLIENT_CA_ISSUER_DN?: string;
 }
 
-interface TlsClientAuth {
-  certPresented?: string;
-  certVerified?: string;
-  certIssuerDN?: string;
-  certSubjectDN?: string;
-}
-
 /**
  * The SPIFFE ID of a client certificate Cloudflare verified at the edge (mTLS on the zone,
  * with the mesh root uploaded). Cloudflare passes the verdict and the subject and issuer
  * DNs, not the URI SAN, so the identity is taken from the subject's `CN` when it is a
  * SPIFFE ID in `trustDomain`, and only when the issuer is the configured mesh CA.
  */
-export function clientCertificateIdentity(cf: unknown, issuerDn: string | undefined, trustDomain: string): string | undefined {
-  const auth = (cf as { tlsClientAuth?: TlsClientAuth } | undefined)?.tlsClientAuth;
-  if (!issuerDn || !auth || auth.certPresented !== "1" || auth.certVerified !== "SUCCESS" || auth.certIssuerDN !== issuerDn) return undefined;
+export function clientCertificateIdentity(auth: TlsClientAuth | undefined, issuerDn: string | undefined, trustDomain: string): string | undefined {
+  if (!issuerDn || !auth || auth.certPresented !== "1" || auth.certVerified !== "SUCCESS" || auth.certRevoked === "1" || auth.certIssuerDN !== issuerDn) return undefined;
   const cn = /(?:^|,)\s*CN=([^,]+)/.exec(auth.certSubjectDN ?? "")?.[1]?.trim();
   if (!cn) return undefined;
   try {
@@ -38,10 +32,15 @@ export function clientCertificateIdentity(cf: unknown, issuerDn: string | undefi
   }
 }
 
-/** Gateway edge: a verified mesh client certificate makes its SPIFFE ID the caller's principal. */
+/**
+ * Gateway edge: a verified mesh client certificate makes its SPIFFE ID the caller's principal.
+ * Only on the HTTPS listener: a plain-HTTP request had no TLS handshake, so whatever its `cf`
+ * says about one (workerd's local sockets take `cf` from a request header) is not believed.
+ */
 export const clientCertificateEdge: OutboundLayer = (request, call, next) => {
+  if (requestUrl(request).protocol !== "https:") return next(request, call);
   const id = clientCertificateIdentity(
-    (request as { cf?: unknown }).cf,
+    tlsClientAuthOf(request),
     (call.env as ClientCertificateEnv).ISTHMUS_CLIENT_CA_ISSUER_DN,
     call.mesh.snapshot.trustDomain,
   );

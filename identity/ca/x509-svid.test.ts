@@ -66,6 +66,8 @@ describe("X509-SVID issuance", () => {
     const leaf = await issue(opensslCsr(dir, "ext", { san: `URI:${ID}` }).csrPem);
     const san = leaf.getExtension(x509.SubjectAlternativeNameExtension)!;
     expect(san.names.toJSON()).toEqual([{ type: "url", value: ID }]);
+    // The SPIFFE ID is the subject's CN too, where Cloudflare's cf.tlsClientAuth can see it.
+    expect(leaf.subject).toBe(`CN=${ID}, O=Isthmus`);
     const ku = leaf.getExtension(x509.KeyUsagesExtension)!;
     expect([ku.critical, ku.usages]).toEqual([true, x509.KeyUsageFlags.digitalSignature]);
     const eku = leaf.getExtension(x509.ExtendedKeyUsageExtension)!;

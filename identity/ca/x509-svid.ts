@@ -94,7 +94,7 @@ export interface LeafRequest {
 }
 
 /**
- * Signs the leaf: URI SAN = the SPIFFE ID, critical keyUsage digitalSignature (plus
+ * Signs the leaf: URI SAN = the SPIFFE ID (also the subject CN), critical keyUsage digitalSignature (plus
  * keyEncipherment for RSA keys), EKU serverAuth + clientAuth, critical basicConstraints
  * cA=false, SKI/AKI, random serial. It never outlives its issuer.
  */
@@ -105,8 +105,10 @@ export async function issueLeaf({ csr, spiffeId, issuer, ttlSeconds, now }: Leaf
   const ski = issuer.certificate.getExtension(x509.SubjectKeyIdentifierExtension);
   return x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    // The requested subject is not attested, so it is not copied; the SPIFFE ID is the name.
-    subject: "O=Isthmus",
+    // The requested subject is not attested, so it is not copied. The SPIFFE ID is also the
+    // subject's CN: TLS terminators that show the subject but not the URI SAN (Cloudflare's
+    // cf.tlsClientAuth) can then name the workload.
+    subject: `CN=${spiffeId}, O=Isthmus`,
     issuer: issuer.certificate.subjectName,
     notBefore: new Date(now.getTime() - 60_000),
     notAfter,

@@ -1,81 +1,14 @@
 // What the README says a new user does: `npm start`, wait until ready, browse Bookinfo
 // through the gateway, apply an example, stop, start again and find the config kept.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { eventually, repo, startMesh, stop, TOKEN } from "../support/dev-mesh.ts";
 
-const repo = fileURLToPath(new URL("../..", import.meta.url));
-const TOKEN = "e2e-admin-token";
 const run = promisify(execFile);
-
-interface Running {
-  child: ChildProcess;
-  gatewayUrl: string;
-  controlUrl: string;
-  output: () => string;
-}
-
-// Starts `node scripts/dev.mjs` on free ports and resolves once it printed its URLs.
-function startMesh(stateDir: string): Promise<Running> {
-  const child = spawn(process.execPath, ["scripts/dev.mjs"], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      ISTHMUS_STATE_DIR: stateDir,
-      ISTHMUS_CONTROL_PORT: "0",
-      ISTHMUS_GATEWAY_PORT: "0",
-      ISTHMUS_ADMIN_TOKEN: TOKEN,
-      ISTHMUS_REFRESH_MS: "200",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (chunk) => (out += chunk));
-  child.stderr!.on("data", (chunk) => (out += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dev.mjs did not come up:\n${out}`)), 90_000);
-    const failed = (code: number | null) => reject(new Error(`dev.mjs exited with ${code}:\n${out}`));
-    child.on("exit", failed);
-    const check = () => {
-      const gateway = /gateway\s+(http:\/\/\S+)/.exec(out);
-      const control = /control API\s+(http:\/\/\S+)/.exec(out);
-      if (gateway && control && out.includes("Ctrl-C to stop")) {
-        clearTimeout(timer);
-        child.stdout!.off("data", check);
-        child.off("exit", failed);
-        resolve({ child, gatewayUrl: gateway[1], controlUrl: control[1], output: () => out });
-      }
-    };
-    child.stdout!.on("data", check);
-  });
-}
-
-function stop(running: Running): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (running.child.exitCode !== null) return resolve(running.child.exitCode);
-    running.child.once("exit", (code) => resolve(code));
-    running.child.kill("SIGINT");
-  });
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 // Every request is bounded, so a hang fails the step that hung instead of the whole test.
 const get = (url: string, init: RequestInit = {}) => fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });

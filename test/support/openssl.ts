@@ -42,13 +42,13 @@ export function opensslCa(dir: string, name: string): { certFile: string; keyFil
   return { certFile, keyFile, certPem: readFileSync(certFile, "utf8"), keyPem: readFileSync(keyFile, "utf8") };
 }
 
-/** Signs a CSR with an openssl CA as a client/server leaf (what a foreign CA would issue). */
-export function opensslSign(dir: string, name: string, csrPem: string, ca: { certFile: string; keyFile: string }): string {
+/** Signs a CSR with an openssl CA as a client/server leaf (what a foreign CA would issue), with `san` (e.g. `DNS:a.example`) if given. */
+export function opensslSign(dir: string, name: string, csrPem: string, ca: { certFile: string; keyFile: string }, san?: string): string {
   const csrFile = join(dir, `${name}-foreign.csr`);
   const certFile = join(dir, `${name}-foreign.pem`);
   const extFile = join(dir, `${name}-foreign.ext`);
   writeFileSync(csrFile, csrPem);
-  writeFileSync(extFile, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n");
+  writeFileSync(extFile, `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n${san ? `subjectAltName=${san}\n` : ""}`);
   execFileSync("openssl", ["x509", "-req", "-in", csrFile, "-CA", ca.certFile, "-CAkey", ca.keyFile, "-CAcreateserial", "-days", "1", "-extfile", extFile, "-out", certFile], { stdio: "pipe" });
   return readFileSync(certFile, "utf8");
 }
