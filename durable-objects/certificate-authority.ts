@@ -31,6 +31,7 @@ import {
   type JwtSvidResult,
 } from "../identity/ca/api";
 import { CaStore, type AuthorityRow, type IdentityListRow, type IdentityRow, type JwtKeyRow } from "../identity/ca/store";
+import { issueServingLeaf, servingCertificateSchema } from "../identity/ca/serving-certificate";
 import { checkRequestedIdentity, CsrError, issueLeaf, parseCsr } from "../identity/ca/x509-svid";
 import { base64urlEncode } from "../identity/base64url";
 import { signJwtSvid } from "../identity/jwt-svid-sign";
@@ -64,8 +65,14 @@ const DEV_SECRET_KEY = "dev_wrapping_secret";
 export class CertificateAuthority extends DurableObject<CaEnv> {
   private readonly store: CaStore;
   private wrapping: Promise<CryptoKey> | null = null;
+  /**
+   * The active keys, unsealed once and kept in this object (never outside it): issuing then
+   * reads no key rows. Cleared when a key is rotated or installed; `keyGeneration` moves at
+   * the same time, so an unseal that was under way then is not kept.
+   */
   private signingJwt: { kid: string; key: CryptoKey } | null = null;
-  private signingCa: { id: string; authority: SigningAuthority } | null = null;
+  private signingCa: { id: string; authority: SigningAuthority; chain: string[]; notAfter: number } | null = null;
+  private keyGeneration = 0;
   /** The bundle document of the current sequence (rebuilt only when the sequence moves). */
   private bundleDoc: SpiffeBundleDocument | null = null;
   /** Latest exp recorded per JWT key, so issuing in the same second skips the write. */
@@ -169,6 +176,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
     this.store.rotateJwtKey(row, now, this.skewMs);
     this.store.bumpSequence();
     this.signingJwt = null;
+    this.keyGeneration += 1;
   }
 
   private async rotateRoot(): Promise<void> {
@@ -203,6 +211,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
     });
     this.store.bumpSequence();
     this.signingCa = null;
+    this.keyGeneration += 1;
   }
 
   private async scheduleAlarm(): Promise<void> {
@@ -233,26 +242,32 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
   // ---- signing material -----------------------------------------------------------------
 
   private async jwtSigner(): Promise<{ kid: string; key: CryptoKey }> {
+    if (this.signingJwt) return this.signingJwt;
     await this.ensureBootstrapped();
+    const generation = this.keyGeneration;
     const row = this.store.activeJwtKey()!;
-    if (this.signingJwt?.kid !== row.kid) {
-      this.signingJwt = { kid: row.kid, key: await this.open(row.sealed_key, `jwt:${row.kid}`, { name: "ECDSA", namedCurve: "P-256" }) };
-    }
-    return this.signingJwt;
+    const signer = { kid: row.kid, key: await this.open(row.sealed_key, `jwt:${row.kid}`, { name: "ECDSA", namedCurve: "P-256" }) };
+    if (generation === this.keyGeneration) this.signingJwt = signer;
+    return signer;
   }
 
   private async caSigner(): Promise<{ id: string; authority: SigningAuthority; chain: string[] }> {
-    await this.ensureBootstrapped();
-    const row = this.store.issuer()!;
-    if (row.not_after <= Date.now()) throw new CaError(503, "ca_expired", `the issuing CA certificate expired at ${iso(row.not_after)}`);
-    if (this.signingCa?.id !== row.id) {
+    let signer = this.signingCa;
+    if (!signer) {
+      await this.ensureBootstrapped();
+      const generation = this.keyGeneration;
+      const row = this.store.issuer()!;
       const keyAlgorithm = JSON.parse(row.key_algorithm!) as CaKeyAlgorithm;
-      this.signingCa = {
+      signer = {
         id: row.id,
         authority: { certificate: new x509.X509Certificate(row.cert_pem), privateKey: await this.open(row.sealed_key!, `ca:${row.id}`, keyAlgorithm), keyAlgorithm },
+        chain: row.role === "intermediate" ? [row.cert_pem] : [],
+        notAfter: row.not_after,
       };
+      if (generation === this.keyGeneration) this.signingCa = signer;
     }
-    return { ...this.signingCa, chain: row.role === "intermediate" ? [row.cert_pem] : [] };
+    if (signer.notAfter <= Date.now()) throw new CaError(503, "ca_expired", `the issuing CA certificate expired at ${iso(signer.notAfter)}`);
+    return signer;
   }
 
   // ---- attestation ----------------------------------------------------------------------
@@ -475,6 +490,24 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
       this.store.recordLeaf(signer.id, leaf.notAfter.getTime());
       this.store.recordIssuance(identity.spiffe_id, "x509-svid", Date.now());
       return { chain: [leaf.toString("pem"), ...signer.chain].map((p) => p.trim() + "\n").join(""), spiffeId: identity.spiffe_id, expiresAt: leaf.notAfter.toISOString() };
+    });
+  }
+
+  /** Signs a serving certificate for host names (the gateway's TLS listener; admin only): PEM chain, leaf first. */
+  async issueServingCertificate(body: unknown): Promise<CaResult<{ chain: string; expiresAt: string }>> {
+    return caResult(async () => {
+      const input = parse(servingCertificateSchema, body);
+      const signer = await this.caSigner();
+      let leaf: x509.X509Certificate;
+      try {
+        const csr = await parseCsr(new TextEncoder().encode(input.csr));
+        leaf = await issueServingLeaf({ publicKey: csr.publicKey, dnsNames: input.dnsNames, ipAddresses: input.ipAddresses ?? [], issuer: signer.authority, ttlSeconds: input.ttlSeconds ?? this.x509Ttl, now: new Date() });
+      } catch (err) {
+        if (err instanceof CsrError) throw new CaError(400, err.code, err.message);
+        throw err;
+      }
+      this.store.recordLeaf(signer.id, leaf.notAfter.getTime());
+      return { chain: [leaf.toString("pem"), ...signer.chain].map((p) => p.trim() + "\n").join(""), expiresAt: leaf.notAfter.toISOString() };
     });
   }
 

@@ -21,11 +21,21 @@ export function canonicalJson(value: unknown): string {
       }
       text += "]";
     } else {
+      // Stored resources mostly have their keys in order already: sort only when not.
+      const keys = Object.keys(item);
+      for (let i = 1; i < keys.length; i++) {
+        if (keys[i - 1]! > keys[i]!) {
+          keys.sort();
+          break;
+        }
+      }
       let separator = "{";
-      for (const key of Object.keys(item).sort()) {
+      for (const key of keys) {
         const member = (item as Record<string, unknown>)[key];
         if (member === undefined) continue;
-        text += `${separator}${JSON.stringify(key)}:`;
+        text += separator;
+        text += JSON.stringify(key);
+        text += ":";
         separator = ",";
         write(member);
       }

@@ -1,6 +1,5 @@
 import { canonicalHost } from "../resources/hosts.ts";
 import { snapshotContentHash } from "./content-hash.ts";
-import { resourceContent } from "./resource-content.ts";
 import type { Snapshot, SnapshotContent, SnapshotResource } from "./schema.ts";
 
 /** An endpoint the registry knows (registered over the API and kept alive by heartbeats). */
@@ -35,10 +34,11 @@ export const REGISTRY_LABEL = "isthmus.dev/registry";
  * Compiles stored resources and the registry into one snapshot. Registered endpoints join
  * the ServiceEntry of their namespace whose hosts name their service (or one written for
  * them), so the data plane finds every endpoint in one place; their health is keyed
- * `namespace/service/address`.
+ * `namespace/service/address`. The snapshot shares spec objects with `input.resources`
+ * (copying 1,000 specs cost a quarter of the compile): treat both as immutable.
  */
 export async function compileSnapshot(input: CompileInput): Promise<Snapshot> {
-  const resources = input.resources.map(resourceContent);
+  const resources = input.resources.map(contentOf);
   mergeRegistry(resources, input.endpoints);
   resources.sort(byKindNamespaceName);
   const endpointHealth: SnapshotContent["endpointHealth"] = {};
@@ -73,7 +73,17 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** `resourceContent` without copying the spec: compile replaces, never edits, what it changes. */
+function contentOf(resource: SnapshotResource): SnapshotResource {
+  const { name, namespace, labels, annotations } = resource.metadata;
+  const metadata: SnapshotResource["metadata"] = { name, namespace };
+  if (labels && Object.keys(labels).length > 0) metadata.labels = { ...labels };
+  if (annotations && Object.keys(annotations).length > 0) metadata.annotations = { ...annotations };
+  return { apiVersion: resource.apiVersion, kind: resource.kind, metadata, spec: resource.spec };
+}
+
 function mergeRegistry(resources: SnapshotResource[], endpoints: readonly RegisteredEndpoint[]): void {
+  if (endpoints.length === 0) return;
   const groups = new Map<string, RegisteredEndpoint[]>();
   for (const endpoint of endpoints) {
     const key = `${endpoint.namespace}/${endpoint.service}`;
@@ -81,13 +91,17 @@ function mergeRegistry(resources: SnapshotResource[], endpoints: readonly Regist
   }
   for (const group of groups.values()) {
     const { namespace, service } = group[0]!;
-    const entry = resources.find(
+    const found = resources.findIndex(
       (resource) =>
         resource.kind === "ServiceEntry" &&
         resource.metadata.namespace === namespace &&
         Array.isArray(resource.spec.hosts) &&
         resource.spec.hosts.some((host) => typeof host === "string" && canonicalHost(host, namespace) === canonicalHost(service, namespace)),
-    ) ?? resources[resources.push(registryServiceEntry(resources, namespace, service)) - 1]!;
+    );
+    const index = found >= 0 ? found : resources.push(registryServiceEntry(resources, namespace, service)) - 1;
+    // A copy of the entry with its own spec: the input's spec object stays as it was.
+    const entry = { ...resources[index]!, spec: { ...resources[index]!.spec } };
+    resources[index] = entry;
     const listed = Array.isArray(entry.spec.endpoints) ? (entry.spec.endpoints as Array<{ address?: unknown }>) : [];
     const known = new Set(listed.map((endpoint) => endpoint.address));
     const added = [...group]

@@ -1,25 +1,35 @@
-// Gathers what /metrics shows from every Telemetry object: Istio's request metrics from
-// all shards (merged again after the operator's label drops) and the mesh-wide figures of
-// the meta object.
-import { mergeHistogram } from "../../dataplane/telemetry/histogram.ts";
-import { dropLabels, seriesKey } from "../../dataplane/telemetry/labels.ts";
-import type { SeriesAggregate } from "../../dataplane/telemetry/batch.ts";
+// Gathers what /metrics shows: Istio's request metrics from the series store (every shard,
+// or Analytics Engine; merged again after the operator's label drops) and, from every
+// shard, the data-plane isolates seen and the mesh counters. A source that fails (a shard,
+// the series store) is reported in isthmus_metrics_source_up, not by failing /metrics.
+import type { MeshCounter, SeriesAggregate } from "../../dataplane/telemetry/batch.ts";
+import { seriesKey } from "../../dataplane/telemetry/labels.ts";
 import type { IsolateSeen } from "../../durable-objects/telemetry.ts";
-import { Exposition } from "./exposition.ts";
-import { allShards, META, shardStub, type TelemetryNamespace } from "./shards.ts";
+import type { Exposition, Sample } from "./exposition.ts";
+import { allShards, shardCount, type TelemetryNamespace } from "./shards.ts";
+import { mergeSeries, seriesStore, type SeriesStoreEnv } from "./store.ts";
 
-/** Adds Istio's standard request metrics and the data-plane figures to `out`. */
-export async function collectMeshMetrics(ns: TelemetryNamespace, dropped: string[], out: Exposition, now = Date.now()): Promise<void> {
-  const meta = shardStub(ns, META);
-  const [shardTotals, shardCounters, isolates, meshCounters] = await Promise.all([
-    Promise.all(allShards(ns).map((s) => s.totals())),
-    Promise.all(allShards(ns).map((s) => s.counters())),
-    meta.isolates(),
-    meta.counters(),
+/** Adds Istio's standard request metrics and the data-plane figures to `out`; answers the sources' up samples. */
+export async function collectMeshMetrics(env: SeriesStoreEnv, dropped: string[], out: Exposition, now = Date.now()): Promise<Sample[]> {
+  const store = seriesStore(env);
+  const shards = env.TELEMETRY ? allShards(env.TELEMETRY as unknown as TelemetryNamespace, shardCount(env)) : [];
+  const up: Sample[] = [];
+  const [totals, perShard] = await Promise.all([
+    store.totals().then(
+      (series) => (up.push({ labels: { source: "telemetry_series" }, value: 1 }), series),
+      (error): SeriesAggregate[] => {
+        console.warn(JSON.stringify({ msg: "metrics: telemetry series unavailable", error: String(error) }));
+        up.push({ labels: { source: "telemetry_series" }, value: 0 });
+        return [];
+      },
+    ),
+    Promise.allSettled(shards.map(async (s) => ({ counters: await s.counters(), isolates: await s.isolates() }))),
   ]);
-  // Shards count only the series they dropped; the meta object all the rest.
-  const counters = [...meshCounters, ...shardCounters.flat()];
-  const series = mergeSeries(shardTotals.flat(), dropped);
+  perShard.forEach((result, i) => up.push({ labels: { source: "telemetry_shard", shard: `shard-${i}` }, value: result.status === "fulfilled" ? 1 : 0 }));
+  const read = perShard.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const counters = sumCounters(read.flatMap((r) => r.counters));
+  const isolates = read.flatMap((r) => r.isolates);
+  const series = mergeSeries(totals, dropped);
   out
     .counter(
       "istio_requests_total",
@@ -34,12 +44,12 @@ export async function collectMeshMetrics(ns: TelemetryNamespace, dropped: string
     .histogram(
       "istio_request_bytes",
       "HTTP request body sizes in bytes.",
-      series.map((s) => ({ labels: s.labels, histogram: s.requestBytes })),
+      store.bytes ? series.map((s) => ({ labels: s.labels, histogram: s.requestBytes })) : [],
     )
     .histogram(
       "istio_response_bytes",
       "HTTP response body sizes in bytes.",
-      series.map((s) => ({ labels: s.labels, histogram: s.responseBytes })),
+      store.bytes ? series.map((s) => ({ labels: s.labels, histogram: s.responseBytes })) : [],
     );
 
   const byName = (name: string) => counters.filter((c) => c.name === name).map((c) => ({ labels: c.labels, value: c.value }));
@@ -52,6 +62,7 @@ export async function collectMeshMetrics(ns: TelemetryNamespace, dropped: string
       byName("isthmus_telemetry_series_dropped_total"),
     );
   isolateMetrics(isolates, out, now);
+  return up;
 }
 
 function isolateMetrics(isolates: IsolateSeen[], out: Exposition, now: number): void {
@@ -89,21 +100,14 @@ function isolateMetrics(isolates: IsolateSeen[], out: Exposition, now: number): 
   );
 }
 
-/** Series equal after dropping labels are summed (a drop may merge shards' series). */
-export function mergeSeries(series: SeriesAggregate[], dropped: string[]): SeriesAggregate[] {
-  const merged = new Map<string, SeriesAggregate>();
-  for (const s of series) {
-    const labels = dropLabels(s.labels, dropped) as Record<string, string>;
-    const key = seriesKey(labels);
-    const held = merged.get(key);
-    if (!held) {
-      merged.set(key, { ...s, labels });
-      continue;
-    }
-    held.requests += s.requests;
-    mergeHistogram(held.duration, s.duration);
-    mergeHistogram(held.requestBytes, s.requestBytes);
-    mergeHistogram(held.responseBytes, s.responseBytes);
+/** One counter per name and label set: the same counter may come from several shards. */
+function sumCounters(counters: MeshCounter[]): MeshCounter[] {
+  const summed = new Map<string, MeshCounter>();
+  for (const c of counters) {
+    const key = c.name + seriesKey(c.labels);
+    const held = summed.get(key);
+    if (held) held.value += c.value;
+    else summed.set(key, { ...c });
   }
-  return [...merged.values()].sort((a, b) => (seriesKey(a.labels) < seriesKey(b.labels) ? -1 : 1));
+  return [...summed.values()];
 }

@@ -4,8 +4,9 @@ import { certificateAuthority } from "../ca/index.ts";
 import { meshControl, type Env } from "../env.ts";
 import type { Exposition, Sample } from "./exposition.ts";
 
-export async function collectControlPlaneMetrics(env: Env, out: Exposition): Promise<void> {
-  const up: Sample[] = [];
+/** Adds the control plane's and the CA's figures, then isthmus_metrics_source_up of them and of `up` (sources read before). */
+export async function collectControlPlaneMetrics(env: Env, out: Exposition, earlier: Sample[] = []): Promise<void> {
+  const up: Sample[] = [...earlier];
   try {
     const status = await meshControl(env).status();
     out

@@ -8,11 +8,14 @@ import type { ControlEnv, Env } from "../env.ts";
 import { MalformedRequestError } from "../errors.ts";
 import type { Operation } from "../openapi/operation.ts";
 import { mount, type Route } from "../route.ts";
+import { errorBody } from "../schemas.ts";
 import { collectMeshMetrics } from "./collect.ts";
 import { collectControlPlaneMetrics } from "./control-plane-metrics.ts";
+import { collectRolloutMetrics } from "../../rollout/metrics.ts";
 import { Exposition, EXPOSITION_CONTENT_TYPE } from "./exposition.ts";
-import { allShards, META, shardName, shardStub, type TelemetryNamespace } from "./shards.ts";
+import { META, shardStub, type TelemetryNamespace } from "./shards.ts";
 import { edgeStats, InvalidWindowError, parseWindow, serviceStats } from "./stats.ts";
+import { seriesStore } from "./store.ts";
 
 function telemetry(env: Env): TelemetryNamespace {
   return env.TELEMETRY as unknown as TelemetryNamespace;
@@ -39,8 +42,9 @@ function required(value: string | undefined, name: string): string {
 
 const metrics: Handler<ControlEnv> = async (c) => {
   const out = new Exposition();
-  await collectMeshMetrics(telemetry(c.env), parseDropLabels(c.env.ISTHMUS_DROP_LABELS), out);
-  await collectControlPlaneMetrics(c.env, out);
+  const up = await collectMeshMetrics(c.env, parseDropLabels(c.env.ISTHMUS_DROP_LABELS), out);
+  await collectControlPlaneMetrics(c.env, out, up);
+  await collectRolloutMetrics(c.env, out);
   return c.body(out.text(), 200, { "content-type": EXPOSITION_CONTENT_TYPE });
 };
 
@@ -50,7 +54,7 @@ const stats: Handler<ControlEnv> = async (c) => {
   const windowMs = windowOf(c.req.query("window"));
   const now = Date.now();
   const since = windowStart(windowMs, now);
-  const series = await shardStub(telemetry(c.env), shardName(`${service}.${namespace}`)).window(since);
+  const series = await seriesStore(c.env).window(since, { service, namespace }, now);
   const versions = serviceStats(series, service, namespace, (now - since) / 1000);
   return c.json({ service, namespace, window: c.req.query("window") ?? "1m", versions });
 };
@@ -59,7 +63,7 @@ const edges: Handler<ControlEnv> = async (c) => {
   const windowMs = windowOf(c.req.query("window"));
   const now = Date.now();
   const since = windowStart(windowMs, now);
-  const series = (await Promise.all(allShards(telemetry(c.env)).map((s) => s.window(since)))).flat();
+  const series = await seriesStore(c.env).window(since, undefined, now);
   return c.json({ window: c.req.query("window") ?? "1m", edges: edgeStats(series, (now - since) / 1000) });
 };
 
@@ -81,6 +85,10 @@ const figures = z.object({
   latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
   reporter: z.string(),
 });
+const analyticsUnavailable = {
+  description: "Series are in Analytics Engine and its SQL API is not configured (`analytics_unconfigured`, naming the settings) or failed (`analytics_query_failed`)",
+  schema: errorBody,
+};
 const windowParam = { schema: z.string().regex(/^\d+(s|m|h)$/), description: "Window like 30s, 1m, 1h (10s..1h); default 1m." };
 
 const routes: Route[] = [
@@ -115,6 +123,7 @@ const routes: Route[] = [
           versions: z.array(figures.extend({ service: z.string(), namespace: z.string(), version: z.string() })),
         }),
       },
+      503: analyticsUnavailable,
     },
   },
   {
@@ -138,6 +147,7 @@ const routes: Route[] = [
           ),
         }),
       },
+      503: analyticsUnavailable,
     },
   },
   {

@@ -192,6 +192,25 @@ describe("Telemetry in the control-plane Worker", () => {
     expect(value("isthmus_metrics_source_up", { source: "ca" })).toEqual([1]);
   });
 
+  it("spreads isolates over the shards and merges every shard on read", async () => {
+    // 24 isolates of reviews-v2 (random ids: several shards) report the same series once each.
+    const isolates = Array.from({ length: 24 }, () => new MetricsRecorder({ workload: "reviews-v2" }));
+    for (const r of isolates) {
+      r.recordRequest(sample({ version: "v9" }));
+      expect((await report("reviews", r.takeBatch(facts)!)).status).toBe(200);
+    }
+    const families = parsePrometheusTextFormat(await (await api("/metrics")).text()) as any[];
+    const v9 = families.find((f) => f.name === "istio_requests_total").metrics.filter((m: any) => m.labels.destination_version === "v9");
+    expect(v9).toHaveLength(1); // one series, summed over the shards that hold it
+    expect(Number(v9[0].value)).toBe(24);
+    const seen = families.find((f) => f.name === "isthmus_dataplane_snapshot_version").metrics.map((m: any) => m.labels.isolate);
+    for (const r of isolates) expect(seen).toContain(r.isolate);
+    const up = families.find((f) => f.name === "isthmus_metrics_source_up").metrics;
+    expect(up.filter((m: any) => m.labels.source === "telemetry_shard" && m.value === "1")).toHaveLength(8);
+    const stats = await (await api("/v1/stats?service=reviews&window=1m")).json();
+    expect(stats.versions.find((v: any) => v.version === "v9")).toMatchObject({ requests: 24 });
+  });
+
   it("serves golden metrics per version and the edges, for the viewer role only", async () => {
     expect((await api("/v1/stats?service=reviews", null)).status).toBe(401);
     expect((await api("/metrics", "not-a-token")).status).toBe(401);
@@ -264,7 +283,7 @@ describe("Telemetry in the control-plane Worker", () => {
     expect(first.series).toHaveLength(5);
     expect(first.counters).toContainEqual({ name: "isthmus_telemetry_series_dropped_total", labels: { destination_workload: "reviews-v2", stage: "isolate" }, value: 35 });
     expect((await report("reviews", first)).status).toBe(200);
-    // The shard (limit 12 here) already holds reviews' earlier series: 30 more new ones overflow it.
+    // One isolate's flushes all go to one shard (limit 12 here): 30 new series overflow it.
     const many = new MetricsRecorder({ workload: "reviews-v2" });
     for (let i = 0; i < 30; i++) many.recordRequest(sample({ version: "v2", source: { workload: `other-${i}`, namespace: "default" } }));
     expect((await report("reviews", many.takeBatch(facts)!)).status).toBe(200);
@@ -273,13 +292,75 @@ describe("Telemetry in the control-plane Worker", () => {
     const reviewsSeries = families
       .find((f) => f.name === "istio_requests_total")
       .metrics.filter((m: any) => m.labels.destination_service_name === "reviews" && m.labels.destination_service_namespace === "default");
-    expect(reviewsSeries.length).toBeLessThanOrEqual(12);
     const dropped = families.find((f) => f.name === "isthmus_telemetry_series_dropped_total").metrics;
     expect(dropped.find((m: any) => m.labels.stage === "isolate" && m.labels.destination_workload_namespace === "default")?.value).toBe("35");
     const shardDropped = dropped.filter((m: any) => m.labels.stage === "shard").reduce((n: number, m: any) => n + Number(m.value), 0);
     // every request of the 30 new series is counted: kept in a series, or dropped
     const kept = reviewsSeries.filter((m: any) => /^other-/.test(m.labels.source_workload)).length;
+    expect(kept).toBeLessThanOrEqual(12);
     expect(kept + shardDropped).toBe(30);
     expect(shardDropped).toBeGreaterThan(0);
+  });
+});
+
+// With the ISTHMUS_ANALYTICS dataset bound (Miniflare's local Analytics Engine binding, which
+// accepts writeDataPoint and keeps nothing), series go there instead of the shards; isolates
+// and counters still go to the isolate's shard, and reads need the SQL API settings.
+describe("Telemetry with the Analytics Engine sink", () => {
+  let sink: Miniflare;
+  beforeAll(async () => {
+    const script = await buildWorker("control-api/worker.ts", "dist/test/telemetry/control.js");
+    sink = new Miniflare({
+      workers: [
+        {
+          name: "control",
+          modules: true,
+          scriptPath: script,
+          compatibilityDate: "2026-04-26",
+          durableObjects: {
+            MESH_CONTROL: { className: "MeshControl", useSQLite: true },
+            CA: { className: "CertificateAuthority", useSQLite: true },
+            TELEMETRY: { className: "Telemetry", useSQLite: true },
+          },
+          analyticsEngineDatasets: { ISTHMUS_ANALYTICS: { dataset: "isthmus_telemetry" } },
+          bindings: { ISTHMUS_ADMIN_TOKEN: ADMIN, ISTHMUS_CA_WRAPPING_KEY: "telemetry-test-wrapping-key-0123456789" },
+        },
+        {
+          name: "reviews-v2",
+          modules: [{ type: "ESModule" as const, path: "reporter.mjs", contents: REPORTER }],
+          compatibilityDate: "2026-04-26",
+          serviceBindings: { CONTROL: { name: "control", entrypoint: "MeshPeer", props: { namespace: "default", serviceAccount: "reviews" } } },
+        },
+      ],
+    });
+    await sink.ready;
+  });
+  afterAll(() => sink?.dispose());
+
+  it("writes series through the binding, keeps isolates in the shards, and names the missing SQL API settings", async () => {
+    const reporter = await sink.getWorker("reviews-v2");
+    const control = await sink.getWorker("control");
+    const get = async (path: string) => (await control.fetch(`http://control${path}`, { headers: { authorization: `Bearer ${ADMIN}` } })) as unknown as Response;
+    const r = new MetricsRecorder({ workload: "reviews-v2" });
+    for (let i = 0; i < 300; i++) r.recordRequest(sample({ version: "v2", source: { workload: `client-${i}`, namespace: "default" } }));
+    const sent = (await reporter.fetch("http://reporter/", { method: "POST", body: JSON.stringify(r.takeBatch(facts)) })) as unknown as Response;
+    expect(sent.status).toBe(200);
+
+    const metrics = await get("/metrics");
+    expect(metrics.status).toBe(200);
+    const families = parsePrometheusTextFormat(await metrics.text()) as any[];
+    expect(families.find((f) => f.name === "istio_requests_total")?.metrics ?? []).toEqual([]);
+    const up = families.find((f) => f.name === "isthmus_metrics_source_up").metrics;
+    expect(up.find((m: any) => m.labels.source === "telemetry_series").value).toBe("0");
+    expect(families.find((f) => f.name === "isthmus_dataplane_snapshot_version").metrics.map((m: any) => m.labels.isolate)).toEqual([r.isolate]);
+    // 300 series, 240 points per flush at most: the other 60 requests are counted, not written.
+    const dropped = families.find((f) => f.name === "isthmus_telemetry_series_dropped_total").metrics;
+    expect(dropped).toEqual([expect.objectContaining({ labels: expect.objectContaining({ stage: "sink" }), value: "60" })]);
+
+    const stats = await get("/v1/stats?service=reviews");
+    expect(stats.status).toBe(503);
+    const body = (await stats.json()) as any;
+    expect(body.error.code).toBe("analytics_unconfigured");
+    expect(body.error.details.map((d: any) => d.path)).toEqual(["ISTHMUS_ANALYTICS_ACCOUNT_ID", "ISTHMUS_ANALYTICS_API_TOKEN"]);
   });
 });

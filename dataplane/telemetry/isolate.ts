@@ -22,6 +22,8 @@ export type TelemetryEnv = ConfigEnv &
     ISTHMUS_DROP_LABELS?: string;
     /** "off" stops metrics recording (the bench's "telemetry off"). */
     ISTHMUS_METRICS?: string;
+    /** Milliseconds between metric flushes (default 5000): shorter for rollouts analysed every few seconds. */
+    ISTHMUS_TELEMETRY_FLUSH_MS?: string;
   };
 
 /** Which telemetry features an env turns on. */
@@ -61,7 +63,9 @@ let isolate: IsolateTelemetry | undefined;
 export function isolateTelemetry(env: TelemetryEnv, self: Workload): IsolateTelemetry {
   if (isolate) return isolate;
   const plan = telemetryPlan(env);
-  const recorder = plan.metrics ? new MetricsRecorder({ workload: workloadName(self), dropLabels: parseDropLabels(env.ISTHMUS_DROP_LABELS) }) : null;
+  const flushMs = Number(env.ISTHMUS_TELEMETRY_FLUSH_MS);
+  const policy = Number.isFinite(flushMs) && flushMs > 0 ? { intervalMs: flushMs } : undefined;
+  const recorder = plan.metrics ? new MetricsRecorder({ workload: workloadName(self), dropLabels: parseDropLabels(env.ISTHMUS_DROP_LABELS), policy }) : null;
   isolate = {
     env,
     recorder,

@@ -68,6 +68,8 @@ export class MetricsRecorder {
   private counters = new Map<string, MeshCounter>();
   private tapEvents: TapEvent[] = [];
   private tapped = new Set<string>();
+  /** Batches shipped and not answered yet, with when they left. */
+  private readonly inFlight = new Map<TelemetryBatch, number>();
   private requests = 0;
   private oldest: number | null = null;
 
@@ -138,7 +140,9 @@ export class MetricsRecorder {
   /** True when a flush is due by the size or time bound. */
   isDue(now = this.now()): boolean {
     if (this.oldest === null) return false;
-    if (this.requests >= this.policy.maxRequests || this.table.activeCount + this.restored.size >= this.policy.maxSeries) return true;
+    // Restored series wait for the time bound: a control plane that keeps failing then sees one
+    // attempt per interval, not one per request.
+    if (this.requests >= this.policy.maxRequests || this.table.activeCount >= this.policy.maxSeries) return true;
     const interval = this.tapEvents.length > 0 ? this.policy.tapIntervalMs : this.policy.intervalMs;
     return now - this.oldest >= interval;
   }
@@ -170,13 +174,49 @@ export class MetricsRecorder {
     return batch;
   }
 
-  /** Merges a batch that could not be shipped back in, so the next flush carries it. */
+  /**
+   * Merges a batch the control plane refused back in, so the next flush carries it. At most
+   * four flushes' worth of series are kept; the requests of the rest are counted as dropped.
+   */
   restore(batch: TelemetryBatch): void {
+    let dropped = 0;
     for (const s of batch.series) {
       if (this.restored.size < this.policy.maxSeries * 4 || this.restored.has(seriesKey(s.labels))) mergeSeries(this.restored, s);
-      this.requests += s.requests;
+      else dropped += s.requests;
     }
     for (const c of batch.counters) this.addCounter(c.name, c.labels, c.value);
+    if (dropped > 0) this.countFlushDropped(dropped);
+    this.oldest ??= this.now();
+  }
+
+  /** Notes that `batch` left for the control plane. */
+  shipped(batch: TelemetryBatch): void {
+    this.inFlight.set(batch, this.now());
+  }
+
+  /** The control plane answered or refused `batch`; false when it had been given up already. */
+  answered(batch: TelemetryBatch): boolean {
+    return this.inFlight.delete(batch);
+  }
+
+  /**
+   * Gives up shipments unanswered for a flush interval (a telemetry shard lost or slow, or a
+   * request context that ended under them): they may still land, so their series are not sent
+   * again but counted in isthmus_telemetry_series_dropped_total{stage="flush"}. Their counters
+   * (a few numbers, among them earlier drop counts) go with the next flush.
+   */
+  expireShipments(now = this.now()): void {
+    for (const [batch, at] of this.inFlight) {
+      if (now - at < this.policy.intervalMs) continue;
+      this.inFlight.delete(batch);
+      for (const c of batch.counters) this.addCounter(c.name, c.labels, c.value);
+      this.countFlushDropped(batch.series.reduce((n, s) => n + s.requests, 0));
+    }
+  }
+
+  private countFlushDropped(requests: number): void {
+    if (requests === 0) return;
+    this.addCounter("isthmus_telemetry_series_dropped_total", { destination_workload: this.workload, stage: "flush" }, requests);
     this.oldest ??= this.now();
   }
 

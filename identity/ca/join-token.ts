@@ -9,8 +9,12 @@ export function newJoinToken(): string {
   return PREFIX + base64urlEncode(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-/** The stored form of a token: hex SHA-256. */
+const HEX_BYTES: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** The stored form of a token: hex SHA-256 (hashed on every SVID request: no array per byte). */
 export async function hashJoinToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
+  let hex = "";
+  for (const byte of digest) hex += HEX_BYTES[byte];
+  return hex;
 }

@@ -1,7 +1,10 @@
 // Load generation: wrk for throughput, and a client that keeps every raw latency sample
 // (wrk's coordinated-omission correction swamps its tail figures when workerd stalls).
 import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { summarizeSamples } from "./stats.mjs";
 
 /** Raised when wrk's output has no rate in it. */
@@ -33,9 +36,17 @@ export function parseWrkOutput(stdout) {
  * polled every 200 ms, may return a reason to stop early: wrk is interrupted (it still
  * reports the rate of the time it ran) and the result carries `stoppedEarly`.
  */
-export async function wrkThroughput(url, { seconds = 5, connections = 32, threads = 2, headers = {}, guard } = {}) {
+export async function wrkThroughput(url, { seconds = 5, connections = 32, threads = 2, headers = {}, guard, postBody } = {}) {
   // wrk replaces its own Host only when given as `Host`; any other spelling sends two.
   const flags = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name.toLowerCase() === "host" ? "Host" : name}: ${value}`]);
+  // `postBody`: every request is a POST of it (wrk takes a method and body only from a Lua script).
+  if (postBody !== undefined) {
+    // JSON's escapes of printable ASCII, \n, \r and \t are Lua's too.
+    if (/[^\x20-\x7e\n\r\t]/.test(postBody)) throw new Error("wrkThroughput: postBody must be printable ASCII");
+    const script = join(mkdtempSync(join(tmpdir(), "isthmus-wrk-")), "post.lua");
+    writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(postBody)}\n`);
+    flags.push("-s", script);
+  }
   const child = spawn("wrk", [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, ...flags, url], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));

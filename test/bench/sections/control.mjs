@@ -4,11 +4,12 @@
 // storage, a revision and a new snapshot.
 import { allowPolicy, destinationRule, serviceEntry, virtualService } from "../configs/resources.mjs";
 
-function twentyDocuments(round) {
+/** The 20 documents of apply `round` in namespaces `${prefix}-0..4`. */
+export function twentyDocuments(round, prefix = "bench-apply") {
   const docs = [];
   for (let s = 0; s < 5; s++) {
-    const ns = `bench-apply-${s}`;
-    docs.push(serviceEntry(ns, [{ worker: `apply-${s}-v1`, version: "v1" }, { worker: `apply-${s}-v2`, version: "v2" }]), destinationRule(ns), virtualService(ns, `apply-${s}.bench`, 10), allowPolicy(ns));
+    const ns = `${prefix}-${s}`;
+    docs.push(serviceEntry(ns, [{ worker: `apply-${s}-v1`, version: "v1" }, { worker: `apply-${s}-v2`, version: "v2" }]), destinationRule(ns), virtualService(ns, `${ns}.bench`, 10), allowPolicy(ns));
   }
   for (const doc of docs) doc.metadata.labels = { round: String(round) };
   return docs;

@@ -16,7 +16,8 @@ const PROFILED = [
   { name: "isthmus-control", label: "control plane", workers: ["isthmus-control"] },
 ];
 
-function session(url) {
+/** A Chrome DevTools Protocol session on an inspector target: `send(method, params)` answers the result. */
+export function inspectorSession(url) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     let id = 0;
@@ -55,7 +56,7 @@ export async function measureProfile(mesh, inspectorPort, { bundles, seconds = 8
     for (const worker of workers) {
       const target = targets.find((t) => t.title === `workerd: worker core:user:${worker}`);
       if (!target) throw new Error(`no inspector target for ${worker}`);
-      const s = await session(target.webSocketDebuggerUrl);
+      const s = await inspectorSession(target.webSocketDebuggerUrl);
       await s.send("Profiler.enable");
       await s.send("Profiler.setSamplingInterval", { interval: intervalUs });
       sessions.push({ name, s });
