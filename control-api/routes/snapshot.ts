@@ -4,7 +4,10 @@ import { meshControl } from "../env.ts";
 import type { Route } from "../route.ts";
 import { errorBody } from "../schemas.ts";
 import { MalformedRequestError } from "../errors.ts";
+import { snapshotStampSchema, type SnapshotStamp } from "../../snapshot/stamp.ts";
 import { InvalidSinceError, formatSince, parseSince } from "../../snapshot/since.ts";
+import { BINDINGS_HEADER } from "../../snapshot/binding-report.ts";
+import { headerReport, reportOf } from "../binding-reports.ts";
 
 export const snapshotRoutes: Route[] = [
   {
@@ -24,6 +27,10 @@ export const snapshotRoutes: Route[] = [
       401: { description: "No valid token", schema: errorBody },
     },
     async handle(c) {
+      // A dataplane token's workload vouches for the binding names its pull may carry.
+      const principal = c.var.principal;
+      const report = reportOf(principal.role === "dataplane" ? principal.identity : null, headerReport(c.req.header(BINDINGS_HEADER)));
+      if (report) c.executionCtx.waitUntil(meshControl(c.env).reportBindings(report.identity, report.bindings));
       const snapshot = (await meshControl(c.env).snapshot(sinceOf(c.req.query("since")))) as Snapshot | null;
       if (!snapshot) return c.body(null, 304);
       const etag = `"${snapshot.hash}"`;
@@ -35,6 +42,24 @@ export const snapshotRoutes: Route[] = [
       };
       if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
       return c.json(snapshot, 200, headers);
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/snapshot/stamp",
+    summary:
+      "The current snapshot's epoch, version and content hash, without the snapshot: what data planes sharing config " +
+      "per location compare every few hundred ms, fetching the snapshot (immutable, by hash) only when the stamp moves.",
+    tag: "snapshot",
+    role: "viewer",
+    alsoAllow: ["dataplane"],
+    responses: {
+      200: { description: "The stamp", schema: snapshotStampSchema },
+      401: { description: "No valid token", schema: errorBody },
+    },
+    async handle(c) {
+      const stamp = (await meshControl(c.env).snapshotStamp()) as SnapshotStamp;
+      return c.json(stamp, 200, { "cache-control": "no-cache" });
     },
   },
 ];

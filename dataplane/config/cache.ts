@@ -1,3 +1,4 @@
+import { LAST_KNOWN_GOOD_KEY } from "../../snapshot/last-known-good.ts";
 import { SingleFlight } from "../single-flight.ts";
 import { ControlPlaneUnreachableError, type SnapshotSource } from "./source.ts";
 
@@ -8,10 +9,9 @@ export interface VersionedSnapshot {
   epoch?: string;
 }
 
-/** The slice of a KV namespace used to keep the last-known-good snapshot. */
+/** The slice of a KV namespace the last-known-good snapshot is read from (the control plane writes it). */
 export interface SnapshotStore {
   get(key: string): Promise<string | null>;
-  put(key: string, value: string): Promise<void>;
 }
 
 /** What a request sees: the snapshot, its derived indexes, and whether it may be outdated. */
@@ -37,7 +37,7 @@ export interface ConfigStats {
 
 export interface SnapshotCacheOptions<S extends VersionedSnapshot, T> {
   source: SnapshotSource;
-  /** KV namespace for last-known-good (binding `ISTHMUS_SNAPSHOTS`). */
+  /** KV namespace holding last-known-good (binding `ISTHMUS_SNAPSHOTS`), read on a cold start only. */
   store?: SnapshotStore;
   /** Revalidate once the last check is older than this many ms (default 1000). */
   refreshMs?: number;
@@ -68,14 +68,19 @@ export class NoSnapshotError extends Error {
   }
 }
 
-export const STORE_KEY = "snapshot/latest";
+export const STORE_KEY = LAST_KNOWN_GOOD_KEY;
+
+/** Epochs an isolate remembers having left; a wipe is rare, so a few cover any realistic run. */
+const RETIRED_EPOCHS = 8;
 
 /**
  * Module-scope snapshot cache of one isolate: the first request waits for a snapshot;
  * afterwards requests never wait — a request starts a refresh loop in `waitUntil` that
  * revalidates once the last check is `refreshMs` old and then every `refreshMs` while
  * requests keep arriving (`activeMs`). A snapshot that fails `accept` is never applied;
- * an unreachable control plane leaves the last-known-good in place, flagged stale.
+ * an unreachable control plane leaves the last-known-good in place, flagged stale. Versions
+ * only go forward: never lower in one epoch, never back to an epoch once left (a lagging
+ * location cache cannot undo a control-plane wipe).
  */
 export class SnapshotCache<S extends VersionedSnapshot, T> {
   readonly stats: ConfigStats = {
@@ -87,6 +92,8 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
     storeLoads: 0,
   };
   private view: ConfigView<S, T> | undefined;
+  /** Epochs this isolate has moved on from (newest last). */
+  private readonly retiredEpochs: string[] = [];
   private lastCheck = 0;
   private lastRequest = 0;
   private refreshing: number | undefined;
@@ -112,7 +119,7 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
   async current(waitUntil: (promise: Promise<unknown>) => void): Promise<ConfigView<S, T>> {
     if (!this.view) {
       // Concurrent first requests wait for one cold start, not one pull each.
-      await this.flights.run("cold-start", () => this.coldStart(waitUntil));
+      await this.flights.run("cold-start", () => this.coldStart());
     }
     return this.ready(waitUntil)!;
   }
@@ -126,7 +133,7 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
     this.lastRequest = this.now();
     if (!this.refreshLoopRunning()) {
       this.refreshing = this.now();
-      waitUntil(this.keepFresh(waitUntil).finally(() => (this.refreshing = undefined)));
+      waitUntil(this.keepFresh().finally(() => (this.refreshing = undefined)));
     }
     const view = this.view!;
     if (view.stale) this.stats.staleServes++;
@@ -163,7 +170,7 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
   }
 
   /** Revalidates whenever the last check is `refreshMs` old, while requests keep coming, within the loop budget. */
-  private async keepFresh(waitUntil: (promise: Promise<unknown>) => void): Promise<void> {
+  private async keepFresh(): Promise<void> {
     const started = this.now();
     for (;;) {
       const due = this.lastCheck + this.refreshMs - this.now();
@@ -172,13 +179,13 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
         await this.sleep(due);
       }
       // Never wait longer than abandonMs on a pull: the next turn replaces one that hung.
-      await Promise.race([this.revalidate(waitUntil), this.sleep(this.abandonMs)]);
+      await Promise.race([this.revalidate(), this.sleep(this.abandonMs)]);
     }
   }
 
-  private async coldStart(waitUntil: (promise: Promise<unknown>) => void): Promise<void> {
+  private async coldStart(): Promise<void> {
     try {
-      await this.revalidate(waitUntil, true);
+      await this.revalidate(true);
       if (this.view) return;
     } catch (error) {
       if (this.view) return;
@@ -195,7 +202,7 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
       const text = await this.options.store.get(STORE_KEY);
       if (!text) return false;
       const snapshot = await this.options.accept(JSON.parse(text));
-      if (this.view && !supersedes(snapshot, this.view.snapshot)) return true;
+      if (this.view && !this.supersedes(snapshot, this.view.snapshot)) return true;
       this.apply(snapshot, true);
       this.stats.storeLoads++;
       return true;
@@ -206,11 +213,11 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
   }
 
   /** One pull at a time per isolate: a caller arriving while one is in flight shares its outcome (see SingleFlight). */
-  private revalidate(waitUntil: (promise: Promise<unknown>) => void, throwOnFailure = false): Promise<void> {
-    return this.flights.run("pull", () => this.pull(waitUntil, throwOnFailure));
+  private revalidate(throwOnFailure = false): Promise<void> {
+    return this.flights.run("pull", () => this.pull(throwOnFailure));
   }
 
-  private async pull(waitUntil: (promise: Promise<unknown>) => void, throwOnFailure: boolean): Promise<void> {
+  private async pull(throwOnFailure: boolean): Promise<void> {
     this.stats.pulls++;
     let raw: unknown;
     try {
@@ -238,26 +245,30 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
       if (throwOnFailure) throw new ControlPlaneUnreachableError("snapshot refused", { cause: error });
       return;
     }
-    if (this.view && !supersedes(snapshot, this.view.snapshot)) {
+    if (this.view && !this.supersedes(snapshot, this.view.snapshot)) {
       if (this.view.stale) this.view = { ...this.view, stale: false };
       return;
     }
     this.apply(snapshot, false);
-    const store = this.options.store;
-    if (store) waitUntil(store.put(STORE_KEY, JSON.stringify(raw)).catch(() => undefined));
   }
 
   private apply(snapshot: S, stale: boolean): void {
+    const left = this.view?.snapshot.epoch;
+    if (left !== undefined && left !== snapshot.epoch && !this.retiredEpochs.includes(left)) {
+      this.retiredEpochs.push(left);
+      if (this.retiredEpochs.length > RETIRED_EPOCHS) this.retiredEpochs.shift();
+    }
     this.view = { snapshot, compiled: this.options.compile(snapshot), stale };
     this.stats.applied++;
   }
-}
 
-/**
- * Whether `next` replaces `held`: a higher version of the same epoch, or any version of
- * another epoch (the control plane's state was wiped and counts again from 1).
- */
-function supersedes(next: VersionedSnapshot, held: VersionedSnapshot): boolean {
-  if (next.epoch !== held.epoch) return true;
-  return next.version > held.version;
+  /**
+   * Whether `next` replaces `held`: a higher version of the same epoch, or any version of
+   * another epoch (the control plane's state was wiped and counts again from 1) that this
+   * isolate has not already left behind.
+   */
+  private supersedes(next: VersionedSnapshot, held: VersionedSnapshot): boolean {
+    if (next.epoch !== held.epoch) return next.epoch === undefined || !this.retiredEpochs.includes(next.epoch);
+    return next.version > held.version;
+  }
 }

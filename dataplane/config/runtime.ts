@@ -1,8 +1,10 @@
 import type { Snapshot } from "../../snapshot/schema.ts";
 import { acceptSnapshot } from "./accept.ts";
+import { dueReport } from "./binding-report.ts";
 import { SnapshotCache, type SnapshotStore } from "./cache.ts";
 import { compileMesh, type CompiledMesh } from "./compiled.ts";
-import { httpSource, rpcSource, type MeshPeerStub, type SnapshotSource } from "./source.ts";
+import { locationSource } from "./location-source.ts";
+import { ControlPlaneUnreachableError, httpSource, httpStamp, rpcSource, type MeshPeerStub, type SnapshotSource } from "./source.ts";
 
 /** The bindings and vars a data-plane Worker reads to reach its config. */
 export interface ConfigEnv {
@@ -12,10 +14,20 @@ export interface ConfigEnv {
   ISTHMUS_CONTROL_URL?: string;
   /** Bearer token for the HTTP pull. */
   ISTHMUS_CONTROL_TOKEN?: string;
-  /** KV namespace keeping the last-known-good snapshot for cold isolates. */
+  /** KV namespace holding the last-known-good snapshot (written by the control plane), read on a cold start. */
   ISTHMUS_SNAPSHOTS?: SnapshotStore;
-  /** Revalidation interval in ms (default 1000). */
+  /** Revalidation interval in ms (default 1000; with ISTHMUS_CONFIG_CACHE, ISTHMUS_STAMP_MS). */
   ISTHMUS_REFRESH_MS?: string;
+  /**
+   * Share config per location through this Cache API cache (`caches.open(name)`): one isolate
+   * per location asks the control plane for the version stamp every ISTHMUS_STAMP_MS, and
+   * each snapshot crosses to a location once, by hash. Unset: every isolate asks itself.
+   */
+  ISTHMUS_CONFIG_CACHE?: string;
+  /** How long a location's stamp is trusted before one isolate renews it, ms (default 250). */
+  ISTHMUS_STAMP_MS?: string;
+  /** How old a location's stamp may be while the control plane is unreachable, ms (default 10 000). */
+  ISTHMUS_MAX_STALE_MS?: string;
 }
 
 export type MeshConfigCache = SnapshotCache<Snapshot, CompiledMesh>;
@@ -29,15 +41,45 @@ export class ControlPlaneNotConfiguredError extends Error {
   }
 }
 
-function sourceFrom(env: ConfigEnv): SnapshotSource {
+function directSource(env: ConfigEnv): SnapshotSource {
   const binding = env.ISTHMUS_CONTROL;
+  // The Worker's binding names ride along now and then: the control plane checks routes against them.
+  const report = dueReport(env as Record<string, unknown>);
   if (env.ISTHMUS_CONTROL_URL) {
     const viaBinding = binding?.fetch ? (request: Request) => binding.fetch!(request) : undefined;
-    return httpSource(env.ISTHMUS_CONTROL_URL, env.ISTHMUS_CONTROL_TOKEN, viaBinding);
+    return httpSource(env.ISTHMUS_CONTROL_URL, env.ISTHMUS_CONTROL_TOKEN, viaBinding, report);
   }
-  if (binding) return rpcSource(binding);
+  if (binding) return rpcSource(binding, report);
   throw new ControlPlaneNotConfiguredError();
 }
+
+function stampOf(env: ConfigEnv): () => Promise<unknown> {
+  const binding = env.ISTHMUS_CONTROL;
+  if (env.ISTHMUS_CONTROL_URL) {
+    return httpStamp(env.ISTHMUS_CONTROL_URL, env.ISTHMUS_CONTROL_TOKEN, binding?.fetch ? (request) => binding.fetch!(request) : undefined);
+  }
+  return async () => {
+    try {
+      return await binding!.snapshotStamp!();
+    } catch (error) {
+      throw new ControlPlaneUnreachableError(`snapshot stamp RPC failed: ${String(error)}`, { cause: error });
+    }
+  };
+}
+
+function sourceFrom(env: ConfigEnv): SnapshotSource {
+  const bodies = directSource(env);
+  const name = env.ISTHMUS_CONFIG_CACHE;
+  if (!name) return bodies;
+  // Opened per call: a Cache object is not carried from one request to the next.
+  const cache = {
+    match: async (key: string) => (await caches.open(name)).match(key),
+    put: async (key: string, response: Response) => (await caches.open(name)).put(key, response),
+  };
+  return locationSource({ cache, bodies, stamp: stampOf(env), stampMs: numberVar(env.ISTHMUS_STAMP_MS), maxStaleMs: numberVar(env.ISTHMUS_MAX_STALE_MS) });
+}
+
+const numberVar = (value: string | undefined) => (value ? Number(value) : undefined);
 
 /**
  * The isolate's config cache, created on first use from the Worker's env (bindings exist
@@ -47,7 +89,7 @@ export function meshConfigCache(env: ConfigEnv, refreshMs?: number): MeshConfigC
   cache ??= new SnapshotCache({
     source: sourceFrom(env),
     store: env.ISTHMUS_SNAPSHOTS,
-    refreshMs: refreshMs ?? (env.ISTHMUS_REFRESH_MS ? Number(env.ISTHMUS_REFRESH_MS) : undefined),
+    refreshMs: refreshMs ?? numberVar(env.ISTHMUS_REFRESH_MS) ?? (env.ISTHMUS_CONFIG_CACHE ? numberVar(env.ISTHMUS_STAMP_MS) ?? 250 : undefined),
     accept: acceptSnapshot,
     compile: compileMesh,
   });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlPlaneUnreachableError, httpSource, rpcSource } from "./source.ts";
+import { ControlPlaneUnreachableError, httpSource, httpStamp, rpcSource } from "./source.ts";
 
 let server: Server;
 let base = "";
@@ -9,6 +9,8 @@ const seen: { url?: string; authorization?: string }[] = [];
 beforeAll(async () => {
   server = createServer((request, response) => {
     seen.push({ url: request.url, authorization: request.headers.authorization });
+    if (request.headers.authorization !== "Bearer good") return void response.writeHead(401).end("{}");
+    if (request.url === "/v1/snapshot/stamp") return void response.setHeader("content-type", "application/json").end(JSON.stringify({ version: 4, hash: "ab" }));
     const since = Number(new URL(request.url!, "http://x").searchParams.get("since")!.split(":").at(-1));
     if (request.headers.authorization !== "Bearer good") return void response.writeHead(401).end("{}");
     if (since >= 4) return void response.writeHead(304).end();
@@ -35,6 +37,15 @@ describe("httpSource", () => {
   it("reports a refusal or an unreachable control plane as ControlPlaneUnreachableError", async () => {
     await expect(httpSource(base, "bad").pull({ version: 0 })).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
     await expect(httpSource("http://127.0.0.1:1", "good").pull({ version: 0 })).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
+  });
+});
+
+describe("httpStamp", () => {
+  it("asks GET /v1/snapshot/stamp with the bearer token; a refusal or no answer is ControlPlaneUnreachableError", async () => {
+    expect(await httpStamp(base, "good")()).toEqual({ version: 4, hash: "ab" });
+    expect(seen.at(-1)).toEqual({ url: "/v1/snapshot/stamp", authorization: "Bearer good" });
+    await expect(httpStamp(base, "bad")()).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
+    await expect(httpStamp("http://127.0.0.1:1", "good")()).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
   });
 });
 

@@ -1,4 +1,5 @@
 import { formatSince, type SnapshotSince } from "../../snapshot/since.ts";
+import { BINDINGS_HEADER, type BindingReport } from "../../snapshot/binding-report.ts";
 
 /**
  * Where a data-plane isolate pulls snapshots from. `pull(since)` answers the raw snapshot
@@ -11,8 +12,13 @@ export interface SnapshotSource {
 
 /** The RPC face of the control plane's `MeshPeer` entrypoint that the data plane uses. */
 export interface MeshPeerStub {
-  /** `since`: `<epoch>:<version>`, or a bare version when the data plane knows no epoch. */
-  snapshot(since: number | string): Promise<unknown | null>;
+  /**
+   * `since`: `<epoch>:<version>`, or a bare version when the data plane knows no epoch;
+   * `bindings`: the Worker's binding names, now and then (older control planes ignore it).
+   */
+  snapshot(since: number | string, bindings?: BindingReport): Promise<unknown | null>;
+  /** The current snapshot's `{ epoch, version, hash }` (control planes from this release on). */
+  snapshotStamp?(): Promise<unknown>;
 }
 
 /** Raised when the control plane cannot be reached or answers with an error. */
@@ -24,12 +30,14 @@ export class ControlPlaneUnreachableError extends Error {
   }
 }
 
-/** Pulls through a service binding to the control plane's `MeshPeer` entrypoint (RPC). */
-export function rpcSource(peer: MeshPeerStub): SnapshotSource {
+/** Pulls through a service binding to the control plane's `MeshPeer` entrypoint (RPC); `report` says when to send the binding names. */
+export function rpcSource(peer: MeshPeerStub, report: () => BindingReport | undefined = () => undefined): SnapshotSource {
   return {
     async pull(since) {
       try {
-        return (await peer.snapshot(since.epoch ? formatSince(since) : since.version)) ?? null;
+        const bindings = report();
+        const held = since.epoch ? formatSince(since) : since.version;
+        return (await (bindings ? peer.snapshot(held, bindings) : peer.snapshot(held))) ?? null;
       } catch (error) {
         throw new ControlPlaneUnreachableError(`snapshot RPC failed: ${String(error)}`, { cause: error });
       }
@@ -43,12 +51,13 @@ const originFetch: typeof fetch = globalThis.fetch.bind(globalThis);
 /**
  * Pulls over HTTP: `GET {baseUrl}/v1/snapshot?since=EPOCH:V` with a bearer token; 304 / 204
  * mean "not newer". `fetcher` defaults to the global fetch (a service binding's fetch
- * also fits).
+ * also fits). A due `report` goes in the `x-isthmus-bindings` header (JSON).
  */
 export function httpSource(
   baseUrl: string,
   token: string | undefined,
   fetcher: (request: Request) => Promise<Response> = (request) => originFetch(request),
+  report: () => BindingReport | undefined = () => undefined,
 ): SnapshotSource {
   return {
     async pull(since) {
@@ -56,6 +65,8 @@ export function httpSource(
       url.searchParams.set("since", formatSince(since));
       const headers = new Headers({ accept: "application/json" });
       if (token) headers.set("authorization", `Bearer ${token}`);
+      const bindings = report();
+      if (bindings) headers.set(BINDINGS_HEADER, JSON.stringify(bindings));
       let response: Response;
       try {
         response = await fetcher(new Request(url, { headers }));
@@ -72,5 +83,32 @@ export function httpSource(
       }
       return response.json();
     },
+  };
+}
+
+/**
+ * The control plane's current snapshot stamp over HTTP: `GET {baseUrl}/v1/snapshot/stamp`
+ * with a bearer token. Throws ControlPlaneUnreachableError; the caller validates the body.
+ */
+export function httpStamp(
+  baseUrl: string,
+  token: string | undefined,
+  fetcher: (request: Request) => Promise<Response> = (request) => originFetch(request),
+): () => Promise<unknown> {
+  const url = new URL("/v1/snapshot/stamp", baseUrl);
+  return async () => {
+    const headers = new Headers({ accept: "application/json" });
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    let response: Response;
+    try {
+      response = await fetcher(new Request(url, { headers }));
+    } catch (error) {
+      throw new ControlPlaneUnreachableError(`GET ${url} failed: ${String(error)}`, { cause: error });
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new ControlPlaneUnreachableError(`GET ${url} answered ${response.status}`);
+    }
+    return response.json();
   };
 }

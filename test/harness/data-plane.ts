@@ -14,6 +14,7 @@ export const ADMIN_TOKEN = "test-admin-token";
 const CONTROL = "isthmus-control";
 const PROXY = "control-proxy";
 export const GATEWAY = "isthmus-gateway";
+const SNAPSHOTS_KV = "isthmus-snapshots";
 
 /** One echo Worker: `name` is its Worker name and its `worker://` address. */
 export interface EchoWorker {
@@ -71,11 +72,13 @@ export async function startTestMesh(options: {
    * off where identity matters.
    */
   outageSwitch?: boolean;
+  /** Extra vars for every data-plane Worker (gateway and echoes), e.g. ISTHMUS_TELEMETRY_FLUSH_MS. */
+  vars?: Record<string, string>;
 }): Promise<TestMesh> {
   const dir = await mkdtemp(join(tmpdir(), "isthmus-dp-"));
   const refresh = String(options.refreshMs ?? 200);
   // Access logs of tens of thousands of test requests would only slow the run down.
-  const quiet = { ISTHMUS_ACCESS_LOG: "off" };
+  const quiet = { ISTHMUS_ACCESS_LOG: "off", ...options.vars };
   const [controlWorker, gatewayScript, meshedScript, plainScript, sidecarScript, proxyScript] = await Promise.all([
     workerFromConfig("wrangler.toml", { buildDir: dir }),
     buildWorker("workers/gateway/worker.ts", join(dir, "gateway.mjs")),
@@ -85,6 +88,8 @@ export async function startTestMesh(options: {
     buildWorker("test/fixtures/control-proxy/worker.ts", join(dir, "control-proxy.mjs")),
   ]);
   controlWorker.options.bindings = { ...controlWorker.options.bindings, ISTHMUS_ADMIN_TOKEN: ADMIN_TOKEN, ISTHMUS_CA_WRAPPING_KEY: "test-wrapping-key-0123456789abcdef" };
+  // The control plane writes last-known-good into the namespace the data plane reads on a cold start.
+  controlWorker.options.kvNamespaces = { ISTHMUS_SNAPSHOTS: SNAPSHOTS_KV };
 
   // Every data-plane Worker can reach every endpoint, as a deployed mesh's bindings would allow.
   const endpoints = Object.fromEntries(options.echoes.map((echo) => [bindingOf(echo.name), echo.name]));
@@ -97,7 +102,7 @@ export async function startTestMesh(options: {
       ...endpoints,
       ISTHMUS_CONTROL: { name: options.outageSwitch ? PROXY : CONTROL, entrypoint: "MeshPeer", props: { namespace, serviceAccount } },
     },
-    kvNamespaces: { ISTHMUS_SNAPSHOTS: "isthmus-snapshots" },
+    kvNamespaces: { ISTHMUS_SNAPSHOTS: SNAPSHOTS_KV },
   });
 
   const workers: WorkerOptions[] = [
