@@ -4,7 +4,8 @@
 import { Miniflare } from "miniflare";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { CONTROL_CONFIG, GATEWAY_CONFIG, SERVICE_CONFIGS } from "./topology.mjs";
+import { endpointBindings, workerEndpoints } from "./gateway-endpoints.mjs";
+import { CONTROL_CONFIG, DEFAULT_CONFIG_FILES, GATEWAY_CONFIG, SERVICE_CONFIGS } from "./topology.mjs";
 import { workerFromConfig } from "./worker-options.mjs";
 
 /**
@@ -19,6 +20,7 @@ import { workerFromConfig } from "./worker-options.mjs";
  * @property {Record<string, number>} [servicePorts]  optional direct ports by Worker name
  * @property {Record<string, string>} [controlVars]  extra vars for the control-plane Worker
  * @property {Record<string, string>} [dataPlaneVars]  extra vars for the gateway and every service Worker (e.g. ISTHMUS_OTLP_ENDPOINT)
+ * @property {Record<string, string>} [gatewayVars]  extra vars for the gateway only (e.g. ISTHMUS_CLIENT_CA_ISSUER_DN)
  */
 
 /**
@@ -29,6 +31,8 @@ import { workerFromConfig } from "./worker-options.mjs";
  * @property {string[]} workers  names of every Worker running
  * @property {Record<string, "cached" | "built">} builds  per Worker: reused from the build cache, or built (see local/build.mjs)
  * @property {Miniflare} mf
+ * @property {string} gatewayWorker  the gateway Worker's name
+ * @property {(vars: Record<string, string>) => Promise<boolean>} setGatewayVars  changes gateway vars; restarts workerd (state kept) only when one differs
  * @property {() => Promise<void>} dispose
  */
 
@@ -71,6 +75,9 @@ export async function startLocalMesh(options) {
     [CONTROL_CONFIG, GATEWAY_CONFIG, ...SERVICE_CONFIGS].map((config) => workerFromConfig(config, { buildDir })),
   );
   const builds = Object.fromEntries([control, gateway, ...services].map((worker) => [worker.name, worker.cached ? "cached" : "built"]));
+  // Any Bookinfo service can be exposed through the gateway, as in Istio: its config's own bindings win.
+  const reach = endpointBindings(await workerEndpoints(DEFAULT_CONFIG_FILES), [gateway, ...services]);
+  gateway.options.serviceBindings = { ...Object.fromEntries(Object.entries(reach).map(([binding, name]) => [binding, { name }])), ...gateway.options.serviceBindings };
 
   Object.assign(control.options.bindings, { ISTHMUS_ADMIN_TOKEN: options.adminToken }, options.controlVars);
   // The OIDC issuer is the control plane's configured URL (with port 0 it is known only later: left unset).
@@ -78,6 +85,7 @@ export async function startLocalMesh(options) {
   if (controlPort !== 0) control.options.bindings.ISTHMUS_PUBLIC_URL ??= `http://${host}:${controlPort}`;
   addReadinessProbes(control.options, [gateway, ...services]);
   for (const worker of [gateway, ...services]) Object.assign(worker.options.bindings, options.dataPlaneVars);
+  Object.assign(gateway.options.bindings, options.gatewayVars);
   if (options.refreshMs !== undefined) {
     for (const worker of [gateway, ...services]) worker.options.bindings.ISTHMUS_REFRESH_MS = String(options.refreshMs);
   }
@@ -90,13 +98,21 @@ export async function startLocalMesh(options) {
   }
 
   const persist = options.persist ?? true;
-  const mf = new Miniflare({
+  const mfOptions = {
     host,
     port: 0,
     workers: [control.options, gateway.options, ...services.map((s) => s.options)],
     durableObjectsPersist: persist ? join(stateDir, "durable-objects") : false,
     kvPersist: persist ? join(stateDir, "kv") : false,
-  });
+  };
+  const mf = new Miniflare(mfOptions);
+  // Worker vars are fixed when workerd starts: a new value means a restart (sockets keep their ports).
+  const setGatewayVars = async (vars) => {
+    if (Object.entries(vars).every(([name, value]) => gateway.options.bindings[name] === value)) return false;
+    Object.assign(gateway.options.bindings, vars);
+    await mf.setOptions(mfOptions);
+    return true;
+  };
   try {
     await mf.ready;
     const url = async (name) => (await mf.unsafeGetDirectURL(name)).origin;
@@ -109,6 +125,8 @@ export async function startLocalMesh(options) {
       workers: [control.name, gateway.name, ...services.map((s) => s.name)],
       builds,
       mf,
+      gatewayWorker: gateway.name,
+      setGatewayVars,
       dispose: () => mf.dispose(),
     };
   } catch (error) {

@@ -134,6 +134,29 @@ describe("analyze", () => {
     expect(findings[1].message).toBe("port 9080 is never served: the gateway Worker listens for HTTP on 80/8080 and HTTPS on 443/8443");
   });
 
+  it("gateway_credential and gateway_mutual_tls: where a TLS credential must live, what MUTUAL needs at the edge", () => {
+    const istio = make("Gateway", "mygateway", {
+      servers: [
+        { port: { number: 443, protocol: "HTTPS" }, hosts: ["httpbin.example.com"], tls: { mode: "MUTUAL", credentialName: "httpbin-credential" } },
+        { port: { number: 8443, protocol: "HTTPS" }, hosts: ["bookinfo.example.com"], tls: { mode: "SIMPLE" } },
+      ],
+    });
+    const api = validateResource({
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "Gateway",
+      metadata: { name: "api" },
+      spec: { gatewayClassName: "istio", listeners: [{ name: "https", port: 443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: [{ name: "api-cert" }] } }] },
+    });
+    const findings = analyze([istio, api]);
+    expect(summary(findings)).toEqual([
+      "gateway_credential warning Gateway/default/api spec.listeners[0].tls.certificateRefs[0].name",
+      "gateway_credential warning Gateway/default/mygateway spec.servers[0].tls.credentialName",
+      "gateway_mutual_tls warning Gateway/default/mygateway spec.servers[0].tls.mode",
+    ]);
+    expect(findings[1].message).toMatch(/^credential "httpbin-credential" is not in the configuration: on Cloudflare upload it as a custom certificate .*"isthmus credential set httpbin-credential --cert FILE --key FILE/);
+    expect(findings[2].message).toMatch(/^MUTUAL needs API Shield mTLS on Cloudflare: .*the credential's ca.crt/);
+  });
+
   it("reports nothing for patterns that would backtrack in JavaScript: RE2 matches them in linear time", () => {
     const findings = analyze([
       ...base,
@@ -180,6 +203,18 @@ describe("analyze", () => {
     expect(message("spec.http[0].match[0].uri.regex")).toMatch(/lookbehind is not supported/);
     expect(message("spec.rules[0].matches[0].headers[0].value")).toMatch(/backreferences are not supported/);
     expect(message("spec.http[0].rewrite.uriRegexRewrite.rewrite")).toMatch(/\\2 refers to group 2, but the regex has 1 group/);
+  });
+
+  it("gives the same findings with a memo carried across calls, which remembers each pattern's verdict", () => {
+    const stored = structuredClone(routeTo("reviews", [{ match: [{ uri: { regex: "/x" } }, { uri: { regex: "/ok/[0-9]+" } }], route: [{ destination: { host: "reviews" } }] }])) as Resource;
+    if (stored.kind === "VirtualService") stored.spec.http![0].match![0] = { uri: { regex: "(?<=x)y" } };
+    const memo = { regexErrors: new Map<string, string | null>() };
+    const first = analyze([...base, stored], memo);
+    expect(memo.regexErrors.get("/ok/[0-9]+")).toBeNull();
+    expect(memo.regexErrors.get("(?<=x)y")).toMatch(/lookbehind is not supported/);
+    expect(analyze([...base, stored], memo)).toEqual(first);
+    expect(first).toEqual(analyze([...base, stored]));
+    expect(summary(first)).toContain("regex_invalid error VirtualService/default/reviews spec.http[0].match[0].uri.regex");
   });
 
   it("host_not_found for HTTPRoute backends, read as Kubernetes services", () => {

@@ -7,6 +7,8 @@ import type { HTTPRoute as GatewayApiRoute } from "./http-route.ts";
 import type { Resource } from "./kinds.ts";
 import { compileRegex } from "./regex.ts";
 import { compileRegexRewrite } from "./regex-rewrite.ts";
+import type { Rollout } from "./rollout.ts";
+import { drivenRoutes } from "./rollout-routes.ts";
 import type { ServiceEntry } from "./service-entry.ts";
 import type { Destination, VirtualService } from "./virtual-service.ts";
 
@@ -26,7 +28,13 @@ export type FindingCode =
   | "host_conflict"
   | "gateway_not_found"
   | "gateway_port_unserved"
-  | "regex_invalid";
+  | "gateway_credential"
+  | "gateway_mutual_tls"
+  | "regex_invalid"
+  | "rollout_target_not_found"
+  | "rollout_routes_invalid"
+  // Joined with the bindings data planes report, by the control plane (durable-objects/mesh-control/reachability.ts).
+  | "destination_unreachable";
 
 // Three ways of 33.33 are a fair split of 100.
 const WEIGHT_TOLERANCE = 0.01;
@@ -36,10 +44,11 @@ const WEIGHT_TOLERANCE = 0.01;
  * that do not add up to 100, subsets and hosts that nothing defines, two VirtualServices
  * claiming one host on one gateway, gateways that do not exist, and regexes (and regex
  * rewrites) RE2 refuses and Gateway ports no listener serves, in resources stored before
- * validation refused them. Findings are sorted by resource, then path.
+ * validation refused them; and, as warnings, where a Gateway's TLS credential must live and
+ * what MUTUAL needs on Cloudflare. Findings are sorted by resource, then path.
  */
-export function analyze(resources: readonly Resource[]): Finding[] {
-  const world = new Mesh(resources);
+export function analyze(resources: readonly Resource[], memo: AnalysisMemo = { regexErrors: new Map() }): Finding[] {
+  const world = new Mesh(resources, memo);
   const findings: Finding[] = [];
   for (const resource of resources) {
     const report = (code: FindingCode, severity: Finding["severity"], path: string, message: string) =>
@@ -47,6 +56,8 @@ export function analyze(resources: readonly Resource[]): Finding[] {
     if (resource.kind === "VirtualService") checkVirtualService(resource, world, report);
     if (resource.kind === "HTTPRoute") checkHttpRoute(resource, world, report);
     if (resource.kind === "Gateway") checkGatewayPorts(resource, report);
+    if (resource.kind === "Gateway") checkGatewayTls(resource, report);
+    if (resource.kind === "Rollout") checkRollout(resource, resources, world, report);
   }
   findings.push(...hostConflicts(resources.filter((r): r is VirtualService => r.kind === "VirtualService")));
   return findings.sort((a, b) => key(a).localeCompare(key(b)));
@@ -62,13 +73,24 @@ function identify(resource: Resource) {
   return { kind: resource.kind, namespace: resource.metadata.namespace, name: resource.metadata.name };
 }
 
+/**
+ * What `analyze` may carry from one call to the next: RE2's verdict per pattern (the error
+ * message, or null when it compiles). Compiling every stored regex again cost most of an
+ * apply's analysis; a caller that analyzes often (MeshControl) keeps one.
+ */
+export type AnalysisMemo = { regexErrors: Map<string, string | null> };
+
+/** Patterns remembered at most; past it the memo starts over. */
+const MEMO_PATTERNS = 20_000;
+
 /** The indexes the checks look things up in. */
 class Mesh {
   readonly serviceHosts: string[] = [];
   readonly gateways = new Set<string>();
   private readonly rules: { host: string; subsets: Set<string> }[] = [];
 
-  constructor(resources: readonly Resource[]) {
+  constructor(resources: readonly Resource[], readonly memo: AnalysisMemo) {
+    if (memo.regexErrors.size > MEMO_PATTERNS) memo.regexErrors.clear();
     for (const r of resources) {
       const ns = r.metadata.namespace;
       if (r.kind === "ServiceEntry") this.serviceHosts.push(...(r as ServiceEntry).spec.hosts.map((h) => canonicalHost(h, ns)));
@@ -108,17 +130,17 @@ function checkVirtualService(vs: VirtualService, mesh: Mesh, report: Report): vo
     route.match?.forEach((match, j) => {
       match.gateways?.forEach((g, k) => checkGateway(g, `${at}.match[${j}].gateways[${k}]`));
       for (const field of ["uri", "scheme", "method", "authority"] as const) {
-        checkRegex(match[field]?.regex, `${at}.match[${j}].${field}.regex`, report);
+        checkRegex(match[field]?.regex, `${at}.match[${j}].${field}.regex`, report, mesh.memo);
       }
       for (const field of ["headers", "withoutHeaders", "queryParams"] as const) {
         for (const [name, m] of Object.entries(match[field] ?? {})) {
-          checkRegex(m.regex, `${at}.match[${j}].${field}${mapKey(name)}.regex`, report);
+          checkRegex(m.regex, `${at}.match[${j}].${field}${mapKey(name)}.regex`, report, mesh.memo);
         }
       }
     });
-    route.corsPolicy?.allowOrigins?.forEach((m, j) => checkRegex(m.regex, `${at}.corsPolicy.allowOrigins[${j}].regex`, report));
+    route.corsPolicy?.allowOrigins?.forEach((m, j) => checkRegex(m.regex, `${at}.corsPolicy.allowOrigins[${j}].regex`, report, mesh.memo));
     const regexRewrite = route.rewrite?.uriRegexRewrite;
-    if (regexRewrite && checkRegex(regexRewrite.match, `${at}.rewrite.uriRegexRewrite.match`, report)) {
+    if (regexRewrite && checkRegex(regexRewrite.match, `${at}.rewrite.uriRegexRewrite.match`, report, mesh.memo)) {
       try {
         compileRegexRewrite(regexRewrite.match, regexRewrite.rewrite);
       } catch (error) {
@@ -151,6 +173,24 @@ function checkDestination(d: Destination, namespace: string, path: string, mesh:
   }
 }
 
+/** A Rollout's VirtualService, subsets and driven routes must exist (apply accepts them in any order). */
+function checkRollout(rollout: Rollout, resources: readonly Resource[], mesh: Mesh, report: Report): void {
+  const ns = rollout.metadata.namespace;
+  const host = canonicalHost(rollout.spec.service, ns);
+  for (const field of ["stableSubset", "canarySubset"] as const) {
+    if (mesh.hasSubset(host, rollout.spec[field]) !== true) {
+      report("subset_not_found", "error", `spec.${field}`, `no DestinationRule for host "${rollout.spec.service}" defines subset "${rollout.spec[field]}"`);
+    }
+  }
+  const vs = resources.find((r): r is VirtualService => r.kind === "VirtualService" && r.metadata.namespace === ns && r.metadata.name === rollout.spec.virtualService);
+  if (!vs) {
+    report("rollout_target_not_found", "warning", "spec.virtualService", `VirtualService ${ns}/${rollout.spec.virtualService} does not exist: the rollout waits for it`);
+    return;
+  }
+  const driven = drivenRoutes(rollout, vs);
+  if (!driven.ok) report("rollout_routes_invalid", "error", driven.path, driven.message);
+}
+
 function checkHttpRoute(route: GatewayApiRoute, mesh: Mesh, report: Report): void {
   const ns = route.metadata.namespace;
   route.spec.parentRefs?.forEach((parent, i) => {
@@ -160,10 +200,10 @@ function checkHttpRoute(route: GatewayApiRoute, mesh: Mesh, report: Report): voi
   });
   route.spec.rules?.forEach((rule, i) => {
     rule.matches?.forEach((match, j) => {
-      if (match.path?.type === "RegularExpression") checkRegex(match.path.value, `spec.rules[${i}].matches[${j}].path.value`, report);
+      if (match.path?.type === "RegularExpression") checkRegex(match.path.value, `spec.rules[${i}].matches[${j}].path.value`, report, mesh.memo);
       for (const field of ["headers", "queryParams"] as const) {
         match[field]?.forEach((m, k) => {
-          if (m.type === "RegularExpression") checkRegex(m.value, `spec.rules[${i}].matches[${j}].${field}[${k}].value`, report);
+          if (m.type === "RegularExpression") checkRegex(m.value, `spec.rules[${i}].matches[${j}].${field}[${k}].value`, report, mesh.memo);
         });
       }
     });
@@ -184,17 +224,37 @@ function checkGatewayPorts(gateway: Gateway | GatewayApiGateway, report: Report)
   }
 }
 
+// TLS material is not in the configuration: say where each named credential must exist, and what MUTUAL needs at the edge.
+function checkGatewayTls(gateway: Gateway | GatewayApiGateway, report: Report): void {
+  const servers = "listeners" in gateway.spec
+    ? gateway.spec.listeners.map((l, i) => ({ path: `spec.listeners[${i}].tls`, credential: l.tls?.certificateRefs?.[0]?.name, field: "certificateRefs[0].name", mode: undefined }))
+    : gateway.spec.servers.map((s, i) => ({ path: `spec.servers[${i}].tls`, credential: s.tls?.credentialName, field: "credentialName", mode: s.tls?.mode }));
+  for (const { path, credential, field, mode } of servers) {
+    if (credential) {
+      report("gateway_credential", "warning", `${path}.${field}`, `credential "${credential}" is not in the configuration: on Cloudflare upload it as a custom certificate for the zone (covering the server's hosts); in the local mesh set it with "isthmus credential set ${credential} --cert FILE --key FILE [--ca FILE]" (kept in the state directory)`);
+    }
+    if (mode === "MUTUAL" || mode === "OPTIONAL_MUTUAL") {
+      report("gateway_mutual_tls", "warning", `${path}.mode`, `${mode} needs API Shield mTLS on Cloudflare: enable it for the server's hosts with the client CA uploaded (${credential ? "the credential's ca.crt" : "the mesh root"}); set ISTHMUS_CLIENT_CA_ISSUER_DN on the gateway for principals from mesh certificates`);
+    }
+  }
+}
+
 // No ReDoS check: matching is RE2 (re2js), linear in the input whatever the pattern.
 /** Reports a regex RE2 refuses; true when it compiles. */
-function checkRegex(pattern: string | undefined, path: string, report: Report): boolean {
+function checkRegex(pattern: string | undefined, path: string, report: Report, memo: AnalysisMemo): boolean {
   if (pattern === undefined) return true;
-  try {
-    compileRegex(pattern);
-    return true;
-  } catch (error) {
-    report("regex_invalid", "error", path, (error as Error).message);
-    return false;
+  let error = memo.regexErrors.get(pattern);
+  if (error === undefined) {
+    try {
+      compileRegex(pattern);
+      error = null;
+    } catch (thrown) {
+      error = (thrown as Error).message;
+    }
+    memo.regexErrors.set(pattern, error);
   }
+  if (error !== null) report("regex_invalid", "error", path, error);
+  return error === null;
 }
 
 function mapKey(name: string): string {

@@ -1,15 +1,24 @@
 #!/usr/bin/env node
 // `npm run deploy [-- --dry-run] [-- --env NAME]`: the whole mesh to Cloudflare with wrangler.
 import { deployAll, GZIP_LIMIT_BYTES, secretCommands } from "../local/deploy.mjs";
+import { gatewayBindingGaps, writeGatewayBindings } from "../local/gateway-bindings.mjs";
 import { OPTIONAL_SECRETS } from "../local/topology.mjs";
 
-const HELP = `Usage: npm run deploy -- [--dry-run] [--env NAME] [--outdir DIR]
+const HELP = `Usage: npm run deploy -- [--dry-run] [--env NAME] [--outdir DIR] [--write-bindings]
 
 Deploys the control plane, then the Bookinfo services, then the gateway, with wrangler.
   --dry-run     build every Worker offline (wrangler deploy --dry-run --outdir DIR/<worker>)
                 and print each bundle's size, raw and gzip (free plan limit: 3 MiB gzip)
   --env NAME    a wrangler environment; every config must declare [env.NAME]
-  --outdir DIR  where dry-run bundles go (default dist)`;
+  --outdir DIR  where dry-run bundles go (default dist)
+  --write-bindings
+                first add to the gateway's wrangler config the [[services]] entries it lacks
+                for worker:// endpoints of the default config (as isthmus bindings --write
+                does: inserted as text); without it they are only named
+
+Before deploying, the gateway's config is checked to bind every worker:// endpoint of the
+default config, so any Bookinfo service exposed through a Gateway-bound route answers. For
+your own Workers and routes: isthmus bindings --config PATH (against the control plane).`;
 
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
@@ -20,7 +29,7 @@ const valueOf = (flag) => {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const known = new Set(["--dry-run", "--env", "--outdir"]);
+const known = new Set(["--dry-run", "--env", "--outdir", "--write-bindings"]);
 const unknown = args.filter((arg, i) => arg.startsWith("-") && !known.has(arg) && !known.has(args[i - 1]));
 if (unknown.length) {
   console.error(`unknown option ${unknown[0]}\n\n${HELP}`);
@@ -32,6 +41,14 @@ const outDir = valueOf("--outdir") ?? "dist";
 
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 try {
+  const gaps = await gatewayBindingGaps({ env });
+  if (gaps.length && args.includes("--write-bindings")) {
+    const added = await writeGatewayBindings(gaps, { env });
+    console.log(`added to the gateway's config: ${added.map((entry) => `${entry.binding} (${entry.service})`).join(", ")}`);
+  } else if (gaps.length) {
+    console.warn(`The gateway's config binds no Worker for: ${gaps.map((entry) => entry.binding).join(", ")}; Gateway-bound routes there would answer 503.`);
+    console.warn("  npm run deploy -- --write-bindings  adds them (or isthmus bindings --write --config workers/gateway/wrangler.toml)");
+  }
   const { plan, sizes } = await deployAll({ dryRun, env, outDir });
   if (dryRun) {
     console.log(`\n${"Worker".padEnd(32)}${"raw".padStart(14)}${"gzip".padStart(14)}`);

@@ -29,6 +29,11 @@ shadowed routes, policies that select nothing. Exit 1 when any finding is an err
     if (values.output === "json") out(JSON.stringify(findings, null, 2) + "\n");
     else if (findings.length === 0) out(`${colour.green("✔")} No validation issues found.\n`);
     else for (const f of findings) out(formatFinding(f, colour));
+    if (values.output !== "json") {
+      const checked = body.reachability?.checkedWorkloads ?? [];
+      // Unknown bindings are no finding: say whose routes were judged, so silence is not read as "all reachable".
+      out(`${colour.dim("Note:")} destination_unreachable judged for ${checked.length ? checked.join(", ") : "no workload"} (workloads that reported their bindings; others unknown, see isthmus bindings)\n`);
+    }
     return findings.some((f) => f.severity === "error") ? 1 : 0;
   },
 };

@@ -27,6 +27,10 @@ const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   // The compiled snapshot of the current version, so a restart does not recompile.
   `CREATE TABLE IF NOT EXISTS snapshots (version INTEGER PRIMARY KEY, body TEXT NOT NULL)`,
+  // Binding names data planes report with snapshot pulls (mesh-control/workload-bindings.ts).
+  `CREATE TABLE IF NOT EXISTS workload_bindings (
+     namespace TEXT NOT NULL, service_account TEXT NOT NULL, bindings TEXT NOT NULL, reported_at INTEGER NOT NULL,
+     PRIMARY KEY (namespace, service_account, bindings))`,
 ];
 
 // Columns added after their table was created: added when missing (SQLite has no
