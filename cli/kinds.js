@@ -14,6 +14,7 @@ export const CLI_KINDS = [
   { kind: "AuthorizationPolicy", plural: "authorizationpolicies", singular: "authorizationpolicy", group: "security.istio.io", version: "v1", shortNames: ["ap"], namespaced: true },
   { kind: "RequestAuthentication", plural: "requestauthentications", singular: "requestauthentication", group: "security.istio.io", version: "v1", shortNames: ["ra"], namespaced: true },
   { kind: "HTTPRoute", plural: "httproutes", singular: "httproute", group: "gateway.networking.k8s.io", version: "v1", shortNames: [], namespaced: true },
+  { kind: "Rollout", plural: "rollouts", singular: "rollout", group: "rollouts.isthmus.io", version: "v1alpha1", shortNames: ["ro"], namespaced: true },
 ];
 
 /**

@@ -9,9 +9,11 @@ import type { Operation } from "./openapi/operation.ts";
 import { mount, type Route } from "./route.ts";
 import { analyzeRoutes } from "./routes/analyze.ts";
 import { applyRoutes } from "./routes/apply.ts";
+import { bindingRoutes } from "./routes/bindings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { registryRoutes } from "./routes/registry.ts";
 import { resourceRoutes } from "./routes/resources.ts";
+import { rolloutRoutes } from "./routes/rollouts.ts";
 import { revisionRoutes } from "./routes/revisions.ts";
 import { snapshotRoutes } from "./routes/snapshot.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -23,11 +25,14 @@ import { uiRoutes } from "./ui/index.ts";
 const routes: Route[] = [
   ...healthRoutes,
   ...applyRoutes,
+  // Before the generic resource routes: GET of a Rollout adds its controller's status.
+  ...rolloutRoutes,
   ...resourceRoutes,
   ...analyzeRoutes,
   ...revisionRoutes,
   ...snapshotRoutes,
   ...registryRoutes,
+  ...bindingRoutes,
   ...tokenRoutes,
   ...versionRoutes,
 ];

@@ -47,8 +47,8 @@ export class NotFoundError extends ApiError {
 }
 
 export class ConflictError extends ApiError {
-  constructor(message: string, details: ErrorDetail[] = []) {
-    super(409, "conflict", message, details);
+  constructor(message: string, details: ErrorDetail[] = [], code = "conflict") {
+    super(409, code, message, details);
   }
 }
 

@@ -8,6 +8,9 @@ export function unwrap<T>(outcome: Outcome<T>): T {
   switch (code) {
     case "conflict":
       throw new ConflictError(message, details);
+    case "rollout_conflict":
+    case "rollout_invalid_transition":
+      throw new ConflictError(message, details, code);
     case "not_found":
       throw new NotFoundError(message);
     case "invalid":

@@ -17,7 +17,10 @@ const PATTERNS: Record<string, string> = {
 
 /** Registers a route on `app` behind the role its operation names. */
 export function mount(app: Hono<ControlEnv>, route: Route): void {
-  const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => (PATTERNS[name] ? `:${name}{${PATTERNS[name]}}` : `:${name}`));
+  // `{name}:verb` (a custom method, as `rollouts/{name}:promote`) is one segment: its parameter holds `name:verb`.
+  const path = route.path.replace(/\{(\w+)\}(:\w+)?/g, (_, name: string, verb?: string) =>
+    verb ? `:${name}{[^/:]+${verb}}` : PATTERNS[name] ? `:${name}{${PATTERNS[name]}}` : `:${name}`,
+  );
   const method = route.method.toUpperCase();
   if (route.role) app.on(method, path, requireRole(route.role, route.alsoAllow), route.handle);
   else app.on(method, path, route.handle);

@@ -1,14 +1,17 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Snapshot } from "../snapshot/schema.ts";
+import type { SnapshotStamp } from "../snapshot/stamp.ts";
 import { app } from "./app.ts";
 import { peerJwtSvid, peerTrustBundle, peerX509Svid } from "./ca/peer.ts";
 import type { Env } from "./env.ts";
 import type { TelemetryReply } from "../dataplane/telemetry/batch.ts";
 import { receiveTelemetry } from "./telemetry/receive.ts";
+import { reportOf } from "./binding-reports.ts";
 
 export { MeshControl } from "../durable-objects/mesh-control.ts";
 export { CertificateAuthority } from "../durable-objects/certificate-authority.ts";
 export { Telemetry } from "../durable-objects/telemetry.ts";
+export { RolloutController } from "../rollout/controller.ts";
 
 /** Who a data-plane Worker is: the props of the service binding it reaches MeshPeer through. */
 export interface MeshPeerProps {
@@ -30,9 +33,19 @@ export class MeshPeer extends WorkerEntrypoint<Env, MeshPeerProps> {
    * The snapshot when newer than `since` — a version, or `<epoch>:<version>` so that a data
    * plane holding another epoch's snapshot takes this one at any version — else null.
    */
-  async snapshot(since?: number | string | null): Promise<Snapshot | null> {
+  async snapshot(since?: number | string | null, bindings?: unknown): Promise<Snapshot | null> {
     const namespace = this.env.MESH_CONTROL;
-    return namespace.get((meshId ??= namespace.idFromName("mesh"))).snapshot(since ?? null) as Promise<Snapshot | null>;
+    const mesh = namespace.get((meshId ??= namespace.idFromName("mesh")));
+    // The binding names now and then sent along (attested by the props); never in the pull's way.
+    const report = bindings === undefined ? undefined : reportOf(this.ctx.props, bindings);
+    if (report) this.ctx.waitUntil(mesh.reportBindings(report.identity, report.bindings));
+    return mesh.snapshot(since ?? null) as Promise<Snapshot | null>;
+  }
+
+  /** The current snapshot's epoch, version and hash (a few bytes): data planes fetch the snapshot only when it moves. */
+  async snapshotStamp(): Promise<SnapshotStamp> {
+    const namespace = this.env.MESH_CONTROL;
+    return namespace.get((meshId ??= namespace.idFromName("mesh"))).snapshotStamp();
   }
 
   /** Stores a telemetry batch from the data plane, attested by the binding's props; answers the services to tap. */

@@ -14,6 +14,7 @@ import { CONTROL_WORKER, startControlPlane, type ControlPlane } from "../test/ha
 const PEER_CLIENT = `
 export default {
   async fetch(request, env) {
+    if (new URL(request.url).pathname === "/stamp") return Response.json(await env.MESH.snapshotStamp());
     const since = new URL(request.url).searchParams.get("since");
     const snapshot = await env.MESH.snapshot(since === null ? undefined : since.includes(":") ? since : Number(since));
     return Response.json({ snapshot });
@@ -84,6 +85,28 @@ describe("snapshots, registry and MeshPeer RPC", () => {
     expect(viaRpc.snapshot).toEqual(current);
     expect((await json(cp.worker("peer-client", `/?since=${current.version}`))).snapshot).toBeNull();
     expect((await json(cp.worker("peer-client", `/?since=${current.version - 1}`))).snapshot.version).toBe(current.version);
+  });
+
+  it("serves the snapshot's stamp (epoch, version, hash) over MeshPeer RPC and GET /v1/snapshot/stamp", async () => {
+    const current = await json(cp.request("/v1/snapshot"));
+    const stamp = { version: current.version, epoch: current.epoch, hash: current.hash };
+    expect(await json(cp.worker("peer-client", "/stamp"))).toEqual(stamp);
+    expect(await json(cp.request("/v1/snapshot/stamp"))).toEqual(stamp);
+    expect((await cp.request("/v1/snapshot/stamp", { token: null })).status).toBe(401);
+  });
+
+  it("writes the last-known-good snapshot to KV itself, the latest of a burst of changes", async () => {
+    const namespace = await cp.mf.getKVNamespace("ISTHMUS_SNAPSHOTS");
+    for (const subset of ["v1", "v2", "v3", "v1", "v3"]) {
+      await cp.request("/v1/apply", { body: REVIEWS_SPLIT_YAML.replace(/subset: v\d/g, `subset: ${subset}`) });
+    }
+    const latest = await json(cp.request("/v1/snapshot"));
+    let stored: any;
+    for (let attempt = 0; attempt < 60 && stored?.version !== latest.version; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      stored = JSON.parse((await namespace.get(STORE_KEY)) ?? "null");
+    }
+    expect(stored).toEqual(latest);
   });
 
   it("names the storage's epoch in the snapshot; since=<epoch>:<version> of another epoch always gets it", async () => {
@@ -206,8 +229,18 @@ describe("epochs: the control plane's state wiped", () => {
       if (down) throw new Error("control plane unreachable");
       return (await cp.mf.dispatchFetch(request.url, { headers: Object.fromEntries(request.headers) })) as unknown as Response;
     });
+    // The data plane's KV namespace: it outlives the control plane's wipe. The control plane writes it.
     const kv = new Map<string, string>();
-    const store = { get: async (key: string) => kv.get(key) ?? null, put: async (key: string, value: string) => void kv.set(key, value) };
+    const store = { get: async (key: string) => kv.get(key) ?? null };
+    const lastKnownGood = async (version: (stored: any) => boolean) => {
+      const namespace = await cp.mf.getKVNamespace("ISTHMUS_SNAPSHOTS");
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const text = await namespace.get(STORE_KEY);
+        if (text && version(JSON.parse(text))) return kv.set(STORE_KEY, text);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error("the control plane did not write last-known-good");
+    };
     const pending: Promise<unknown>[] = [];
     const waitUntil = (promise: Promise<unknown>) => void pending.push(promise);
     // Revalidates on a request once the last check is 1 ms old, and keeps no loop running after it.
@@ -224,7 +257,7 @@ describe("epochs: the control plane's state wiped", () => {
       old = (await warm.current(waitUntil)).snapshot;
       await drain();
       expect(old.version).toBeGreaterThan(2);
-      expect(JSON.parse(kv.get(STORE_KEY)!).version).toBe(old.version);
+      await lastKnownGood((stored) => stored.version === old.version && stored.epoch === old.epoch);
     } finally {
       await cp.dispose();
     }
@@ -252,7 +285,7 @@ describe("epochs: the control plane's state wiped", () => {
         expect(view.stale).toBe(false);
       }
       await drain();
-      expect(JSON.parse(kv.get(STORE_KEY)!).epoch).toBe(fresh.epoch);
+      await lastKnownGood((stored) => stored.epoch === fresh.epoch && stored.version === fresh.version);
     } finally {
       await cp.dispose();
     }

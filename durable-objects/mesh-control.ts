@@ -1,11 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../control-api/env.ts";
 import type { Role } from "../control-api/roles.ts";
-import { analyze, type Finding, type Resource } from "../resources/index.ts";
+import { analyze, CONTROL_PLANE_KINDS, type AnalysisMemo, type Finding, type Resource, type Rollout } from "../resources/index.ts";
+import { rolloutConflicts, virtualServiceConflicts } from "../resources/rollout-routes.ts";
+import type { VirtualService } from "../resources/virtual-service.ts";
 import { compileSnapshot } from "../snapshot/compile.ts";
 import type { Snapshot } from "../snapshot/schema.ts";
 import { isNewer, parseSince } from "../snapshot/since.ts";
+import type { SnapshotStamp } from "../snapshot/stamp.ts";
 import { diffStates, latestRevision, listRevisions, readRevision, recordRevision, stateAt, type ChangeAction, type DiffEntry, type RevisionDetail, type RevisionSummary } from "./mesh-control/history.ts";
+import { LastKnownGoodWriter } from "./mesh-control/last-known-good.ts";
 import { matchesLabels, type LabelRequirement } from "./mesh-control/label-selector.ts";
 import { refusal, success, type Outcome } from "./mesh-control/outcome.ts";
 import * as registry from "./mesh-control/registry.ts";
@@ -13,6 +17,9 @@ import { ownerRefusal, registrationRefusal, serviceAccountsOf, type RegistryWrit
 import { contentJson, deleteResource, keyOf, keyString, listResources, readResource, writeResource, type ResourceKey, type StoredRow } from "./mesh-control/resource-store.ts";
 import { migrate } from "./mesh-control/storage-schema.ts";
 import * as tokens from "./mesh-control/tokens.ts";
+import { bindingPlans, GATEWAY_IDENTITY, unreachableDestinations, type BindingPlan } from "./mesh-control/reachability.ts";
+import { freshBindings, recordBindings } from "./mesh-control/workload-bindings.ts";
+import type { BindingReport } from "../snapshot/binding-report.ts";
 
 export type { EndpointRecord, EndpointRegistration } from "./mesh-control/registry.ts";
 export type { TokenRecord } from "./mesh-control/tokens.ts";
@@ -61,10 +68,13 @@ export class MeshControl extends DurableObject<Env> {
   /** Generated once when this storage is first initialised; see `Snapshot.epoch`. */
   private readonly epoch: string;
   private cached: Snapshot | null = null;
+  /** RE2's verdicts on stored regexes, kept between applies (each apply analyzes everything). */
+  private readonly analysisMemo: AnalysisMemo = { regexErrors: new Map() };
   private compiling: { version: number; promise: Promise<Snapshot> } | null = null;
   /** When the next healthy endpoint's TTL lapses, and the alarm set for it. */
   private lapseAt: number | null;
   private alarmAt: number | null = null;
+  private readonly lastKnownGood: LastKnownGoodWriter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -73,14 +83,23 @@ export class MeshControl extends DurableObject<Env> {
     this.version = Number(this.readMeta("snapshot_version") ?? "1");
     this.epoch = this.readMeta("snapshot_epoch") ?? this.newEpoch();
     this.lapseAt = registry.nextLapse(this.sql);
+    this.lastKnownGood = new LastKnownGoodWriter(env.ISTHMUS_SNAPSHOTS, () => this.currentSnapshot());
+    // A fresh deploy or a wiped KV gets its copy without waiting for the next change.
+    this.lastKnownGood.changed();
   }
 
-  /** Creates or updates resources, all or nothing; refuses with `conflict` on a stale resourceVersion. */
-  apply(resources: Resource[], options: { dryRun?: boolean; actor: string }): Outcome<ApplyResult> {
+  /**
+   * Creates or updates resources, all or nothing; refuses with `conflict` on a stale
+   * resourceVersion and `rollout_conflict` when two Rollouts would drive one route.
+   * `message` replaces the revision's generated one (a rollout controller states its reason).
+   */
+  apply(resources: Resource[], options: { dryRun?: boolean; actor: string; message?: string }): Outcome<ApplyResult> {
     const seen = new Map<string, number>();
+    // One read of every row: the analysis needs them all anyway, and a query per document cost more.
+    const stored = new Map(listResources(this.sql).map((row) => [keyString(keyOf(row.resource)), row]));
     const plan = resources.map((resource, index) => {
       const key = keyOf(resource);
-      const existing = readResource(this.sql, key);
+      const existing = stored.get(keyString(key)) ?? null;
       const action: AppliedResource["action"] = !existing ? "created" : existing.content === contentJson(resource) ? "unchanged" : "configured";
       return { index, key, resource, existing, action };
     });
@@ -104,14 +123,28 @@ export class MeshControl extends DurableObject<Env> {
     });
     if (conflicts.length > 0) return refusal("conflict", "the resource was changed since it was read", conflicts);
 
-    const after = new Map(listResources(this.sql).map((row) => [keyString(keyOf(row.resource)), row.resource]));
+    const after = new Map([...stored].map(([key, row]) => [key, row.resource]));
     for (const { key, resource } of plan) after.set(keyString(key), resource);
-    const findings = analyze([...after.values()]);
+    const findings = [...analyze([...after.values()], this.analysisMemo), ...this.unreachable([...after.values()])];
+    const clashes = rolloutConflicts([...after.values()], plan.flatMap(({ resource }) => (resource.kind === "Rollout" ? [resource as Rollout] : [])));
+    if (clashes.length > 0) {
+      const indexOf = (name: string) => plan.find(({ key }) => key.kind === "Rollout" && key.name === name)!.index;
+      return refusal("rollout_conflict", clashes[0]!.message, clashes.map((c) => ({ path: `documents[${indexOf(c.rollout.name)}].spec.virtualService`, message: c.message })));
+    }
+    const routeClashes = virtualServiceConflicts(
+      [...stored.values()].map((row) => row.resource),
+      [...after.values()],
+      plan.flatMap(({ resource }) => (resource.kind === "VirtualService" ? [resource as VirtualService] : [])),
+    );
+    if (routeClashes.length > 0) {
+      const indexOf = (vs: { namespace: string; name: string }) => plan.find(({ key }) => key.kind === "VirtualService" && key.namespace === vs.namespace && key.name === vs.name)!.index;
+      return refusal("rollout_conflict", routeClashes[0]!.message, routeClashes.map((c) => ({ path: `documents[${indexOf(c.virtualService)}].spec.http`, message: c.message })));
+    }
 
     const changed = plan.filter((entry) => entry.action !== "unchanged");
     let revision: number | null = null;
     if (!options.dryRun && changed.length > 0) {
-      revision = this.commit("apply", options.actor, describe("apply", changed.map((entry) => entry.key)),
+      revision = this.commit("apply", options.actor, options.message ?? describe("apply", changed.map((entry) => entry.key)),
         changed.map(({ key, existing, resource }) => ({ key, before: existing, after: resource })));
     }
     return success({
@@ -153,7 +186,42 @@ export class MeshControl extends DurableObject<Env> {
 
   /** Cross-resource findings over everything stored. */
   findings(): Finding[] {
-    return analyze(listResources(this.sql).map((row) => row.resource));
+    const resources = listResources(this.sql).map((row) => row.resource);
+    return [...analyze(resources, this.analysisMemo), ...this.unreachable(resources)];
+  }
+
+  /** Routes to endpoints a workload that reported its bindings holds no binding for. */
+  private unreachable(resources: readonly Resource[]): Finding[] {
+    const reported = freshBindings(this.sql, Date.now());
+    // Nothing reported, nothing to judge: an apply pays one small query.
+    return reported.length === 0 ? [] : unreachableDestinations(resources, registry.listEndpoints(this.sql), reported);
+  }
+
+  /** The workloads (`namespace/serviceAccount`) whose reported bindings `destination_unreachable` judges now. */
+  bindingReporters(): string[] {
+    return [...new Set(freshBindings(this.sql, Date.now()).map((w) => `${w.namespace}/${w.serviceAccount}`))];
+  }
+
+  /** Records the binding names a data plane reported with a snapshot pull (its identity attested by the caller). */
+  reportBindings(identity: WorkloadIdentity, report: BindingReport): void {
+    recordBindings(this.sql, identity, report, Date.now());
+  }
+
+  /**
+   * What each workload's routes need (see reachability.ts): the `workloads` given, else every
+   * binding set reported lately and the gateway (reported or not).
+   */
+  bindingPlans(workloads?: (WorkloadIdentity & { bindings: BindingReport | null })[]): { workloads: BindingPlan[]; reportedAt: Record<string, string> } {
+    const reported = freshBindings(this.sql, Date.now());
+    const subjects = workloads ?? [
+      ...reported.map(({ namespace, serviceAccount, services, dispatchNamespaces }) => ({ namespace, serviceAccount, bindings: { services, dispatchNamespaces } })),
+      ...(reported.some((w) => w.namespace === GATEWAY_IDENTITY.namespace && w.serviceAccount === GATEWAY_IDENTITY.serviceAccount) ? [] : [{ ...GATEWAY_IDENTITY, bindings: null }]),
+    ];
+    const resources = listResources(this.sql).map((row) => row.resource);
+    return {
+      workloads: bindingPlans(resources, registry.listEndpoints(this.sql), subjects),
+      reportedAt: Object.fromEntries(reported.map((w) => [`${w.namespace}/${w.serviceAccount}`, w.reportedAt])),
+    };
   }
 
   revisions(options: { limit: number; before?: number }): RevisionSummary[] {
@@ -212,6 +280,16 @@ export class MeshControl extends DurableObject<Env> {
     await this.markLapsedEndpoints();
     if (!isNewer({ version: this.version, epoch: this.epoch }, held)) return null;
     return this.currentSnapshot();
+  }
+
+  /**
+   * The current snapshot's epoch, version and hash: what data planes compare on every check,
+   * a few bytes instead of the snapshot (which they fetch by hash when the stamp moves).
+   */
+  async snapshotStamp(): Promise<SnapshotStamp> {
+    await this.markLapsedEndpoints();
+    const { version, epoch, hash } = await this.currentSnapshot();
+    return { version, hash, ...(epoch ? { epoch } : {}) };
   }
 
   /** The current snapshot version, cheaply. */
@@ -304,7 +382,7 @@ export class MeshControl extends DurableObject<Env> {
   }
 
   private commit(operation: RevisionSummary["operation"], actor: string, message: string, changes: PlannedChange[]): number {
-    return this.ctx.storage.transactionSync(() => {
+    const revision = this.ctx.storage.transactionSync(() => {
       const number = latestRevision(this.sql) + 1;
       const now = new Date().toISOString();
       recordRevision(
@@ -321,9 +399,22 @@ export class MeshControl extends DurableObject<Env> {
         if (after) writeResource(this.sql, after, number, now, before);
         else deleteResource(this.sql, key);
       }
-      this.bumpVersion();
+      // A Rollout alone changes nothing the data plane sees.
+      if (changes.some(({ key }) => !CONTROL_PLANE_KINDS.has(key.kind))) this.bumpVersion();
       return number;
     });
+    this.wakeRollouts(changes.map(({ key }) => key));
+    return revision;
+  }
+
+  /** Tells the controller of each changed Rollout to re-read it (start, restart on a new spec, stop when deleted). */
+  private wakeRollouts(keys: ResourceKey[]): void {
+    const namespace = this.env.ROLLOUTS;
+    if (!namespace) return;
+    for (const key of keys.filter((k) => k.kind === "Rollout")) {
+      const wake = namespace.get(namespace.idFromName(`${key.namespace}/${key.name}`)).wake(key.namespace, key.name);
+      this.ctx.waitUntil(Promise.resolve(wake).catch((error: unknown) => console.error(JSON.stringify({ msg: "rollout controller wake failed", rollout: keyString(key), error: String(error) }))));
+    }
   }
 
   private registryWrite<T extends { changed: boolean }>(write: () => T): T {
@@ -338,6 +429,7 @@ export class MeshControl extends DurableObject<Env> {
   private bumpVersion(): void {
     this.writeMeta("snapshot_version", String(this.version + 1));
     this.version += 1;
+    this.lastKnownGood.changed();
   }
 
   private currentSnapshot(): Promise<Snapshot> {
@@ -356,7 +448,7 @@ export class MeshControl extends DurableObject<Env> {
       epoch: this.epoch,
       generatedAt: new Date().toISOString(),
       trustDomain: this.env.ISTHMUS_TRUST_DOMAIN || "cluster.local",
-      resources: listResources(this.sql).map((row) => row.resource as never),
+      resources: listResources(this.sql).filter((row) => !CONTROL_PLANE_KINDS.has(row.resource.kind)).map((row) => row.resource as never),
       endpoints: registry.listEndpoints(this.sql),
       revokedIdentities: JSON.parse(this.readMeta("revoked_identities") ?? "[]") as string[],
     }).then((snapshot) => {

@@ -16,6 +16,7 @@ import { HTTPRouteResource } from "./http-route.ts";
 import { ObjectMeta } from "./metadata.ts";
 import { PeerAuthenticationResource } from "./peer-authentication.ts";
 import { RequestAuthenticationResource } from "./request-authentication.ts";
+import { RolloutResource } from "./rollout.ts";
 import { ServiceEntryResource, ServicePort, WorkloadEntry } from "./service-entry.ts";
 import { Destination, Headers, HTTPMatchRequest, HTTPRoute, StickyHash, VirtualServiceResource } from "./virtual-service.ts";
 
@@ -33,6 +34,7 @@ export interface MessageSupport {
   fields: Record<string, FieldSupport>;
 }
 
+const TLS_CLIENT_AUTH = "dataplane/edge/tls-client-auth.ts";
 const h = (modules: string | string[], note?: string): FieldSupport => ({
   honoured: Array.isArray(modules) ? modules : [modules],
   ...(note ? { note } : {}),
@@ -365,9 +367,10 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
       "port.protocol": h("resources/service-entry.ts", "must be an HTTP protocol"),
       "port.name": s("a name only"),
       hosts: h([SERVERS, COMPILED, ROUTES], "`host`, or `ns/host` (`./host` the Gateway's namespace, `*/host` any): only VirtualServices of that namespace bind the host"),
-      tls: h(SERVERS, "Cloudflare terminates TLS at the edge"),
+      tls: h([SERVERS, "local/gateway-tls.mjs"], "Cloudflare terminates TLS at the edge; locally the gateway's HTTPS listener (ISTHMUS_GATEWAY_TLS_PORT)"),
       "tls.httpsRedirect": h(SERVERS, "a plain-HTTP request (URL scheme or x-forwarded-proto) is answered 301 to https"),
-      "tls.mode": s("SIMPLE only: Cloudflare terminates TLS with the zone's certificate"),
+      "tls.mode": h([SERVERS, TLS_CLIENT_AUTH], "SIMPLE; MUTUAL and OPTIONAL_MUTUAL from `request.cf.tlsClientAuth` (API Shield mTLS; locally verified by the HTTPS listener): 403 `client_cert_missing` / `client_cert_unverified`"),
+      "tls.credentialName": h("local/gateway-tls.mjs", "Cloudflare: a custom certificate uploaded for the zone; locally `isthmus credential set` (its ca.crt verifies MUTUAL clients); unset: the mesh CA"),
       name: s("a name only"),
     },
   },
@@ -389,8 +392,12 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
       hostname: h([GATEWAY_API_GATEWAY, SERVERS, COMPILED], "the hosts served, and those an HTTPRoute's hostnames must meet; unset: any"),
       port: h([SERVERS, LISTENERS], PORTS),
       protocol: h("resources/gateway-api-gateway.ts", "HTTP on 80/8080, HTTPS on 443/8443"),
-      tls: s("HTTPS listeners only: Cloudflare terminates TLS at the edge"),
-      "tls.mode": s("Terminate only: Cloudflare terminates TLS with the zone's certificate"),
+      tls: h([GATEWAY_API_GATEWAY, "local/gateway-tls.mjs"], "HTTPS listeners only: Cloudflare terminates TLS at the edge; locally the gateway's HTTPS listener"),
+      "tls.mode": s("Terminate only: the gateway terminates TLS"),
+      "tls.certificateRefs": h([GATEWAY_API_GATEWAY, "local/gateway-tls.mjs"], "one Secret by name, as an Istio server's credentialName"),
+      "tls.certificateRefs[].group": s('"" only: certificates are Secrets'),
+      "tls.certificateRefs[].kind": s("Secret only"),
+      "tls.certificateRefs[].name": h([GATEWAY_API_GATEWAY, "local/gateway-tls.mjs"], "the credential's name"),
       allowedRoutes: h([GATEWAY_API_GATEWAY, COMPILED]),
       "allowedRoutes.namespaces": h([GATEWAY_API_GATEWAY, COMPILED]),
       "allowedRoutes.namespaces.from": h([GATEWAY_API_GATEWAY, COMPILED], "Same (default), All, or Selector: which namespaces' HTTPRoutes bind"),
@@ -578,6 +585,36 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
       "spec.parentRefs[].port": s("a Service has one entry point; a route binds to its Gateway as a whole, on every listener"),
       "spec.rules[].backendRefs[].port": s("a Worker endpoint has one entry point"),
       "spec.rules[].filters[].requestMirror.backendRef.port": s("a Worker endpoint has one entry point"),
+    },
+  },
+  {
+    name: "Rollout",
+    schema: RolloutResource,
+    fields: {
+      ...ENVELOPE,
+      ...Object.fromEntries(
+        ["spec.service", "spec.stableSubset", "spec.canarySubset", "spec.virtualService", "spec.routes"].map((f) => [f, h(["resources/rollout-routes.ts", "rollout/traffic.ts"], "the routes whose weights the controller owns")]),
+      ),
+      ...Object.fromEntries(
+        ["spec.steps", "spec.steps[].weight", "spec.stepWeight", "spec.maxWeight", "spec.geometric", "spec.geometric.startWeight", "spec.geometric.factor", "spec.geometric.maxWeight"].map((f) => [f, h("rollout/steps.ts", "weights in 0.01 steps, ending at 100 (promotion)")]),
+      ),
+      ...Object.fromEntries(["spec.steps[].minRequests", "spec.steps[].minDuration", "spec.steps[].approval"].map((f) => [f, h("rollout/decide.ts", "gates before a step advances, or before it is entered (approval)")])),
+      ...Object.fromEntries(
+        ["spec.preStage", "spec.preStage.headers", "spec.preStage.headers[].name", "spec.preStage.headers[].exact", "spec.preStage.cookie", "spec.preStage.cookie.name", "spec.preStage.cookie.value", "spec.mirror", "spec.mirror.percent"].map((f) => [f, h("rollout/traffic.ts", "a tester-only route ahead of the driven ones; a mirror to the canary")]),
+      ),
+      "spec.preStage.minRequests": h("rollout/decide.ts"),
+      "spec.mirror.minRequests": h("rollout/decide.ts"),
+      "spec.analysis": h("rollout/judge.ts"),
+      "spec.analysis.interval": h("rollout/controller.ts", "the alarm period and the shortest window"),
+      ...Object.fromEntries(
+        ["spec.analysis.minRequests", "spec.analysis.successRate", "spec.analysis.successRate.min", "spec.analysis.successRate.confidence", "spec.analysis.latency", "spec.analysis.latency.p99Max", "spec.analysis.latency.p50Max", "spec.analysis.latency.maxRatioToStable"].map((f) => [f, h("rollout/judge.ts", "canary vs stable over the same window")]),
+      ),
+      ...Object.fromEntries(["spec.analysis.custom", "spec.analysis.custom[].name", "spec.analysis.custom[].query", "spec.analysis.custom[].field", "spec.analysis.custom[].min", "spec.analysis.custom[].max"].map((f) => [f, h(["rollout/custom-checks.ts", "rollout/judge.ts"])])),
+      "spec.analysis.failureLimit": h("rollout/decide.ts"),
+      "spec.rollbackOn": h("rollout/judge.ts"),
+      "spec.rollbackOn.outlierEjection": h(["rollout/counts.ts", "rollout/judge.ts"], "canary requests that found no healthy endpoint (UH)"),
+      "spec.rollbackOn.exceptions": h(["rollout/counts.ts", "rollout/judge.ts"], "canary requests its Worker failed without an answer (UF)"),
+      ...Object.fromEntries(["spec.webhooks", "spec.webhooks[].name", "spec.webhooks[].url", "spec.webhooks[].events"].map((f) => [f, h("rollout/webhooks.ts", "Flagger's event shape")])),
     },
   },
 ];

@@ -1,7 +1,7 @@
-export { KINDS, kindByPlural, kindByName, apiVersionsOf, formsOf, schemaOf, type Kind, type KindInfo, type KindForm, type Resource } from "./kinds.ts";
+export { KINDS, CONTROL_PLANE_KINDS, kindByPlural, kindByName, apiVersionsOf, formsOf, schemaOf, type Kind, type KindInfo, type KindForm, type Resource } from "./kinds.ts";
 export { parseDocuments } from "./parse.ts";
 export { validateResource, formatPath } from "./validate.ts";
-export { analyze, type Finding, type FindingCode } from "./analyze.ts";
+export { analyze, type AnalysisMemo, type Finding, type FindingCode } from "./analyze.ts";
 export { InvalidResourceError, MalformedDocumentError, InvalidDurationError, InvalidRegexError, InvalidRegexRewriteError, type FieldIssue } from "./errors.ts";
 export { parseDuration } from "./duration.ts";
 export { compileRegex, fullMatcher, MAX_PROGRAM_SIZE } from "./regex.ts";
@@ -34,3 +34,4 @@ export {
 export { RequestAuthenticationResource, RequestAuthenticationSpec, type RequestAuthentication, type JWTRule } from "./request-authentication.ts";
 export { HTTPRouteResource, HTTPRouteSpec, type HTTPRoute } from "./http-route.ts";
 export type { StringMatch } from "./fields.ts";
+export { RolloutResource, RolloutSpec, ROLLOUT_GROUP, type Rollout, type RolloutStep, type RolloutAnalysis } from "./rollout.ts";

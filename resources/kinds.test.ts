@@ -15,6 +15,7 @@ describe("KINDS", () => {
       "authorizationpolicies",
       "requestauthentications",
       "httproutes",
+      "rollouts",
     ]);
     expect(kindByPlural("virtualservices")?.kind).toBe("VirtualService");
     expect(kindByPlural("deployments")).toBeUndefined();

@@ -7,6 +7,7 @@ import { GatewayApiGatewayResource, type GatewayApiGateway } from "./gateway-api
 import { HTTPRouteResource } from "./http-route.ts";
 import { PeerAuthenticationResource } from "./peer-authentication.ts";
 import { RequestAuthenticationResource } from "./request-authentication.ts";
+import { ROLLOUT_GROUP, RolloutResource } from "./rollout.ts";
 import { ServiceEntryResource } from "./service-entry.ts";
 import { VirtualServiceResource } from "./virtual-service.ts";
 
@@ -37,7 +38,11 @@ export const KINDS = [
   { kind: "AuthorizationPolicy", plural: "authorizationpolicies", group: "security.istio.io", versions: SECURITY, namespaced: true, schema: AuthorizationPolicyResource },
   { kind: "RequestAuthentication", plural: "requestauthentications", group: "security.istio.io", versions: SECURITY, namespaced: true, schema: RequestAuthenticationResource },
   { kind: "HTTPRoute", plural: "httproutes", group: "gateway.networking.k8s.io", versions: GATEWAY_API, namespaced: true, schema: HTTPRouteResource },
+  { kind: "Rollout", plural: "rollouts", group: ROLLOUT_GROUP, versions: ["v1alpha1"], namespaced: true, schema: RolloutResource },
 ] as const;
+
+/** Kinds only the control plane acts on: stored and revisioned, but never in the data plane's snapshot. */
+export const CONTROL_PLANE_KINDS: ReadonlySet<string> = new Set(["Rollout"]);
 
 export type KindInfo = (typeof KINDS)[number];
 /** A kind name: `"VirtualService"`, `"DestinationRule"`, ... */

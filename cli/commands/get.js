@@ -16,7 +16,7 @@ export default {
   ],
   description: `KIND is a kind name, plural, singular or short name: virtualservices (vs),
 destinationrules (dr), serviceentries (se), gateways (gw), peerauthentications (pa),
-authorizationpolicies (ap), requestauthentications (ra), httproutes.`,
+authorizationpolicies (ap), requestauthentications (ra), httproutes, rollouts (ro).`,
   options: {
     namespace: NAMESPACE_OPTION,
     "all-namespaces": { type: "boolean", short: "A", description: "list across all namespaces" },
@@ -81,6 +81,17 @@ const COLUMNS = {
   AuthorizationPolicy: { columns: [["ACTION", (r) => r.spec?.action ?? "ALLOW"]], wide: [["SELECTOR", (r) => labels(r.spec?.selector?.matchLabels)]] },
   RequestAuthentication: { columns: [], wide: [["ISSUERS", (r) => (r.spec?.jwtRules ?? []).map((/** @type {any} */ j) => j.issuer).join(",")]] },
   HTTPRoute: { columns: [["HOSTNAMES", (r) => list(r.spec?.hostnames)]], wide: [["PARENTS", (r) => (r.spec?.parentRefs ?? []).map((/** @type {any} */ p) => p.name).join(",")]] },
+  Rollout: {
+    columns: [
+      ["SERVICE", (r) => r.spec?.service ?? ""],
+      ["PHASE", (r) => r.status?.phase ?? ""],
+      ["WEIGHT", (r) => (typeof r.status?.weight === "number" ? `${r.status.weight}%` : "")],
+    ],
+    wide: [
+      ["SUBSETS", (r) => `${r.spec?.stableSubset ?? "?"}->${r.spec?.canarySubset ?? "?"}`],
+      ["STEP", (r) => (typeof r.status?.stepIndex === "number" && r.status?.steps?.length ? `${Math.min(r.status.stepIndex + 1, r.status.steps.length)}/${r.status.steps.length}` : "")],
+    ],
+  },
 };
 
 /** @param {string} kind @param {any[]} items @param {boolean} wide @param {boolean} withNamespace */

@@ -5,6 +5,7 @@ import { GraphView } from "./graph/graph-view.tsx";
 import { HistoryView } from "./history/history-view.tsx";
 import { Login } from "./login.tsx";
 import { href, useView, type View } from "./route.ts";
+import { RolloutsView } from "./rollout/rollouts-view.tsx";
 import { SecurityView } from "./security/security-view.tsx";
 import { ServiceView } from "./service/service-view.tsx";
 import { canEdit, forgetToken, signIn, storedToken } from "./session.ts";
@@ -14,6 +15,7 @@ import type { Session } from "./types.ts";
 const SECTIONS: { view: View["view"]; label: string }[] = [
   { view: "graph", label: "Service graph" },
   { view: "split", label: "Traffic split" },
+  { view: "rollouts", label: "Rollouts" },
   { view: "history", label: "History" },
   { view: "security", label: "Security" },
 ];
@@ -97,6 +99,8 @@ function Current({ view }: { view: View }) {
       return <ServiceView key={`${view.namespace}/${view.name}`} namespace={view.namespace} name={view.name} />;
     case "split":
       return <SplitView key={`${view.namespace}/${view.name}`} namespace={view.namespace} name={view.name} />;
+    case "rollouts":
+      return <RolloutsView key={`${view.namespace}/${view.name}`} namespace={view.namespace} name={view.name} />;
     case "history":
       return <HistoryView />;
     case "security":

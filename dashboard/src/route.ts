@@ -1,17 +1,19 @@
-// Views by location hash: #/graph, #/services/NS/NAME, #/split/NS/NAME, #/history, #/security.
+// Views by location hash: #/graph, #/services/NS/NAME, #/split/NS/NAME, #/rollouts/NS/NAME,
+// #/history, #/security.
 import { useEffect, useState } from "preact/hooks";
 
 export type View =
   | { view: "graph" }
   | { view: "service"; namespace: string; name: string }
   | { view: "split"; namespace?: string; name?: string }
+  | { view: "rollouts"; namespace?: string; name?: string }
   | { view: "history" }
   | { view: "security" };
 
 export function parseHash(hash: string): View {
   const [view, namespace, name] = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   if (view === "services" && namespace && name) return { view: "service", namespace, name };
-  if (view === "split") return namespace && name ? { view: "split", namespace, name } : { view: "split" };
+  if (view === "split" || view === "rollouts") return namespace && name ? { view, namespace, name } : { view };
   if (view === "history" || view === "security") return { view };
   return { view: "graph" };
 }
@@ -21,7 +23,8 @@ export function href(view: View): string {
     case "service":
       return `#/services/${encodeURIComponent(view.namespace)}/${encodeURIComponent(view.name)}`;
     case "split":
-      return view.namespace && view.name ? `#/split/${encodeURIComponent(view.namespace)}/${encodeURIComponent(view.name)}` : "#/split";
+    case "rollouts":
+      return view.namespace && view.name ? `#/${view.view}/${encodeURIComponent(view.namespace)}/${encodeURIComponent(view.name)}` : `#/${view.view}`;
     default:
       return `#/${view.view}`;
   }

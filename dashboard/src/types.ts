@@ -135,3 +135,58 @@ export interface TapEvent {
   responseFlags: string;
   durationMs: number;
 }
+
+/** One side of a Rollout analysis window (issue #19's contract). */
+export interface RolloutSide {
+  requests: number;
+  errors: number;
+  successRate?: number | null;
+  p50Ms?: number | null;
+  p99Ms?: number | null;
+}
+
+export interface RolloutVerdict {
+  result: "pass" | "fail" | "insufficient_data";
+  reason?: string;
+  window?: { from: string; to: string };
+  canary?: RolloutSide;
+  stable?: RolloutSide;
+  checks?: { name: string; result: string; value?: number | null; threshold?: number | null }[];
+}
+
+export interface RolloutEvent {
+  at: string;
+  stepIndex?: number;
+  weight?: number;
+  event: string;
+  verdict?: RolloutVerdict;
+  revision?: number;
+  reason?: string;
+  message?: string;
+}
+
+export interface RolloutStatus {
+  phase?: string;
+  stepIndex?: number;
+  weight?: number;
+  steps?: { weight: number; approval?: boolean; minRequests?: number; minDuration?: string }[];
+  failures?: number;
+  message?: string;
+  updatedAt?: string;
+  history?: RolloutEvent[];
+}
+
+export type Rollout = Resource<{
+  service: string;
+  stableSubset: string;
+  canarySubset: string;
+  virtualService: string;
+  steps?: { weight: number; approval?: boolean }[];
+  analysis?: { interval?: string; failureLimit?: number; [field: string]: unknown };
+  [field: string]: unknown;
+}> & { status?: RolloutStatus };
+
+/** `/series`: canary and stable per time bucket, for the chart. */
+export interface RolloutSeries {
+  buckets: { at: string; canary: RolloutSide; stable: RolloutSide }[];
+}

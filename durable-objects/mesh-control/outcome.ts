@@ -1,6 +1,6 @@
 /** Why a MeshControl call was refused; the control API maps `code` to its HTTP status. */
 export interface Failure {
-  code: "conflict" | "not_found" | "invalid" | "registry_identity_mismatch" | "registry_not_owner";
+  code: "conflict" | "not_found" | "invalid" | "registry_identity_mismatch" | "registry_not_owner" | "rollout_conflict" | "rollout_invalid_transition";
   message: string;
   details: Array<{ path: string; message: string }>;
 }

@@ -1,6 +1,7 @@
 // docs/BENCHMARKS.md from the run's results: every table, the command, the machine, the
 // versions and how each figure was taken. Sections that did not run say so.
 import { cpuMicrosOver } from "./stats.mjs";
+import { rolloutSection } from "./sections/rollout.mjs";
 
 const f0 = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
 const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : "–");
@@ -193,6 +194,7 @@ Worker and the CA Durable Object.`);
 AuthorizationPolicy), each apply changing every document: **${f1(r.applies.perSecond)} applies/s**
 (${f0(r.applies.meanMs)} ms each, ${r.applies.applies} applies in a row; every one validated, stored, recorded as a revision and compiled into a snapshot).`);
   }
+  if (r.writePath) parts.push(writePathSection(r.writePath));
   if (r.scaling) {
     parts.push(`## Scaling curves
 
@@ -268,7 +270,29 @@ By module (the ${MODULE_ROWS} largest):
 
 ${profileTable(layered, "modules", "module", MODULE_ROWS)}`);
   }
+  if (r.rollout) parts.push(rolloutSection(r.rollout));
   if (r.findings?.length) parts.push(`## Findings\n\n${r.findings.map((x) => `- ${x}`).join("\n")}\n\n${MATCHER_NOTES}`);
   if (r.skipped?.length) parts.push(`## Not measured in this run\n\n${r.skipped.map((x) => `- ${x}`).join("\n")}`);
   return parts.join("\n\n") + "\n";
+}
+
+/** The "Control plane write path" section (`--sections writepath`). */
+function writePathSection({ sequential, concurrent, compile, ca, flushes }) {
+  return `## Control plane write path
+
+| operation | figure |
+|---|---|
+| \`POST /v1/apply\`, 20 documents, one at a time (${sequential.applies} applies) | ${f1(sequential.perSecond)} applies/s, ${f1(sequential.meanMs)} ms each |
+| \`POST /v1/apply\`, 20 documents, ${concurrent.inFlight} in flight (${concurrent.applies} applies) | ${f1(concurrent.perSecond)} applies/s |
+| compile a ${compile.resources}-resource snapshot (+${compile.endpoints} registered endpoints, ${f0(compile.bytes / 1024)} KiB), Node | ${f1(compile.medianMs)} ms median (min ${f1(compile.minMs)}) |
+${ca.map((x) => `| ${x.what} | ${f0(x.perSecond)}/s |`).join("\n")}
+
+Every apply changes all 20 documents: validated, stored, recorded as a revision; the bench
+mesh's data-plane isolates pull each new snapshot, so the control plane compiles it too.
+
+Telemetry flushes into a control-plane Worker of their own, 8 in flight, from 16 isolates (several shards):
+
+| series per flush | CPU per flush (MeshPeer + shard) | flushes/s |
+|---|---|---|
+${flushes.map((f) => `| ${f.series} | ${f0(f.cpuMicros)} µs | ${f0(f.perSecond)} |`).join("\n")}`;
 }

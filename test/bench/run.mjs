@@ -18,12 +18,17 @@ import { measureIdentity } from "./sections/identity.mjs";
 import { measureIsolate } from "./sections/isolate.mjs";
 import { measurePropagation } from "./sections/propagation.mjs";
 import { measureProfile } from "./sections/profile.mjs";
+import { measureRollout } from "./sections/rollout.mjs";
+import { measureRolloutEndToEnd } from "./sections/rollout-e2e.mjs";
 import { measureScaling } from "./sections/scaling.mjs";
 import { measureSplit } from "./sections/split.mjs";
 import { measureThroughput } from "./sections/throughput.mjs";
+import { measureWritePath } from "./sections/writepath.mjs";
 import { virtualService } from "./configs/resources.mjs";
 
-const SECTIONS = ["throughput", "split", "propagation", "identity", "control", "scaling", "isolate", "bundles", "profile"];
+const SECTIONS = ["throughput", "split", "propagation", "identity", "control", "scaling", "isolate", "bundles", "profile", "writepath", "rollout"];
+/** Sections that need not the bench mesh (a simulation, or a mesh of their own): a run of only these starts none. */
+const MESH_FREE = ["rollout"];
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean" },
@@ -47,11 +52,18 @@ Sections (default all): ${SECTIONS.join(", ")}
   propagation  20 config changes: apply answered -> gateway routing by it
   identity     JWT-SVID verify cached/uncached, sign, CSR in workerd; JWT-SVIDs/s and CSRs/s via REST
   control      applies/s of a 20-document file
+  writepath    control plane write path: applies/s (1 and 8 in flight), 1,000-resource snapshot
+               compile (Node), JWT-SVIDs/s and CSRs/s through the REST API (Node client and wrk),
+               CPU per telemetry flush of 1/20/100 series (workerd profiler)
   scaling      routes, regex routes, services, policies at 10/100/1,000: through the gateway and in Node
   isolate      fresh workerd: ready and first-response time, RSS with a 50- vs 1,000-route snapshot
   bundles      raw and gzip size of each Worker
   profile      CPU profiles (workerd inspector) of gateway, service and control plane under load:
                top functions and µs per request by data-plane layer
+  rollout      progressive delivery, simulated: breach -> canary weight 0 (p50/p99 over 20
+               rollouts) and requests that reached the failing canary, Isthmus's decision code
+               (rollout/) against a Flagger-style fixed schedule on the same traffic; then 5
+               real rollouts (2 with --quick) through the local mesh: latency breach -> weight 0
 --quick shortens every section (about 3 minutes); 127.0.0.1 only; bounded in time.`);
   process.exit(0);
 }
@@ -74,8 +86,11 @@ function ensureTool(cmd, pkg) {
     execFileSync("apt-get", ["install", "-y", "-qq", pkg], { stdio: "inherit" });
   }
 }
-ensureTool("wrk", "wrk");
-ensureTool("nginx", "nginx-light");
+const needsMesh = chosen.some((s) => !MESH_FREE.includes(s));
+if (needsMesh) {
+  ensureTool("wrk", "wrk");
+  ensureTool("nginx", "nginx-light");
+}
 
 const started = performance.now();
 const report = {
@@ -92,8 +107,8 @@ const report = {
   skipped: [],
 };
 const buildDir = resolve(repoRoot, ".isthmus/bench");
-const scripts = await buildScripts(buildDir);
-const mesh = await startBenchMesh({ scripts, buildDir, sinkPort: Number(args["sink-port"]), refreshMs: report.refreshMs });
+const scripts = needsMesh ? await buildScripts(buildDir) : undefined;
+const mesh = needsMesh ? await startBenchMesh({ scripts, buildDir, sinkPort: Number(args["sink-port"]), refreshMs: report.refreshMs }) : undefined;
 let nginx;
 
 /** Runs one section; a throw is recorded as a failure and the run goes on. */
@@ -182,6 +197,11 @@ try {
     log(`applies: ${JSON.stringify(report.applies)}`);
   });
 
+  await section("writepath", async () => {
+    report.writePath = await measureWritePath(mesh, buildDir, { quick });
+    log(`writepath: ${JSON.stringify(report.writePath)}`);
+  });
+
   await section("isolate", async () => {
     report.isolate = await measureIsolate(mesh, scripts, buildDir, { runs: quick ? 1 : 3 });
     log(`isolate: ${JSON.stringify(report.isolate)}`);
@@ -208,7 +228,7 @@ try {
   });
 } finally {
   if (nginx) await nginx.stop();
-  await mesh.dispose();
+  await mesh?.dispose();
 }
 
 // Profiling needs workerd's inspector, which the measured process runs without.
@@ -234,6 +254,20 @@ await section("profile", async () => {
   } finally {
     await inspected.dispose();
   }
+});
+
+await section("rollout", async () => {
+  report.rollout = await measureRollout(buildDir);
+  const n = (v) => (Number.isFinite(v) ? String(v) : "-");
+  for (const x of report.rollout.rows) log(`${x.scenario} | ${x.contender}: breach -> 0 p50 ${n(x.breachToZero.p50)} s, p99 ${n(x.breachToZero.p99)} s; to the failing canary p50 ${n(x.exposed.p50)} requests; false rollbacks ${x.falseRollbacks}; unfinished ${x.unfinished}`);
+  const falseAlarms = report.rollout.rows.filter((x) => x.falseRollbacks > 0 && x.contender.startsWith("Isthmus"));
+  if (falseAlarms.length) {
+    report.findings.push(`Rollout simulation: Isthmus rolled back canaries that had not broken (both versions at the 0.1 % baseline) — ${falseAlarms.map((x) => `${x.falseRollbacks} of ${x.rollouts} in "${x.scenario}" with ${x.contender.replace(/^Isthmus: /, "")}`).join("; ")}. At a 1 % weight a window holds about minRequests canary requests, and one error among ~100 against 0.1 % on stable already passes the two-proportion test's 95 % threshold: the normal approximation is loose at such small expected counts.`);
+  }
+  report.rollout.endToEnd = await measureRolloutEndToEnd({ rollouts: quick ? 2 : 5, log });
+  if (report.rollout.endToEnd.failedRequests) report.failures.push(`rollout end to end: ${report.rollout.endToEnd.failedRequests} failed requests`);
+  const low = report.rollout.rows.filter((x) => x.unfinished > 0 && x.contender.startsWith("Isthmus"));
+  for (const x of low) report.findings.push(`Rollout simulation, ${x.scenario}, ${x.contender}: ${x.unfinished} of ${x.rollouts} rollouts were neither promoted nor rolled back within an hour of simulated traffic, the failing canary keeping its weight all along.`);
 });
 
 for (const s of SECTIONS) if (!chosen.includes(s)) report.skipped.push(`${s} (not selected with --sections)`);

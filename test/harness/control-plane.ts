@@ -19,6 +19,8 @@ export interface ControlPlaneOptions {
   serviceBindings?: Record<string, string>;
   /** More Workers in the same runtime (e.g. a data-plane Worker bound to MeshPeer). */
   workers?: WorkerOptions[];
+  /** Durable Object bindings to leave out (e.g. ROLLOUTS: no controller writes in the background). */
+  withoutDurableObjects?: string[];
 }
 
 export interface ControlPlane {
@@ -49,6 +51,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         // The bundle lives outside the repository; module names must not climb out of their root.
         modulesRoot: dirname(control.options.scriptPath),
         serviceBindings: { ...control.options.serviceBindings, ...options.serviceBindings },
+        durableObjects: Object.fromEntries(Object.entries(control.options.durableObjects ?? {}).filter(([binding]) => !options.withoutDurableObjects?.includes(binding))),
         bindings: {
           ...control.options.bindings,
           ISTHMUS_ADMIN_TOKEN: adminToken,
