@@ -28,7 +28,8 @@ export const dev = {
     ["isthmus dev", "start the local mesh (control plane, gateway, Bookinfo) on workerd"],
   ],
   description: `Starts the control plane (http://127.0.0.1:8787, ISTHMUS_CONTROL_PORT), the gateway
-(http://127.0.0.1:8080, ISTHMUS_GATEWAY_PORT) and the Bookinfo demo; state persists in
+(http://127.0.0.1:8080, ISTHMUS_GATEWAY_PORT; HTTPS on https://127.0.0.1:8443,
+ISTHMUS_GATEWAY_TLS_PORT) and the Bookinfo demo; state persists in
 .isthmus/ (ISTHMUS_STATE_DIR). Ctrl-C stops everything.`,
   async run({ io }) {
     return runScript("dev.mjs", [], io);
@@ -39,7 +40,7 @@ export const dev = {
 export const deploy = {
   name: "deploy",
   summary: "Deploy the control plane, services and gateway to Cloudflare (same as npm run deploy)",
-  usage: "isthmus deploy [--dry-run] [--env NAME]",
+  usage: "isthmus deploy [--dry-run] [--env NAME] [--write-bindings]",
   examples: [
     ["isthmus deploy --dry-run", "build every Worker offline and print its bundle size"],
     ["isthmus deploy --env staging", "deploy the staging environment's Workers"],
@@ -48,9 +49,10 @@ export const deploy = {
   options: {
     "dry-run": { type: "boolean", description: "build every Worker and print its size; contact nothing" },
     env: { type: "string", value: "NAME", description: "wrangler environment, e.g. staging or production" },
+    "write-bindings": { type: "boolean", description: "first add the [[services]] the gateway lacks for the default config's worker:// endpoints" },
   },
   async run({ values, io }) {
-    const args = [...(values["dry-run"] ? ["--dry-run"] : []), ...(values.env ? ["--env", values.env] : [])];
+    const args = [...(values["dry-run"] ? ["--dry-run"] : []), ...(values.env ? ["--env", values.env] : []), ...(values["write-bindings"] ? ["--write-bindings"] : [])];
     return runScript("deploy.mjs", args, io);
   },
 };
