@@ -262,7 +262,7 @@ await section("rollout", async () => {
   for (const x of report.rollout.rows) log(`${x.scenario} | ${x.contender}: breach -> 0 p50 ${n(x.breachToZero.p50)} s, p99 ${n(x.breachToZero.p99)} s; to the failing canary p50 ${n(x.exposed.p50)} requests; false rollbacks ${x.falseRollbacks}; unfinished ${x.unfinished}`);
   const falseAlarms = report.rollout.rows.filter((x) => x.falseRollbacks > 0 && x.contender.startsWith("Isthmus"));
   if (falseAlarms.length) {
-    report.findings.push(`Rollout simulation: Isthmus rolled back canaries that had not broken (both versions at the 0.1 % baseline) — ${falseAlarms.map((x) => `${x.falseRollbacks} of ${x.rollouts} in "${x.scenario}" with ${x.contender.replace(/^Isthmus: /, "")}`).join("; ")}. At a 1 % weight a window holds about minRequests canary requests, and one error among ~100 against 0.1 % on stable already passes the two-proportion test's 95 % threshold: the normal approximation is loose at such small expected counts.`);
+    report.findings.push(`Rollout simulation: Isthmus rolled back canaries that had not broken (both versions at the 0.1 % baseline) — ${falseAlarms.map((x) => `${x.falseRollbacks} of ${x.rollouts} in "${x.scenario}" with ${x.contender.replace(/^Isthmus: /, "")}`).join("; ")}. Both versions fail at the same rate, so each is a false alarm of the error test (Fisher's exact test below 5 expected counts, the z-test above) or of the floor at its confidence; failureLimit 1 tolerates one per rollout.`);
   }
   report.rollout.endToEnd = await measureRolloutEndToEnd({ rollouts: quick ? 2 : 5, log });
   if (report.rollout.endToEnd.failedRequests) report.failures.push(`rollout end to end: ${report.rollout.endToEnd.failedRequests} failed requests`);
