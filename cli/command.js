@@ -84,7 +84,7 @@ export async function runCommand(command, argv, io, prefix) {
   } catch (error) {
     throw new UsageError(`${/** @type {Error} */ (error).message.replace(/\. To specify a positional.*$/s, "")}; see "${prefix} --help"`);
   }
-  if (parsed.values.help) {
+  if (/** @type {Record<string, unknown>} */ (parsed.values).help) {
     io.stdout.write(commandHelp(command, prefix));
     return 0;
   }

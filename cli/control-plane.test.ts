@@ -253,7 +253,7 @@ describe("version", () => {
     expect(run).toMatchObject({ code: 0, stdout: `Client Version: ${pkg.version}\nServer Version: ${pkg.version} (${url})\n`, stderr: "" });
     const json = JSON.parse((await cli("version", "-o", "json")).stdout);
     expect(json).toEqual({ clientVersion: pkg.version, serverVersion: pkg.version, server: url });
-    const openapi = await (await fetch(`${url}/openapi.json`)).json();
+    const openapi = await (await fetch(`${url}/openapi.json`)).json<{ info: { version: string }; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>();
     expect(openapi.info.version).toBe(pkg.version);
     expect(openapi.paths["/v1/version"].get.responses["200"]).toBeDefined();
   });

@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { afterAll, describe, expect, it } from "vitest";
-// @ts-expect-error plain ESM without types
 import { workerFromConfig } from "../local/worker-options.mjs";
 import { startControlPlane, TEST_ADMIN_TOKEN, type ControlPlane } from "../test/harness/control-plane.ts";
 import { stripJsonComments } from "./inject/wrangler-config.js";

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REVIEWS_SPLIT_YAML } from "../test/fixtures/control-plane/bookinfo.ts";
 import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
+import type { ErrorAnswer } from "../test/support/error-answer.ts";
 
 let cp: ControlPlane;
 beforeAll(async () => {
@@ -36,21 +37,21 @@ describe("authentication and roles", () => {
     expect((await cp.request("/v1/namespaces/default/virtualservices", { token: viewer.token })).status).toBe(200);
     const denied = await cp.request("/v1/apply", { body: REVIEWS_SPLIT_YAML, token: viewer.token });
     expect(denied.status).toBe(403);
-    expect((await denied.json()).error.code).toBe("forbidden");
+    expect((await denied.json<ErrorAnswer>()).error.code).toBe("forbidden");
     expect((await cp.request("/v1/namespaces/default/virtualservices/reviews", { method: "DELETE", token: viewer.token })).status).toBe(403);
 
     expect((await cp.request("/v1/apply", { body: REVIEWS_SPLIT_YAML, token: editor.token })).status).toBe(200);
     expect((await mint("viewer", editor.token)).status).toBe(403);
     expect((await cp.request("/v1/tokens", { token: editor.token })).status).toBe(403);
 
-    const revisions = await (await cp.request("/v1/revisions")).json();
+    const revisions = await (await cp.request("/v1/revisions")).json<{ items: { actor: string }[] }>();
     expect(revisions.items[0].actor).toBe("token:editor-token");
   });
 
   it("lists tokens without their secrets and revokes them at once", async () => {
     const editor = await minted("editor");
-    const list = await (await cp.request("/v1/tokens")).json();
-    const entry = list.items.find((item: any) => item.id === editor.id);
+    const list = await (await cp.request("/v1/tokens")).json<{ items: { id: string }[] }>();
+    const entry = list.items.find((item) => item.id === editor.id);
     expect(entry).toMatchObject({ name: "editor-token", role: "editor", createdBy: "admin" });
     expect(JSON.stringify(list)).not.toContain(editor.token);
 
@@ -62,7 +63,7 @@ describe("authentication and roles", () => {
   it("gives a dataplane token the snapshot and the registry, not the resources", async () => {
     const response = await cp.request("/v1/tokens", { body: { name: "dp", role: "dataplane", namespace: "default", serviceAccount: "reviews" } });
     expect(response.status).toBe(201);
-    const dataplane = await response.json();
+    const dataplane = await response.json<{ token: string }>();
     expect(dataplane).toMatchObject({ role: "dataplane", namespace: "default", serviceAccount: "reviews" });
     expect((await cp.request("/v1/snapshot", { token: dataplane.token })).status).toBe(200);
     expect((await cp.request("/v1/registry/endpoints", { token: dataplane.token })).status).toBe(200);
@@ -72,7 +73,7 @@ describe("authentication and roles", () => {
   it("refuses a token request with an unknown role, naming the field", async () => {
     const response = await cp.request("/v1/tokens", { body: { name: "x", role: "root" } });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.details[0].path).toBe("role");
+    expect((await response.json<ErrorAnswer>()).error.details[0].path).toBe("role");
   });
 });
 
@@ -81,7 +82,7 @@ describe("request bodies", () => {
     const big = `# ${"x".repeat(1024 * 1024)}\n${REVIEWS_SPLIT_YAML}`;
     const response = await cp.request("/v1/apply", { body: big });
     expect(response.status).toBe(413);
-    expect((await response.json()).error.code).toBe("too_large");
+    expect((await response.json<ErrorAnswer>()).error.code).toBe("too_large");
 
     const chunks = new ReadableStream({
       start(controller) {
@@ -96,7 +97,7 @@ describe("request bodies", () => {
   it("answers 415 for a content type that is neither YAML nor JSON", async () => {
     const response = await cp.request("/v1/apply", { body: REVIEWS_SPLIT_YAML, headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect(response.status).toBe(415);
-    expect((await response.json()).error.code).toBe("unsupported_media_type");
+    expect((await response.json<ErrorAnswer>()).error.code).toBe("unsupported_media_type");
     for (const type of ["application/x-yaml", "text/yaml", "text/plain; charset=utf-8"]) {
       expect((await cp.request("/v1/apply?dryRun=true", { body: REVIEWS_SPLIT_YAML, headers: { "content-type": type } })).status).toBe(200);
     }
@@ -105,6 +106,6 @@ describe("request bodies", () => {
   it("answers unknown routes with 404 in the error shape", async () => {
     const response = await cp.request("/v2/nothing");
     expect(response.status).toBe(404);
-    expect((await response.json()).error.code).toBe("not_found");
+    expect((await response.json<ErrorAnswer>()).error.code).toBe("not_found");
   });
 });

@@ -1,12 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BOOKINFO_YAML, REVIEWS_SPLIT_YAML } from "../test/fixtures/control-plane/bookinfo.ts";
 import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
+import type { ErrorAnswer } from "../test/support/error-answer.ts";
 
 let cp: ControlPlane;
 beforeAll(async () => {
   cp = await startControlPlane();
 });
 afterAll(() => cp?.dispose());
+
+/** What the apply and resource-write routes answer, as these tests read it. */
+interface ApplyAnswer {
+  dryRun: boolean;
+  revision: number | null;
+  resources: { kind: string; namespace: string; name: string; action: string; resourceVersion: string }[];
+}
 
 async function json(response: Response | Promise<Response>): Promise<any> {
   return (await response).json();
@@ -25,7 +33,7 @@ describe("apply", () => {
   it("applies a multi-document Bookinfo file in one revision, then reports it unchanged", async () => {
     const first = await cp.request("/v1/apply", { body: BOOKINFO_YAML });
     expect(first.status).toBe(200);
-    const applied = await first.json();
+    const applied = await first.json<ApplyAnswer>();
     expect(applied.dryRun).toBe(false);
     expect(applied.revision).toBeTypeOf("number");
     expect(applied.resources.map((r: any) => [r.kind, r.name, r.action])).toEqual([
@@ -71,7 +79,7 @@ describe("apply", () => {
     ]);
     const bad = await cp.request("/v1/virtualservices?labelSelector=version%20in%20(v1");
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.details[0].path).toBe("labelSelector");
+    expect((await bad.json<ErrorAnswer>()).error.details[0].path).toBe("labelSelector");
   });
 
   it("takes JSON too, and ?namespace= for documents that name none", async () => {
@@ -83,7 +91,7 @@ describe("apply", () => {
     };
     const response = await cp.request("/v1/apply?namespace=shop", { body: { kind: "List", items: [document] } });
     expect(response.status).toBe(200);
-    expect((await response.json()).resources[0]).toMatchObject({ namespace: "shop", name: "ratings", action: "created" });
+    expect((await response.json<ApplyAnswer>()).resources[0]).toMatchObject({ namespace: "shop", name: "ratings", action: "created" });
   });
 
   it("changes nothing on a dry run", async () => {
@@ -113,7 +121,7 @@ describe("validation", () => {
     const bad = REVIEWS_SPLIT_YAML.replace("name: reviews\n", "name: reviews-bad\n").replace("weight: 50\n    - destination", "weight: 150\n    - destination");
     const response = await cp.request("/v1/apply", { body: `${BOOKINFO_YAML.replaceAll("name: reviews", "name: reviews-new")}---\n${bad}` });
     expect(response.status).toBe(422);
-    const body = await response.json();
+    const body = await response.json<ErrorAnswer>();
     expect(body.error.code).toBe("invalid_resource");
     expect(body.error.details.map((d: any) => d.path)).toContain("documents[5].spec.http[0].route[0].weight");
     expect((await cp.request("/v1/namespaces/default/virtualservices/reviews-new")).status).toBe(404);
@@ -125,20 +133,20 @@ describe("validation", () => {
     expect(unknownField.error.details).toContainEqual({ path: "documents[0].spec.colour", message: expect.stringContaining("colour") });
     const unknownKind = await cp.request("/v1/apply", { body: "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: x\nspec: {}\n" });
     expect(unknownKind.status).toBe(422);
-    expect((await unknownKind.json()).error.details[0].path).toBe("documents[0].kind");
+    expect((await unknownKind.json<ErrorAnswer>()).error.details[0].path).toBe("documents[0].kind");
   });
 
   it("answers 400 for text that is not YAML and for an empty body", async () => {
     const response = await cp.request("/v1/apply", { body: "kind: [unclosed\n" });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe("malformed");
+    expect((await response.json<ErrorAnswer>()).error.code).toBe("malformed");
     expect((await cp.request("/v1/apply", { body: "" })).status).toBe(400);
   });
 
   it("refuses the same resource twice in one file", async () => {
     const response = await cp.request("/v1/apply", { body: `${REVIEWS_SPLIT_YAML}---\n${REVIEWS_SPLIT_YAML}` });
     expect(response.status).toBe(422);
-    expect((await response.json()).error.details[0].path).toBe("documents[1].metadata.name");
+    expect((await response.json<ErrorAnswer>()).error.details[0].path).toBe("documents[1].metadata.name");
   });
 });
 
@@ -151,25 +159,25 @@ describe("one resource at its path", () => {
     expect(created.status).toBe(201);
     const updated = await cp.request(path, { method: "PUT", body: body("details.default.svc.cluster.local") });
     expect(updated.status).toBe(200);
-    expect((await updated.json()).resources[0].action).toBe("configured");
+    expect((await updated.json<ApplyAnswer>()).resources[0].action).toBe("configured");
     expect((await json(cp.request(path))).metadata.generation).toBe(2);
 
     const deleted = await cp.request(path, { method: "DELETE" });
     expect(deleted.status).toBe(200);
-    expect((await deleted.json()).resource.metadata.name).toBe("details");
+    expect((await deleted.json<{ resource: { metadata: { name: string } } }>()).resource.metadata.name).toBe("details");
     const gone = await cp.request(path);
     expect(gone.status).toBe(404);
-    expect((await gone.json()).error.code).toBe("not_found");
+    expect((await gone.json<ErrorAnswer>()).error.code).toBe("not_found");
     expect((await cp.request(path, { method: "DELETE" })).status).toBe(404);
   });
 
   it("refuses a body whose kind or name does not match the path", async () => {
     const wrongKind = await cp.request("/v1/namespaces/default/virtualservices/details", { method: "PUT", body: body("details") });
     expect(wrongKind.status).toBe(422);
-    expect((await wrongKind.json()).error.details[0].path).toBe("kind");
+    expect((await wrongKind.json<ErrorAnswer>()).error.details[0].path).toBe("kind");
     const wrongName = await cp.request("/v1/namespaces/default/destinationrules/other", { method: "PUT", body: body("details") });
     expect(wrongName.status).toBe(422);
-    expect((await wrongName.json()).error.details[0].path).toBe("metadata.name");
+    expect((await wrongName.json<ErrorAnswer>()).error.details[0].path).toBe("metadata.name");
   });
 
   it("answers 404 for an unknown resource type", async () => {
@@ -190,7 +198,7 @@ describe("optimistic concurrency", () => {
     expect(first.status).toBe(200);
     const stale = await cp.request(path, { method: "PUT", body: edit(version, "ratings.default.svc"), headers: { "content-type": "application/json" } });
     expect(stale.status).toBe(409);
-    const error = (await stale.json()).error;
+    const error = (await stale.json<ErrorAnswer>()).error;
     expect(error.code).toBe("conflict");
     expect(error.details[0].path).toBe("metadata.resourceVersion");
     expect((await json(cp.request(path))).spec.hosts).toEqual(["ratings.default"]);
@@ -199,6 +207,6 @@ describe("optimistic concurrency", () => {
     expect(staleDelete.status).toBe(409);
     const applyStale = await cp.request("/v1/apply", { body: REVIEWS_SPLIT_YAML.replace("  labels:", '  resourceVersion: "0"\n  labels:') });
     expect(applyStale.status).toBe(409);
-    expect((await applyStale.json()).error.details[0].path).toBe("documents[0].metadata.resourceVersion");
+    expect((await applyStale.json<ErrorAnswer>()).error.details[0].path).toBe("documents[0].metadata.resourceVersion");
   });
 });

@@ -33,7 +33,7 @@ export async function buildDashboard() {
     legalComments: "none",
     logLevel: "error",
   });
-  const text = (ext) => result.outputFiles.filter((file) => file.path.endsWith(ext)).map((file) => file.text).join("\n");
+  const text = (/** @type {string} */ ext) => result.outputFiles.filter((file) => file.path.endsWith(ext)).map((file) => file.text).join("\n");
   const js = text(".js");
   const css = text(".css");
   const version = createHash("sha256").update(js).update(css).digest("hex").slice(0, 12);
@@ -45,7 +45,10 @@ export async function dashboardModuleSource() {
   return `export default ${JSON.stringify(await buildDashboard())};\n`;
 }
 
-/** esbuild plugin resolving `isthmus:dashboard` to the freshly built bundle. */
+/**
+ * esbuild plugin resolving `isthmus:dashboard` to the freshly built bundle.
+ * @type {import("esbuild").Plugin}
+ */
 export const dashboardPlugin = {
   name: "isthmus-dashboard",
   setup(pluginBuild) {

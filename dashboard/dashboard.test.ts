@@ -10,6 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, type Browser } from "./e2e/browser.ts";
 import { backgroundTraffic, reviewsVersions, startTestMesh, until, type TestMesh } from "./e2e/mesh.ts";
 
+// Browser globals, used only inside `page.evaluate` (this program has no DOM library).
+declare const sessionStorage: { getItem(key: string): string | null };
+declare function scrollTo(x: number, y: number): void;
+
+/** The reviews VirtualService as these tests read and write it. */
+type ReviewsVirtualService = { metadata: { resourceVersion: string }; spec: { http: { route: WeightedDestination[] }[] } };
+type WeightedDestination = { destination: { host: string; subset?: string }; weight?: number };
+
 const SCREENSHOTS = fileURLToPath(
   new URL(process.env.ISTHMUS_UPDATE_SCREENSHOTS === "1" ? "../docs/screenshots/" : "../test-results/screenshots/", import.meta.url),
 );
@@ -36,8 +44,8 @@ async function signIn(token: string, hash = ""): Promise<Page> {
   return page;
 }
 
-async function putReviews(route: unknown[]): Promise<void> {
-  const vs = await (await mesh.api("/v1/namespaces/default/virtualservices/reviews")).json();
+async function putReviews(route: WeightedDestination[]): Promise<void> {
+  const vs = await (await mesh.api("/v1/namespaces/default/virtualservices/reviews")).json<ReviewsVirtualService>();
   vs.spec.http[0].route = route;
   const response = await mesh.api("/v1/namespaces/default/virtualservices/reviews", {
     method: "PUT",
@@ -161,8 +169,8 @@ describe("the dashboard in a browser", () => {
     await page.getByLabel("Weight of reviews v1 in percent").press("Tab");
     await page.getByRole("button", { name: "Apply split" }).click();
     await expect(page.getByRole("alert").textContent()).resolves.toContain("409 conflict");
-    const stored = await (await mesh.api("/v1/namespaces/default/virtualservices/reviews")).json();
-    expect(stored.spec.http[0].route.map((d: { weight: number }) => d.weight)).toEqual([30, 70]);
+    const stored = await (await mesh.api("/v1/namespaces/default/virtualservices/reviews")).json<ReviewsVirtualService>();
+    expect(stored.spec.http[0].route.map((d) => d.weight)).toEqual([30, 70]);
     await page.getByRole("button", { name: "Reload the current version" }).click();
     await page.getByTestId("resource-version").filter({ hasText: String(stored.metadata.resourceVersion) }).waitFor();
     await expect(page.getByLabel("Weight of reviews v1 in percent").inputValue()).resolves.toBe("30");
@@ -171,7 +179,7 @@ describe("the dashboard in a browser", () => {
     await page.getByRole("link", { name: "History" }).click();
     await page.getByRole("button", { name: `Roll back to #${beforeCanary}`, exact: true }).click();
     await expect(page.getByRole("status").textContent()).resolves.toContain(`Rolled back to revision ${beforeCanary}`);
-    const restored = await (await mesh.api("/v1/namespaces/default/virtualservices/reviews")).json();
+    const restored = await (await mesh.api("/v1/namespaces/default/virtualservices/reviews")).json<ReviewsVirtualService>();
     expect(restored.spec.http[0].route).toEqual([{ destination: { host: "reviews", subset: "v1" } }]);
     await until(async () => {
       const seen = await reviewsVersions(mesh.gatewayUrl, 20);
@@ -192,7 +200,7 @@ describe("the dashboard in a browser", () => {
     const status = await page.evaluate(async () => {
       const token = sessionStorage.getItem("isthmus.token")!;
       const get = await fetch("/v1/namespaces/default/virtualservices/reviews", { headers: { authorization: `Bearer ${token}` } });
-      const vs = await get.json();
+      const vs = await get.json<ReviewsVirtualService>();
       vs.spec.http[0].route = [{ destination: { host: "reviews", subset: "v3" } }];
       const put = await fetch("/v1/namespaces/default/virtualservices/reviews", {
         method: "PUT",

@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchBrowser, type Browser } from "./e2e/browser.ts";
 import { backgroundTraffic, reviewsVersions, startTestMesh, until, type TestMesh } from "./e2e/mesh.ts";
 
+// Browser globals, used only inside `page.evaluate` (this program has no DOM library).
+declare const sessionStorage: { getItem(key: string): string | null };
+
 const SCREENSHOTS = fileURLToPath(
   new URL(process.env.ISTHMUS_UPDATE_SCREENSHOTS === "1" ? "../docs/screenshots/" : "../test-results/screenshots/", import.meta.url),
 );
@@ -59,7 +62,7 @@ async function signIn(token: string, hash: string): Promise<Page> {
 }
 
 async function reviewsWeights(): Promise<Record<string, number>> {
-  const vs = await (await mesh.api("/v1/namespaces/default/virtualservices/reviews")).json();
+  const vs = await (await mesh.api("/v1/namespaces/default/virtualservices/reviews")).json<{ spec: { http: { route: { destination: { subset: string }; weight?: number }[] }[] } }>();
   return Object.fromEntries(vs.spec.http[0].route.map((d: { destination: { subset: string }; weight?: number }) => [d.destination.subset, d.weight ?? 100]));
 }
 

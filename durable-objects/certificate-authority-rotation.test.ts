@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JwtSvidVerifier } from "../identity/jwt-svid";
 import { parseTrustBundle, x509AuthoritiesPem } from "../identity/trust-bundle";
 import { startCaMesh, type CaMesh } from "../test/support/ca-mesh";
+import type { ErrorAnswer } from "../test/support/error-answer";
 import { opensslCa, opensslCsr, opensslVerify, pemBlocks, scratchDir } from "../test/support/openssl";
 
 x509.cryptoProvider.set(crypto);
@@ -151,7 +152,7 @@ describe("operator-supplied CA material", () => {
       notAfter,
       extensions: await caExtensions(interKeys),
     });
-    const pkcs8 = x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", interKeys.privateKey), "PRIVATE KEY");
+    const pkcs8 = x509.PemConverter.encode((await crypto.subtle.exportKey("pkcs8", interKeys.privateKey)) as ArrayBuffer, "PRIVATE KEY");
 
     const notSelfSigned = await json("/v1/ca/root", { certificate: inter.toString("pem"), privateKey: pkcs8 }, "PUT");
     expect([notSelfSigned._status, notSelfSigned.error.code]).toEqual([400, "invalid_ca_material"]);
@@ -201,6 +202,6 @@ describe("keys at rest", () => {
       headers: { "content-type": "application/pkcs10" },
     });
     expect(refused.status).toBe(503);
-    expect((await refused.json()).error.code).toBe("ca_key_unwrap_failed");
+    expect((await refused.json<ErrorAnswer>()).error.code).toBe("ca_key_unwrap_failed");
   });
 });

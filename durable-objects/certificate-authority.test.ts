@@ -323,13 +323,13 @@ describe("attestation by service binding props (MeshPeer RPC)", () => {
     expect(opensslVerify(dir, "peer", x509AuthoritiesPem(boundBundle), pemBlocks(x.chain)[0]).ok).toBe(true);
 
     const bare = await mesh.peer("/unattested");
-    expect((await bare.json()).error).toMatch(/^unattested/);
+    expect((await bare.json<{ error: string }>()).error).toMatch(/^unattested/);
 
     const listed = (await call("/v1/identities/default/productpage")).body;
     expect(listed.attestation).toBe("binding");
     await call("/v1/identities/default/productpage/revoke", { method: "POST" });
     const refused = await mesh.peer(`/jwt?aud=${encodeURIComponent(REVIEWS)}`);
-    expect((await refused.json()).error).toMatch(/^identity_revoked/);
+    expect((await refused.json<{ error: string }>()).error).toMatch(/^identity_revoked/);
   });
 });
 

@@ -3,12 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { snapshotContentHash } from "../snapshot/content-hash.ts";
-import { snapshotSchema } from "../snapshot/schema.ts";
+import { snapshotSchema, type Snapshot } from "../snapshot/schema.ts";
 import { acceptSnapshot } from "../dataplane/config/accept.ts";
 import { SnapshotCache, STORE_KEY } from "../dataplane/config/cache.ts";
 import { httpSource } from "../dataplane/config/source.ts";
 import { BOOKINFO_YAML, REVIEWS_SPLIT_YAML } from "../test/fixtures/control-plane/bookinfo.ts";
 import { CONTROL_WORKER, startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
+import type { ErrorAnswer } from "../test/support/error-answer.ts";
 
 // A data-plane Worker that reaches the control plane only through its MeshPeer binding.
 const PEER_CLIENT = `
@@ -50,7 +51,7 @@ describe("snapshots, registry and MeshPeer RPC", () => {
     await cp.request("/v1/apply", { body: BOOKINFO_YAML });
     const response = await cp.request(`/v1/snapshot?since=${empty.version}`);
     expect(response.status).toBe(200);
-    const base = await response.json();
+    const base = await response.json<Snapshot>();
     expect(base.version).toBeGreaterThan(empty.version);
     expect(base.hash).not.toBe(empty.hash);
     expect(base.hash).toBe(await snapshotContentHash(base));
@@ -128,7 +129,7 @@ describe("snapshots, registry and MeshPeer RPC", () => {
       body: { service: "reviews", address: "worker://reviews-v3", labels: { version: "v3" }, ttlSeconds: 1 },
     });
     expect(registered.status).toBe(201);
-    const endpoint = await registered.json();
+    const endpoint = await registered.json<{ id: string }>();
     expect(endpoint).toMatchObject({ namespace: "default", service: "reviews", healthy: true, ttlSeconds: 1 });
 
     const key = "default/reviews/worker://reviews-v3";
@@ -148,7 +149,7 @@ describe("snapshots, registry and MeshPeer RPC", () => {
     expect(lapsed.version).toBeGreaterThan(live.version);
 
     const beat = await cp.request(`/v1/registry/endpoints/${endpoint.id}/heartbeat`, { method: "POST" });
-    expect((await beat.json()).healthy).toBe(true);
+    expect((await beat.json<{ healthy: boolean }>()).healthy).toBe(true);
     const revived = await json(cp.request(`/v1/snapshot?since=${lapsed.version}`));
     expect(revived.endpointHealth[key].healthy).toBe(true);
 
@@ -174,7 +175,7 @@ describe("snapshots, registry and MeshPeer RPC", () => {
   it("refuses an endpoint address the data plane could not reach", async () => {
     const response = await cp.request("/v1/registry/endpoints", { body: { service: "reviews", address: "ftp://x" } });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.details[0].path).toBe("address");
+    expect((await response.json<ErrorAnswer>()).error.details[0].path).toBe("address");
   });
 
   it("puts revoked identities into the next snapshot", async () => {
@@ -211,7 +212,7 @@ describe("persistence", () => {
     try {
       const reviews = await second.request("/v1/namespaces/default/virtualservices/reviews", { token });
       expect(reviews.status).toBe(200);
-      expect((await reviews.json()).spec.hosts).toEqual(["reviews"]);
+      expect((await reviews.json<{ spec: { hosts: string[] } }>()).spec.hosts).toEqual(["reviews"]);
       expect((await json(second.request("/v1/revisions"))).items).toHaveLength(1);
       const again = await json(second.request("/v1/snapshot"));
       expect(again).toEqual(snapshot);

@@ -20,7 +20,7 @@ async function keyPair() {
 async function bundleOf(entries: { kid: string; key: CryptoKey }[], extra: Record<string, unknown> = {}) {
   const keys = [];
   for (const { kid, key } of entries) {
-    const { kty, crv, x, y } = await crypto.subtle.exportKey("jwk", key);
+    const { kty, crv, x, y } = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
     keys.push({ kty, crv, x, y, kid, use: "jwt-svid" });
   }
   return parseTrustBundle({ keys, spiffe_sequence: 1, ...extra }, TD);
@@ -135,7 +135,7 @@ describe("JWT-SVID verification", () => {
   it("refuses HS256 signed with the public key as the HMAC secret", async () => {
     const { pair, verifier } = await setup();
     const publicJwk = await crypto.subtle.exportKey("jwk", pair.publicKey);
-    const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+    const spki = new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer);
     for (const secret of [new TextEncoder().encode(JSON.stringify(publicJwk)), spki]) {
       const token = await new SignJWT({ ...claims() })
         .setProtectedHeader({ alg: "HS256", kid: "k1", typ: "JWT" })
@@ -144,7 +144,7 @@ describe("JWT-SVID verification", () => {
     }
     const rs = await new SignJWT({ ...claims() })
       .setProtectedHeader({ alg: "ES384", kid: "k1" })
-      .sign((await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, true, ["sign"])).privateKey);
+      .sign(((await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, true, ["sign"])) as CryptoKeyPair).privateKey);
     expect(await reason(verifier, rs)).toBe("alg_not_allowed");
   });
 

@@ -20,11 +20,17 @@ export class BootstrapError extends Error {
 const JOIN_TOKENS = "join-tokens.json";
 
 /**
+ * A request to the control API with the admin token.
+ * @typedef {(path: string, init?: { method?: string, headers?: Record<string, string>, body?: string }) => Promise<Response>} ControlApi
+ */
+
+/**
  * Bootstrap the mesh at `controlUrl`. Returns notes for the user about what was done.
  * @param {{ controlUrl: string, adminToken: string, stateDir: string, timeoutMs?: number }} options
  * @returns {Promise<{ notes: string[] }>}
  */
 export async function bootstrapMesh({ controlUrl, adminToken, stateDir, timeoutMs = 60_000 }) {
+  /** @type {ControlApi} */
   const api = (path, init = {}) =>
     fetch(new URL(path, controlUrl), {
       ...init,
@@ -37,6 +43,7 @@ export async function bootstrapMesh({ controlUrl, adminToken, stateDir, timeoutM
   return { notes: [ca, identities, defaults] };
 }
 
+/** @param {ControlApi} api */
 async function bootstrapCa(api) {
   const res = await api("/v1/ca/bootstrap", { method: "POST" });
   const body = await res.json().catch(() => ({}));
@@ -47,6 +54,7 @@ async function bootstrapCa(api) {
 
 // Every start asks the CA (409 = exists), so a fresh store always gets its identities; the
 // join tokens it shows once are kept in the state directory for `isthmus cert sign` demos.
+/** @param {ControlApi} api @param {string} stateDir */
 async function createIdentities(api, stateDir) {
   const path = join(stateDir, JOIN_TOKENS);
   const tokens = JSON.parse(await readFile(path, "utf8").catch(() => "{}"));
@@ -61,10 +69,10 @@ async function createIdentities(api, stateDir) {
       const body = await res.json().catch(() => ({}));
       const key = `${identity.namespace}/${identity.serviceAccount}`;
       if (!res.ok) throw new BootstrapError(`POST /v1/identities ${key}: ${res.status} ${JSON.stringify(body)}`);
-      return [key, { spiffeId: body.spiffeId, joinToken: body.joinToken }];
+      return /** @type {const} */ ([key, { spiffeId: body.spiffeId, joinToken: body.joinToken }]);
     }),
   );
-  const fresh = answers.filter(Boolean);
+  const fresh = answers.filter((answer) => answer !== undefined);
   for (const [key, token] of fresh) tokens[key] = token;
   const created = fresh.length;
   if (created) await writeFile(path, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
@@ -75,6 +83,7 @@ async function createIdentities(api, stateDir) {
 
 // The defaults go into an empty store only: once anything was ever applied (a revision
 // exists), the mesh keeps what the user made of it, across restarts.
+/** @param {ControlApi} api */
 async function applyDefaults(api) {
   const history = await api("/v1/revisions?limit=1");
   const revisions = await history.json().catch(() => ({}));
@@ -92,7 +101,10 @@ async function applyDefaults(api) {
   return `applied the default configuration (${DEFAULT_CONFIG_FILES.join(", ")})`;
 }
 
-/** Poll `check` (every `intervalMs`) until it is true or `timeoutMs` passes. */
+/**
+ * Poll `check` (every `intervalMs`) until it is true or `timeoutMs` passes.
+ * @param {() => boolean | Promise<boolean>} check @param {number} timeoutMs @param {string} what
+ */
 export async function waitFor(check, timeoutMs, what, intervalMs = 25) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -12,14 +12,16 @@ import { dirname } from "node:path";
  * @property {string[]} inputs  absolute paths of every file the output was built from
  */
 
-/** SHA-256 (hex) of a string or bytes. */
+/** SHA-256 (hex) of a string or bytes. @param {string | Uint8Array} data */
 export function contentHash(data) {
   return createHash("sha256").update(data).digest("hex");
 }
 
 // Workers share most of their inputs: each file is read and hashed once per process while
 // its size and modification time stay the same.
+/** @type {Map<string, { version: string, hash: Promise<string | null> }>} */
 const hashes = new Map();
+/** @param {string} path */
 async function fileHash(path) {
   const stats = await stat(path).catch(() => null);
   if (!stats?.isFile()) return null;
@@ -32,8 +34,9 @@ async function fileHash(path) {
 }
 
 /** The record kept beside an output: how it was built and from what. */
-const manifestPath = (outfile) => `${outfile}.inputs.json`;
+const manifestPath = (/** @type {string} */ outfile) => `${outfile}.inputs.json`;
 
+/** @param {string} outfile @param {string} key */
 async function upToDate(outfile, key) {
   const manifest = await readFile(manifestPath(outfile), "utf8").then(JSON.parse, () => null);
   if (manifest?.key !== key) return false;
@@ -44,6 +47,7 @@ async function upToDate(outfile, key) {
 
 // Written beside the target and renamed over it, so a crash mid-write never leaves a
 // truncated file that a later start would take for a good one.
+/** @param {string} path @param {string | Uint8Array} contents @param {number} mode */
 async function writeAtomically(path, contents, mode) {
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, contents, { mode });

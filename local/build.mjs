@@ -8,6 +8,7 @@ import { cachedBuild, contentHash } from "./build-cache.mjs";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** @satisfies {import("esbuild").BuildOptions} */
 const OPTIONS = {
   bundle: true,
   format: "esm",
@@ -39,12 +40,15 @@ export async function buildWorker(entry, outfile) {
 // A plugin's virtual module hides the files it was made from; these are the files behind
 // each such namespace (its own build reads packages only through node_modules, covered by
 // package-lock.json in the key).
+/** @type {Record<string, string[]>} */
 const VIRTUAL_MODULE_SOURCES = { "isthmus-dashboard": ["dashboard/src", "dashboard/tsconfig.json"] };
 
 // What decides how any bundle is made, besides its inputs: the bundler and these options
 // (this file and the dashboard's build script hold them) and the installed packages.
 const KEY_FILES = ["local/build.mjs", "dashboard/build.mjs", "package.json", "package-lock.json"];
+/** @type {Promise<string> | undefined} */
 let buildKey;
+/** @param {string} entry */
 function keyOf(entry) {
   buildKey ??= Promise.all(KEY_FILES.map((file) => readFile(resolve(repoRoot, file)).then(contentHash, () => null))).then((hashes) =>
     contentHash(JSON.stringify({ esbuildVersion, options: { ...OPTIONS, plugins: OPTIONS.plugins.map((p) => p.name) }, hashes })),
@@ -53,6 +57,7 @@ function keyOf(entry) {
 }
 
 /** One bundle per entry and build directory at a time, however many Workers share it. */
+/** @type {Map<string, Promise<{ path: string, cached: boolean }>>} */
 const inFlight = new Map();
 
 /**
@@ -86,9 +91,11 @@ export function buildFileName(path) {
   return relative(repoRoot, path).replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
 }
 
+/** @param {string} entryPath @returns {Promise<import("./build-cache.mjs").BuildOutput>} */
 async function bundle(entryPath) {
   // Metafile paths are relative to absWorkingDir: pinned, so they resolve whatever the cwd.
   const result = await build({ ...OPTIONS, entryPoints: [entryPath], outfile: "bundle.mjs", write: false, metafile: true, absWorkingDir: repoRoot });
+  /** @type {Set<string>} */
   const inputs = new Set();
   for (const input of Object.keys(result.metafile.inputs)) {
     const namespace = /^([a-z-]+):/.exec(input)?.[1];
@@ -105,6 +112,7 @@ async function bundle(entryPath) {
   return { contents: result.outputFiles[0].contents, inputs: [...inputs].sort() };
 }
 
+/** @param {string} path */
 async function filesUnder(path) {
   const entries = await readdir(path, { withFileTypes: true, recursive: true }).catch(() => null);
   if (!entries) return [path];
@@ -112,6 +120,7 @@ async function filesUnder(path) {
 }
 
 // esbuild reads the nearest tsconfig.json of each source file (outside node_modules).
+/** @param {string[]} files */
 async function tsconfigsFor(files) {
   const dirs = new Set();
   for (const file of files) {
@@ -121,5 +130,5 @@ async function tsconfigsFor(files) {
   const found = await Promise.all(
     [...dirs].map((dir) => join(dir, "tsconfig.json")).map((path) => access(path).then(() => path, () => null)),
   );
-  return found.filter(Boolean);
+  return found.filter((path) => path !== null);
 }

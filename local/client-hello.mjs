@@ -25,14 +25,15 @@ export function serverNameOf(bytes) {
   }
 }
 
+/** @param {Buffer} hello */
 function readServerName(hello) {
   let at = 0;
-  const need = (n) => {
+  const need = (/** @type {number} */ n) => {
     if (at + n > hello.length) throw new RangeError("truncated ClientHello");
   };
   const u8 = () => (need(1), hello[at++]);
   const u16 = () => (need(2), (at += 2), hello.readUInt16BE(at - 2));
-  const skip = (n) => (need(n), (at += n));
+  const skip = (/** @type {number} */ n) => (need(n), (at += n));
   if (u8() !== 1) return undefined; // not a ClientHello
   skip(3 + 2 + 32); // handshake length, legacy_version, random
   skip(u8()); // legacy_session_id

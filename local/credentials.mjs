@@ -26,7 +26,7 @@ export class CredentialError extends Error {
  * @property {string} [ca]  PEM CA certificates that verify client certificates (MUTUAL)
  */
 
-const directory = (stateDir, name) => join(stateDir, "credentials", name);
+const directory = (/** @type {string} */ stateDir, /** @type {string} */ name) => join(stateDir, "credentials", name);
 
 /**
  * Checks a credential and keeps it under `name`, replacing one of that name. Nothing is
@@ -40,7 +40,7 @@ export async function setCredential(stateDir, name, credential) {
   try {
     key = createPrivateKey(credential.key);
   } catch (error) {
-    throw new CredentialError("key", `is not a PEM private key (${error.message})`);
+    throw new CredentialError("key", `is not a PEM private key (${/** @type {Error} */ (error).message})`);
   }
   if (!leaf.checkPrivateKey(key)) throw new CredentialError("key", "does not belong to the certificate");
   if (credential.ca !== undefined) certificate("ca", credential.ca);
@@ -61,19 +61,21 @@ export async function readCredential(stateDir, name) {
   if (!CREDENTIAL_NAME.test(name)) return undefined;
   const dir = directory(stateDir, name);
   try {
-    const [cert, key, ca, info] = await Promise.all(["tls.crt", "tls.key", "ca.crt"].map((f) => readFile(join(dir, f), "utf8")).concat(stat(join(dir, "tls.crt"))));
+    const read = (/** @type {string} */ file) => readFile(join(dir, file), "utf8");
+    const [cert, key, ca, info] = await Promise.all([read("tls.crt"), read("tls.key"), read("ca.crt"), stat(join(dir, "tls.crt"))]);
     return { cert, key, ca: ca || undefined, changed: info.mtimeMs };
   } catch (error) {
-    if (error.code === "ENOENT") return undefined;
+    if (/** @type {NodeJS.ErrnoException} */ (error).code === "ENOENT") return undefined;
     throw error;
   }
 }
 
+/** @param {string} field @param {unknown} pem */
 function certificate(field, pem) {
   if (typeof pem !== "string" || !pem.includes("-----BEGIN CERTIFICATE-----")) throw new CredentialError(field, "is not a PEM certificate");
   try {
     return new X509Certificate(pem);
   } catch (error) {
-    throw new CredentialError(field, `is not a PEM certificate (${error.message})`);
+    throw new CredentialError(field, `is not a PEM certificate (${/** @type {Error} */ (error).message})`);
   }
 }

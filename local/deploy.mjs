@@ -36,6 +36,7 @@ export class DeployError extends Error {
 export async function planDeploy({ env } = {}) {
   const plan = [];
   for (const config of ALL_CONFIGS) {
+    /** @type {Record<string, any>} */
     const raw = parse(await readFile(resolve(repoRoot, config), "utf8"));
     const section = env ? raw.env?.[env] : raw;
     if (!section) throw new DeployError("missing_environment", `${config} has no [env.${env}] section`);
@@ -69,7 +70,7 @@ export async function deployAll({ dryRun = false, env, outDir = "dist", log = co
   return { plan, sizes };
 }
 
-/** Raw and gzip size of the modules wrangler wrote to `dir` (source maps and notes excluded). */
+/** Raw and gzip size of the modules wrangler wrote to `dir` (source maps and notes excluded). @param {string} dir */
 export async function bundleSize(dir) {
   let rawBytes = 0;
   const parts = [];
@@ -82,7 +83,7 @@ export async function bundleSize(dir) {
   return { rawBytes, gzipBytes: gzipSync(Buffer.concat(parts)).length };
 }
 
-/** The commands that set each Worker's required secrets. */
+/** The commands that set each Worker's required secrets. @param {WorkerPlan[]} plan @param {string} [env] */
 export function secretCommands(plan, env) {
   const envFlag = env ? ` --env ${env}` : "";
   return plan.flatMap((worker) =>
@@ -92,9 +93,10 @@ export function secretCommands(plan, env) {
 
 // A real deploy talks to the user (login, prompts); a dry run shows wrangler's output only
 // when it fails.
+/** @param {string[]} args @param {{ quiet: boolean }} options @returns {Promise<void>} */
 function wrangler(args, { quiet }) {
   const bin = resolve(repoRoot, "node_modules/.bin/wrangler");
-  return new Promise((resolvePromise, reject) => {
+  return new Promise((/** @type {(value?: void) => void} */ resolvePromise, reject) => {
     const child = spawn(bin, args, {
       cwd: repoRoot,
       stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",

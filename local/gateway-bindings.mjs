@@ -17,10 +17,13 @@ import { ALL_CONFIGS, DEFAULT_CONFIG_FILES, GATEWAY_CONFIG } from "./topology.mj
  */
 export async function gatewayBindingGaps({ env } = {}) {
   const workers = [];
+  /** @type {string[]} */
   let held = [];
   for (const config of ALL_CONFIGS) {
+    /** @type {Record<string, any>} */
     const raw = parse(await readFile(resolve(repoRoot, config), "utf8"));
     const section = env ? raw.env?.[env] ?? {} : raw;
+    /** @type {{ binding: string, service: string, entrypoint?: string }[]} */
     const services = section.services ?? [];
     const name = section.name ?? (env ? `${raw.name}-${env}` : raw.name);
     workers.push({ name, options: { serviceBindings: Object.fromEntries(services.map((s) => [s.binding, { name: s.service, entrypoint: s.entrypoint }])) } });

@@ -8,7 +8,7 @@ import { parseAllDocuments } from "yaml";
 import { repoRoot } from "./build.mjs";
 
 /** `reviews-v2` -> `REVIEWS_V2` (dataplane/outbound/dispatch.ts bindingName). */
-const bindingName = (name) => name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+const bindingName = (/** @type {string} */ name) => name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
 
 /**
  * The `worker://NAME` endpoints of the ServiceEntries in `files` (relative to the repository), in order.

@@ -7,13 +7,15 @@
 // `request.cf.tlsClientAuth` filled from that verification only.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
+import { Headers } from "miniflare";
 import { X509Certificate, webcrypto } from "node:crypto";
 import { createServer } from "node:https";
 import { createServer as createTcpServer } from "node:net";
 import { serverNameOf } from "./client-hello.mjs";
 import { readCredential } from "./credentials.mjs";
 
-x509.cryptoProvider.set(webcrypto);
+// Node's global `crypto` is its webcrypto (typed here by the WebCrypto declarations x509 takes).
+x509.cryptoProvider.set(crypto);
 
 // How long a looked-up Gateway list, trust bundle or TLS context is reused.
 const CACHE_MS = 1_000;
@@ -39,6 +41,7 @@ const LOCAL_NAMES = ["localhost"];
  */
 export async function startGatewayTls(options) {
   const host = options.host ?? "127.0.0.1";
+  /** @param {string} path @param {{ method?: string, headers?: Record<string, string>, body?: string }} [init] */
   const api = async (path, init = {}) => {
     const res = await fetch(new URL(path, options.controlUrl), { ...init, headers: { authorization: `Bearer ${options.adminToken}`, ...init.headers } });
     const body = await res.json().catch(() => ({}));
@@ -49,7 +52,7 @@ export async function startGatewayTls(options) {
   const cached = cache();
   const roots = () => cached("roots", async () => meshRoots(await api("/v1/trust-bundle")));
   const servers = () => cached("servers", async () => httpsServers((await api("/v1/gateways")).items ?? []));
-  const meshCertificate = (names) =>
+  const meshCertificate = (/** @type {string[]} */ names) =>
     cached(`cert:${names.join(",")}`, async () => {
       const dnsNames = names.filter((n) => !/^[0-9.]+$/.test(n));
       const ipAddresses = names.filter((n) => /^[0-9.]+$/.test(n));
@@ -58,7 +61,7 @@ export async function startGatewayTls(options) {
     }, 3_600_000);
 
   // The TLS settings of a host: the credential its Gateway server names, else a mesh-CA certificate for it.
-  const tlsFor = async (servername) => {
+  const tlsFor = async (/** @type {string | undefined} */ servername) => {
     const name = servername?.toLowerCase();
     const server = name ? (await servers()).find((s) => s.hosts.some((h) => hostMatches(h, name))) : undefined;
     const clientCas = (await roots()).join("\n");
@@ -76,13 +79,14 @@ export async function startGatewayTls(options) {
   // client certificate against exactly the CA of the host it asked for. (An SNICallback
   // context would lend its certificate but not its CA store, and keep the default's
   // certificate of another key type beside it.)
+  /** @type {Map<string, import("node:https").Server>} */
   const tlsServers = new Map();
-  const tlsServerFor = async (servername) => {
+  const tlsServerFor = async (/** @type {string | undefined} */ servername) => {
     const settings = await tlsFor(servername);
     let server = tlsServers.get(settings.id);
     if (!server) {
       // Every certificate is asked for and verified; whether one is required is the Gateway server's tls.mode, decided by the gateway Worker.
-      server = createServer({ key: settings.key, cert: settings.cert, ca: settings.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => forward(options.mf, options.gatewayWorker, req, res));
+      server = createServer({ key: settings.key, cert: settings.cert, ca: settings.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => forward(options.mf, options.gatewayWorker, /** @type {TlsRequest} */ (req), res));
       tlsServers.set(settings.id, server);
     }
     return server;
@@ -90,6 +94,7 @@ export async function startGatewayTls(options) {
 
   const defaultTls = await tlsFor(undefined);
   // Open connections end with the listener (keep-alive clients would otherwise hold close up).
+  /** @type {Set<import("node:net").Socket>} */
   const open = new Set();
   const listener = createTcpServer((socket) => {
     open.add(socket);
@@ -99,17 +104,17 @@ export async function startGatewayTls(options) {
       socket.destroy();
     });
   });
-  await new Promise((resolve, reject) => {
+  await new Promise((/** @type {(value?: void) => void} */ resolve, reject) => {
     listener.once("error", reject);
     listener.listen(options.port ?? 8443, host, resolve);
   });
   return {
-    url: `https://${host}:${listener.address().port}`,
+    url: `https://${host}:${/** @type {import("node:net").AddressInfo} */ (listener.address()).port}`,
     // The authority signing now issues the mesh's X509-SVIDs too: its DN pins client identities.
     issuerDn: rfc2253(new X509Certificate(defaultTls.cert).issuer),
     roots: `${(await roots()).join("\n")}\n`,
     close: () =>
-      new Promise((resolve) => {
+      new Promise((/** @type {(value?: void) => void} */ resolve) => {
         listener.close(() => resolve());
         for (const socket of open) socket.destroy();
       }),
@@ -124,7 +129,7 @@ export async function startGatewayTls(options) {
 export function tlsClientAuthOf(socket) {
   const peer = socket.getPeerX509Certificate?.();
   if (!peer) return { certPresented: "0", certVerified: "NONE", certRevoked: "0", certIssuerDN: "", certSubjectDN: "", certFingerprintSHA256: "" };
-  const error = socket.authorizationError;
+  const error = /** @type {Error & { code?: string } | string | undefined} */ (socket.authorizationError);
   return {
     certPresented: "1",
     certVerified: socket.authorized ? "SUCCESS" : `FAILED:${typeof error === "string" ? error : (error?.code ?? error?.message ?? "unverified")}`,
@@ -143,11 +148,15 @@ export function tlsClientAuthOf(socket) {
   };
 }
 
-/** A DN as Node prints it (one attribute a line, in certificate order) in RFC 2253 form: reversed, comma-joined. */
+/**
+ * A DN as Node prints it (one attribute a line, in certificate order) in RFC 2253 form: reversed, comma-joined.
+ * @param {string} printed
+ */
 export function rfc2253(printed) {
   return printed.split("\n").filter(Boolean).reverse().join(",");
 }
 
+/** @param {string} printed */
 function legacy(printed) {
   return `/${printed.split("\n").filter(Boolean).join("/")}`;
 }
@@ -155,6 +164,11 @@ function legacy(printed) {
 // The request as the gateway Worker would get it behind Cloudflare: https URL, the client's
 // address, cf.tlsClientAuth from this socket. Miniflare's own control headers (mf-*) from
 // the client are dropped, so no header can stand in for the TLS facts.
+/** @typedef {import("node:http").IncomingMessage & { socket: import("node:tls").TLSSocket }} TlsRequest */
+/**
+ * @param {import("miniflare").Miniflare} mf @param {string} gatewayWorker
+ * @param {TlsRequest} req @param {import("node:http").ServerResponse} res
+ */
 async function forward(mf, gatewayWorker, req, res) {
   try {
     const headers = new Headers();
@@ -164,6 +178,7 @@ async function forward(mf, gatewayWorker, req, res) {
     }
     headers.set("mf-route-override", gatewayWorker);
     headers.set("cf-connecting-ip", req.socket.remoteAddress ?? "127.0.0.1");
+    /** @type {Buffer[]} */
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = chunks.length ? Buffer.concat(chunks) : undefined;
@@ -173,8 +188,10 @@ async function forward(mf, gatewayWorker, req, res) {
       headers,
       body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
       redirect: "manual",
+      // @ts-expect-error Node's TLS socket has no certIssuerSerial, certSKI or certIssuerSKI: the gateway gets the fields it can fill.
       cf: { tlsClientAuth: tlsClientAuthOf(req.socket) },
     });
+    /** @type {Record<string, string | string[]>} */
     const out = {};
     for (const [name, value] of response.headers) {
       if (name === "set-cookie" || name === "content-length" || name === "mf-content-encoding" || name === "transfer-encoding") continue;
@@ -187,16 +204,21 @@ async function forward(mf, gatewayWorker, req, res) {
     res.end();
   } catch (error) {
     if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: { code: "gateway_unreachable", message: String(error?.message ?? error) } }));
+    res.end(JSON.stringify({ error: { code: "gateway_unreachable", message: String(/** @type {Error | undefined} */ (error)?.message ?? error) } }));
   }
 }
 
 // Reads the ClientHello's server name, puts the bytes back, and hands the connection to that host's TLS server.
+/**
+ * @param {import("node:net").Socket} socket
+ * @param {(servername: string | undefined) => Promise<import("node:https").Server>} tlsServerFor
+ */
 async function handOver(socket, tlsServerFor) {
   let bytes = Buffer.alloc(0);
+  /** @type {string | undefined} */
   const servername = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("no ClientHello within 10 s")), 10_000);
-    const onData = (chunk) => {
+    const onData = (/** @type {Buffer} */ chunk) => {
       bytes = Buffer.concat([bytes, chunk]);
       const hello = serverNameOf(bytes);
       if (hello.state === "incomplete") return;
@@ -221,23 +243,29 @@ async function servingKey() {
   const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: "CN=isthmus-gateway", keys, signingAlgorithm: { name: "ECDSA", hash: "SHA-256" } });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)).toString("base64");
-  return { csrPem: csr.toString("pem"), keyPem: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g).join("\n")}\n-----END PRIVATE KEY-----\n` };
+  return { csrPem: csr.toString("pem"), keyPem: `-----BEGIN PRIVATE KEY-----\n${/** @type {RegExpMatchArray} */ (pkcs8.match(/.{1,64}/g)).join("\n")}\n-----END PRIVATE KEY-----\n` };
 }
 
+/** @param {{ keys?: { use?: string, x5c?: string[] }[] }} bundle */
 function meshRoots(bundle) {
-  const roots = (bundle.keys ?? []).filter((k) => k.use === "x509-svid" && k.x5c?.length).map((k) => `-----BEGIN CERTIFICATE-----\n${k.x5c[0].match(/.{1,64}/g).join("\n")}\n-----END CERTIFICATE-----`);
+  const roots = (bundle.keys ?? []).flatMap((k) => (k.use === "x509-svid" && k.x5c?.length ? [k.x5c[0]] : [])).map((der) => `-----BEGIN CERTIFICATE-----\n${/** @type {RegExpMatchArray} */ (der.match(/.{1,64}/g)).join("\n")}\n-----END CERTIFICATE-----`);
   if (roots.length === 0) throw new Error("the mesh CA has no X.509 root yet (is it bootstrapped?)");
   return roots;
 }
 
 // The HTTPS servers of every Gateway (Istio servers on 443/8443; Gateway API HTTPS listeners), with their hosts' host parts.
+/**
+ * @param {any[]} gateways  Gateway resources as the control API lists them
+ * @returns {GatewayServer[]}
+ */
 function httpsServers(gateways) {
+  /** @type {GatewayServer[]} */
   const found = [];
   for (const g of gateways) {
     const gateway = `${g.metadata?.namespace ?? "default"}/${g.metadata?.name}`;
     for (const s of g.spec?.servers ?? []) {
       if (![443, 8443].includes(s.port?.number)) continue;
-      found.push({ gateway, hosts: s.hosts.map((h) => (h.includes("/") ? h.slice(h.indexOf("/") + 1) : h)), credentialName: s.tls?.credentialName });
+      found.push({ gateway, hosts: s.hosts.map((/** @type {string} */ h) => (h.includes("/") ? h.slice(h.indexOf("/") + 1) : h)), credentialName: s.tls?.credentialName });
     }
     for (const l of g.spec?.listeners ?? []) {
       if (l.protocol !== "HTTPS") continue;
@@ -248,11 +276,15 @@ function httpsServers(gateways) {
   return found.sort((a, b) => specificity(b) - specificity(a));
 }
 
+/** @typedef {{ gateway: string, hosts: string[], credentialName?: string }} GatewayServer */
+
+/** @param {GatewayServer} server */
 function specificity(server) {
   return Math.max(...server.hosts.map((h) => (h === "*" ? 0 : h.startsWith("*.") ? 1 : 2)));
 }
 
 // Istio's host match for one SNI name: `*`, `*.example.com` (any deeper name), or the name itself.
+/** @param {string} pattern @param {string} name */
 function hostMatches(pattern, name) {
   if (pattern === "*") return true;
   if (pattern.startsWith("*.")) return name.endsWith(pattern.slice(1));
@@ -261,13 +293,21 @@ function hostMatches(pattern, name) {
 
 // A small time-bounded memo, one per listener: concurrent misses share one lookup.
 function cache() {
+  /** @type {Map<string, { value: Promise<unknown>, until: number }>} */
   const entries = new Map();
-  return (key, load, ttl = CACHE_MS) => {
+  /**
+   * @template T
+   * @param {string} key  names one lookup, so its entry holds a `Promise<T>`
+   * @param {() => Promise<T>} load @param {number} [ttl]
+   * @returns {Promise<T>}
+   */
+  const cached = (key, load, ttl = CACHE_MS) => {
     const hit = entries.get(key);
-    if (hit && hit.until > Date.now()) return hit.value;
+    if (hit && hit.until > Date.now()) return /** @type {Promise<T>} */ (hit.value);
     const value = load();
     entries.set(key, { value, until: Date.now() + ttl });
     value.catch(() => entries.delete(key));
     return value;
   };
+  return cached;
 }

@@ -45,10 +45,15 @@ import { workerFromConfig } from "./worker-options.mjs";
 // the isolate holds a snapshot, before authentication, so probes are not counted as
 // authentication failures); the plain details app must answer its health check; the
 // gateway only has to answer.
+/** @type {Record<string, string>} */
 const HEALTH_PATHS = { "bookinfo-details-v1-app": "health" };
 const MESH_READY_PATH = ".well-known/isthmus/ready";
 const GATEWAYS = new Set(["isthmus-gateway"]);
 
+/**
+ * @param {Record<string, any>} controlOptions  Miniflare options of the control-plane Worker
+ * @param {{ name: string }[]} workers
+ */
 function addReadinessProbes(controlOptions, workers) {
   const probes = ["configured"];
   for (const { name } of workers) {
@@ -74,7 +79,7 @@ export async function startLocalMesh(options) {
   const [control, gateway, ...services] = await Promise.all(
     [CONTROL_CONFIG, GATEWAY_CONFIG, ...SERVICE_CONFIGS].map((config) => workerFromConfig(config, { buildDir })),
   );
-  const builds = Object.fromEntries([control, gateway, ...services].map((worker) => [worker.name, worker.cached ? "cached" : "built"]));
+  const builds = Object.fromEntries([control, gateway, ...services].map((worker) => /** @type {[string, "cached" | "built"]} */ ([worker.name, worker.cached ? "cached" : "built"])));
   // Any Bookinfo service can be exposed through the gateway, as in Istio: its config's own bindings win.
   const reach = endpointBindings(await workerEndpoints(DEFAULT_CONFIG_FILES), [gateway, ...services]);
   gateway.options.serviceBindings = { ...Object.fromEntries(Object.entries(reach).map(([binding, name]) => [binding, { name }])), ...gateway.options.serviceBindings };
@@ -89,7 +94,7 @@ export async function startLocalMesh(options) {
   if (options.refreshMs !== undefined) {
     for (const worker of [gateway, ...services]) worker.options.bindings.ISTHMUS_REFRESH_MS = String(options.refreshMs);
   }
-  const socket = (port) => [{ host, port }];
+  const socket = (/** @type {number} */ port) => [{ host, port }];
   control.options.unsafeDirectSockets = socket(options.controlPort ?? 8787);
   gateway.options.unsafeDirectSockets = socket(options.gatewayPort ?? 8080);
   for (const service of services) {
@@ -107,7 +112,7 @@ export async function startLocalMesh(options) {
   };
   const mf = new Miniflare(mfOptions);
   // Worker vars are fixed when workerd starts: a new value means a restart (sockets keep their ports).
-  const setGatewayVars = async (vars) => {
+  const setGatewayVars = async (/** @type {Record<string, string>} */ vars) => {
     if (Object.entries(vars).every(([name, value]) => gateway.options.bindings[name] === value)) return false;
     Object.assign(gateway.options.bindings, vars);
     await mf.setOptions(mfOptions);
@@ -115,7 +120,8 @@ export async function startLocalMesh(options) {
   };
   try {
     await mf.ready;
-    const url = async (name) => (await mf.unsafeGetDirectURL(name)).origin;
+    const url = async (/** @type {string} */ name) => (await mf.unsafeGetDirectURL(name)).origin;
+    /** @type {Record<string, string>} */
     const serviceUrls = {};
     for (const name of Object.keys(options.servicePorts ?? {})) serviceUrls[name] = await url(name);
     return {

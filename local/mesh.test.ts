@@ -81,7 +81,7 @@ describe("startLocalMesh (in-process, ephemeral)", () => {
     expect(routed).toBe(404);
     const readyz = await fetch(`${mesh.controlUrl}/readyz`);
     expect(readyz.status, await readyz.clone().text()).toBe(200);
-    expect((await readyz.json()).checks.map((check: { name: string }) => check.name)).toEqual(
+    expect((await readyz.json<{ checks: { name: string }[] }>()).checks.map((check: { name: string }) => check.name)).toEqual(
       expect.arrayContaining(["configured", "answers:READY_ISTHMUS_GATEWAY/readyz", "READY_BOOKINFO_DETAILS_V1_APP/health", "READY_BOOKINFO_REVIEWS_V2/.well-known/isthmus/ready"]),
     );
 

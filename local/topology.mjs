@@ -32,6 +32,7 @@ export const ALL_CONFIGS = [CONTROL_CONFIG, ...SERVICE_CONFIGS, GATEWAY_CONFIG];
  * Secrets each Worker needs before it serves (`wrangler secret put`), beyond any its config
  * declares under `[secrets] required`. Data-plane Workers need none: their binding props
  * are their credential.
+ * @type {Record<string, string[]>}
  */
 export const REQUIRED_SECRETS = {
   [CONTROL_CONFIG]: ["ISTHMUS_ADMIN_TOKEN", "ISTHMUS_CA_WRAPPING_KEY"],

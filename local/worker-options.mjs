@@ -27,7 +27,10 @@ const LOCAL_VARS_FILES = [".dev.vars", ".env", ".env.local"];
  * @property {Record<string, any>} workerOptions  wrangler's Miniflare options for the config
  */
 
-/** @returns {Promise<{ config: WorkerConfig, cached: boolean }>} */
+/**
+ * @param {string} configPath @param {string} buildDir
+ * @returns {Promise<{ config: WorkerConfig, cached: boolean }>}
+ */
 async function readWorkerConfig(configPath, buildDir) {
   const path = resolve(repoRoot, configPath);
   const environment = Object.entries(process.env).filter(([name]) => /^(CLOUDFLARE|WRANGLER)_/.test(name)).sort();
@@ -44,6 +47,7 @@ async function readWorkerConfig(configPath, buildDir) {
   return { config, cached };
 }
 
+/** @param {string} path */
 async function convert(path) {
   const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await loadWrangler();
   const config = unstable_readConfig({ config: path }, { hideWarnings: true });

@@ -25,7 +25,7 @@ if (args.includes("--help") || args.includes("-h")) {
   console.log(HELP);
   process.exit(0);
 }
-const valueOf = (flag) => {
+const valueOf = (/** @type {string} */ flag) => {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
 };
@@ -39,7 +39,7 @@ const dryRun = args.includes("--dry-run");
 const env = valueOf("--env");
 const outDir = valueOf("--outdir") ?? "dist";
 
-const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+const kib = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 try {
   const gaps = await gatewayBindingGaps({ env });
   if (gaps.length && args.includes("--write-bindings")) {

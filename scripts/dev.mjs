@@ -36,6 +36,7 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
   process.exit(0);
 }
 
+/** @param {string} name @param {number} fallback @returns {number} */
 function port(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -61,6 +62,7 @@ const issuerDnFile = join(stateDir, "client-ca-issuer-dn");
 const keptIssuerDn = (await readFile(issuerDnFile, "utf8").catch(() => "")).trim();
 
 console.log(`Starting the Isthmus local mesh (state in ${stateDir}) ...`);
+/** @type {import("../local/mesh.mjs").LocalMesh} */
 let mesh;
 try {
   mesh = await startLocalMesh({
@@ -70,7 +72,7 @@ try {
     adminToken: token.value,
     refreshMs,
     controlVars: { ISTHMUS_CA_WRAPPING_KEY: wrappingKey.value },
-    dataPlaneVars: Object.fromEntries(PASSED_THROUGH.filter((name) => process.env[name]).map((name) => [name, process.env[name]])),
+    dataPlaneVars: Object.fromEntries(PASSED_THROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
     gatewayVars: keptIssuerDn ? { ISTHMUS_CLIENT_CA_ISSUER_DN: keptIssuerDn } : {},
   });
 } catch (error) {
@@ -85,7 +87,9 @@ console.log(
 );
 
 let stopping = false;
+/** @type {Awaited<ReturnType<typeof startGatewayTls>> | undefined} */
 let gatewayTls;
+/** @param {string} signal */
 async function stop(signal) {
   if (stopping) process.exit(130);
   stopping = true;

@@ -104,7 +104,10 @@ function sameHost(host, service, namespace) {
   return short(host) === short(service);
 }
 
-/** The mesh-internal VirtualService for the service: hosts it, not bound to a gateway only. @param {any[]} all */
+/**
+ * The mesh-internal VirtualService for the service: hosts it, not bound to a gateway only.
+ * @param {any[]} all @param {string} service @param {string} namespace
+ */
 function pickVirtualService(all, service, namespace) {
   const candidates = all.filter((vs) => (vs.spec?.hosts ?? []).some((/** @type {string} */ h) => sameHost(h, service, namespace)) && (!vs.spec?.gateways?.length || vs.spec.gateways.includes("mesh")));
   return candidates.find((vs) => vs.metadata?.name === service) ?? candidates[0];

@@ -217,6 +217,7 @@ function meshedConfig(config, p) {
  * @param {Record<string, any>} section
  * @param {{ service: string, namespace: string, serviceAccount: string, version: string }} p
  * @param {string} controlService
+ * @returns {Record<string, any>}
  */
 function withMeshBindings(section, p, controlService) {
   return {

@@ -207,7 +207,7 @@ describe("Telemetry in the control-plane Worker", () => {
     for (const r of isolates) expect(seen).toContain(r.isolate);
     const up = families.find((f) => f.name === "isthmus_metrics_source_up").metrics;
     expect(up.filter((m: any) => m.labels.source === "telemetry_shard" && m.value === "1")).toHaveLength(8);
-    const stats = await (await api("/v1/stats?service=reviews&window=1m")).json();
+    const stats = await (await api("/v1/stats?service=reviews&window=1m")).json<{ versions: { version: string; requests: number }[] }>();
     expect(stats.versions.find((v: any) => v.version === "v9")).toMatchObject({ requests: 24 });
   });
 

@@ -119,7 +119,7 @@ describe("reachability through npm start", () => {
     const config = join(stateDir, "wrangler.toml");
     await copyFile(join(repo, "workers/gateway/wrangler.toml"), config);
     const cli = (...args: string[]) => run(process.execPath, ["bin/isthmus.js", "bindings", "--config", config, "--server", mesh.controlUrl, "--token", TOKEN, ...args], { cwd: repo, timeout: 30_000 });
-    const check = await cli().catch((error: { code: number; stdout: string }) => error);
+    const check: { code?: number; stdout: string } = await cli().catch((error: { code: number; stdout: string }) => error);
     expect(check.code).toBe(1);
     expect(check.stdout).toContain('binding = "REVIEWS_V4"\nservice = "bookinfo-reviews-v4"');
     const before = await readFile(config, "utf8");

@@ -98,7 +98,7 @@ export async function startSecurityMesh(options: { refreshMs: number; vars?: Rec
     workers,
     durableObjectsPersist: join(dir, "do"),
     kvPersist: join(dir, "kv"),
-    handleStructuredLogs: ({ message }) => {
+    handleStructuredLogs: ({ message }: { message: string }) => {
       logs.push(message);
       if (process.env.ISTHMUS_TEST_LOGS) process.stderr.write(`${message}\n`);
     },

@@ -6,7 +6,7 @@
 import { acceptSnapshot } from "../../../dataplane/config/accept.ts";
 import { compileMesh } from "../../../dataplane/config/compiled.ts";
 import { snapshotContentHash } from "../../../snapshot/content-hash.ts";
-import type { Snapshot } from "../../../snapshot/schema.ts";
+import type { SnapshotContent } from "../../../snapshot/schema.ts";
 import { BENCH_GATEWAY, HIT, edgeResources } from "../configs/resources.mjs";
 import { SCALE, variantResources } from "../configs/variants.mjs";
 
@@ -16,7 +16,7 @@ export async function snapshotStart(routes: number, { regex = true } = {}) {
   // Without regexes: every regex match of the bench's route mix written as a prefix.
   if (!regex) resources = JSON.parse(JSON.stringify(resources).replace(/"regex":"([^"[(]*)[^"]*"/g, '"prefix":"$1"'));
   const content = { trustDomain: "cluster.local", resources, endpointHealth: {}, revokedIdentities: [] };
-  const raw = JSON.parse(JSON.stringify({ version: 1, hash: await snapshotContentHash(content as Snapshot), generatedAt: new Date(0).toISOString(), ...content }));
+  const raw = JSON.parse(JSON.stringify({ version: 1, hash: await snapshotContentHash(content as SnapshotContent), generatedAt: new Date(0).toISOString(), ...content }));
   const request = { path: HIT.path, method: "GET", headers: new Headers(HIT.headers), authority: `${SCALE.id}.bench`, port: 8080 };
   const t0 = performance.now();
   const snapshot = await acceptSnapshot(raw);

@@ -224,11 +224,12 @@ const roleCases: HostileCase[] = [
 
 // ---- CSRs --------------------------------------------------------------------------------
 
-const EC: EcKeyGenParams & EcdsaParams = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+// WebCrypto parameter types as @cloudflare/workers-types names them (no DOM library here).
+const EC: SubtleCryptoGenerateKeyAlgorithm & SubtleCryptoSignAlgorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
 
-async function makeCsr(options: { sans?: x509.JsonGeneralName[]; algorithm?: Algorithm; signer?: CryptoKeyPair } = {}): Promise<string> {
+async function makeCsr(options: { sans?: x509.JsonGeneralName[]; algorithm?: SubtleCryptoGenerateKeyAlgorithm; signer?: CryptoKeyPair } = {}): Promise<string> {
   const algorithm = options.algorithm ?? EC;
-  const keys = (await crypto.subtle.generateKey(algorithm as EcKeyGenParams, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
   const extensions = options.sans ? [new x509.SubjectAlternativeNameExtension(options.sans)] : [];
   const signed = options.signer ? { publicKey: keys.publicKey, privateKey: options.signer.privateKey } : keys;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: "O=held", keys: signed, signingAlgorithm: algorithm, extensions });
@@ -241,7 +242,7 @@ async function makeCsrs(): Promise<Record<string, string>> {
   const flipped = Buffer.from(der);
   flipped[flipped.length - 5] ^= 0x01;
   const otherSigner = (await crypto.subtle.generateKey(EC, true, ["sign", "verify"])) as CryptoKeyPair;
-  const rsa = (bits: number): RsaHashedKeyGenParams => ({ name: "RSASSA-PKCS1-v1_5", modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" });
+  const rsa = (bits: number): SubtleCryptoGenerateKeyAlgorithm => ({ name: "RSASSA-PKCS1-v1_5", modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" });
   const dir = scratchDir();
   const secp256k1 = opensslCsr(dir, "held-k1", { san: `URI:${CSR_ID}`, key: "ec-secp256k1" }).csrPem;
   rmSync(dir, { recursive: true, force: true });
@@ -253,7 +254,7 @@ async function makeCsrs(): Promise<Record<string, string>> {
     truncatedDer: valid.replace(/^(-----BEGIN CERTIFICATE REQUEST-----\n)([\s\S]+?)(\n-----END)/, (_m, begin: string, body: string, end: string) => `${begin}${body.slice(0, body.length - 40)}${end}`),
     rsa512: await makeCsr({ algorithm: rsa(512), sans: [{ type: "url", value: CSR_ID }] }),
     rsa1024: await makeCsr({ algorithm: rsa(1024), sans: [{ type: "url", value: CSR_ID }] }),
-    p521: await makeCsr({ algorithm: { name: "ECDSA", namedCurve: "P-521", hash: "SHA-512" } as EcKeyGenParams, sans: [{ type: "url", value: CSR_ID }] }),
+    p521: await makeCsr({ algorithm: { name: "ECDSA", namedCurve: "P-521", hash: "SHA-512" }, sans: [{ type: "url", value: CSR_ID }] }),
     ed25519: await makeCsr({ algorithm: { name: "Ed25519" }, sans: [{ type: "url", value: CSR_ID }] }),
     secp256k1,
     anotherId: await makeCsr({ sans: [{ type: "url", value: TARGET }] }),
