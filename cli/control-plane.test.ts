@@ -52,13 +52,13 @@ spec:
 
 describe("apply", () => {
   it("creates from a directory, then reports unchanged and configured like kubectl", async () => {
-    const first = await cli("apply", "-f", "examples/bookinfo");
+    const first = await cli("apply", "-f", "demo/bookinfo/config");
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("virtualservice.networking.istio.io/reviews created\n");
     expect(first.stdout).toContain("gateway.networking.istio.io/bookinfo-gateway created\n");
     expect(first.stdout).toContain("destinationrule.networking.istio.io/reviews created\n");
 
-    const again = await cli("apply", "-f", "examples/bookinfo");
+    const again = await cli("apply", "-f", "demo/bookinfo/config");
     expect(again.code).toBe(0);
     expect(again.stdout).not.toMatch(/created|configured/);
     expect(again.stdout).toContain("virtualservice.networking.istio.io/reviews unchanged\n");

@@ -73,7 +73,7 @@ beforeAll(async () => {
     ],
   });
   env = cleanEnv({ ISTHMUS_SERVER: (await cp.mf.ready).origin, ISTHMUS_TOKEN: TEST_ADMIN_TOKEN });
-  expect((await cli("apply", "-f", "examples/bookinfo")).code).toBe(0);
+  expect((await cli("apply", "-f", "demo/bookinfo/config")).code).toBe(0);
   const policies = await runCli(["apply", "-f", "-"], { env, input: POLICIES });
   expect(policies.code, policies.stderr).toBe(0);
   const registered = await cp.request("/v1/registry/endpoints", { body: { service: "reviews", address: "worker://reviews-v2", labels: { app: "reviews", version: "v2" } } });

@@ -54,7 +54,7 @@ Usage:
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}   ${c.summary}\n`).join("")}${exampleLines([
-    ["isthmus apply -f examples/bookinfo", "apply Istio resources to the mesh"],
+    ["isthmus apply -f demo/bookinfo/config", "apply Istio resources to the mesh"],
     ["isthmus describe service reviews", "what applies to a service"],
     ["isthmus split reviews v1=90 v2=10", "shift traffic between versions"],
   ])}

@@ -2,7 +2,7 @@ import { NoSnapshotError } from "./config/cache.ts";
 import { ControlPlaneNotConfiguredError, meshConfigCache, type ConfigEnv } from "./config/runtime.ts";
 import type { ConfigView } from "./config/cache.ts";
 import type { CompiledMesh } from "./config/compiled.ts";
-import type { Snapshot } from "../snapshot/schema.ts";
+import type { Snapshot } from "../contracts/snapshot/schema.ts";
 import { MeshError } from "./traffic/mesh-error.ts";
 
 /**

@@ -46,14 +46,14 @@ describe("bundleWorker (content-hash build cache)", () => {
   it("shares one build between Workers with the same entry, and tracks the dashboard's sources behind the control plane", async () => {
     const buildDir = await mkdtemp(join(tmpdir(), "isthmus-cache-build-"));
     dirs.push(buildDir);
-    const [first, second] = await Promise.all([bundleWorker("control-api/worker.ts", buildDir), bundleWorker("control-api/worker.ts", buildDir)]);
+    const [first, second] = await Promise.all([bundleWorker("controlplane/worker.ts", buildDir), bundleWorker("controlplane/worker.ts", buildDir)]);
     expect(first).toEqual(second);
     expect(first.cached).toBe(false);
     const record = JSON.parse(await readFile(`${first.path}.inputs.json`, "utf8"));
     const inputs = Object.keys(record.inputs);
-    expect(inputs).toContainEqual(expect.stringMatching(/control-api\/worker\.ts$/));
+    expect(inputs).toContainEqual(expect.stringMatching(/controlplane\/worker\.ts$/));
     expect(inputs).toContainEqual(expect.stringMatching(/dashboard\/src\/main\.tsx$/));
     expect(inputs).toContainEqual(expect.stringMatching(/\/tsconfig\.json$/));
-    expect((await bundleWorker("control-api/worker.ts", buildDir)).cached).toBe(true);
+    expect((await bundleWorker("controlplane/worker.ts", buildDir)).cached).toBe(true);
   }, 60_000);
 });

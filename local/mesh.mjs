@@ -36,7 +36,7 @@ import { workerFromConfig } from "./worker-options.mjs";
  * @property {() => Promise<void>} dispose
  */
 
-// `/readyz` of the local control plane (see control-api/readiness.ts) checks the mesh's
+// `/readyz` of the local control plane (see controlplane/http/readiness.ts) checks the mesh's
 // health and its bootstrap, never the user's routes: every Worker of the mesh answers when
 // probed directly through a binding that exists only locally (the deployed control plane
 // has none), the CA is bootstrapped, and a configuration was applied once (bootstrap puts

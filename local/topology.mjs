@@ -43,10 +43,10 @@ export const OPTIONAL_SECRETS = ["SENTRY_DSN"];
 
 /** The resources the local mesh applies on first start (Istio YAML, applied in order). */
 export const DEFAULT_CONFIG_FILES = [
-  "examples/bookinfo/services.yaml",
-  "examples/bookinfo/destination-rules.yaml",
-  "examples/bookinfo/routes-v1.yaml",
-  "examples/bookinfo/gateway.yaml",
+  "demo/bookinfo/config/services.yaml",
+  "demo/bookinfo/config/destination-rules.yaml",
+  "demo/bookinfo/config/routes-v1.yaml",
+  "demo/bookinfo/config/gateway.yaml",
 ];
 
 /** Workload identities of the demo: Bookinfo's service accounts, and the gateway's. */

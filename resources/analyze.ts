@@ -33,7 +33,7 @@ export type FindingCode =
   | "regex_invalid"
   | "rollout_target_not_found"
   | "rollout_routes_invalid"
-  // Joined with the bindings data planes report, by the control plane (durable-objects/mesh-control/reachability.ts).
+  // Joined with the bindings data planes report, by the control plane (controlplane/config/reachability.ts).
   | "destination_unreachable";
 
 // Three ways of 33.33 are a fair split of 100.

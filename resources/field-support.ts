@@ -41,7 +41,7 @@ const h = (modules: string | string[], note?: string): FieldSupport => ({
 });
 const s = (why: string): FieldSupport => ({ satisfied: why });
 
-const CONTROL = "durable-objects/mesh-control.ts";
+const CONTROL = "controlplane/config/mesh-control.ts";
 const ROUTES = "dataplane/traffic/route-table.ts";
 const COMPILED = "dataplane/config/compiled.ts";
 const SERVERS = "dataplane/edge/servers.ts";
@@ -68,7 +68,7 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
     fields: {
       name: h(CONTROL),
       namespace: h([CONTROL, COMPILED], "default `default`; the namespace short host names are read in"),
-      labels: h("control-api/routes/resources.ts", "label selectors when listing"),
+      labels: h("controlplane/config/routes/resources.ts", "label selectors when listing"),
       annotations: h(
         ["dataplane/security/authorization.ts", "dataplane/security/peer-authentication.ts", "dataplane/telemetry/sampling.ts"],
         "istio.io/dry-run and the isthmus.io/ annotations (see Extensions)",
@@ -102,7 +102,7 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
       "spec.ports": s("a Worker serves one entry point; ports are recorded and only checked to be HTTP"),
       "spec.location": h("dataplane/security/destination-identity.ts", "MESH_EXTERNAL: no identity is sent"),
       "spec.resolution": s("service bindings need no resolution and Workers resolve origin host names themselves"),
-      "spec.endpoints": h([COMPILED, "snapshot/compile.ts"], "registry endpoints join them"),
+      "spec.endpoints": h([COMPILED, "contracts/snapshot/compile.ts"], "registry endpoints join them"),
       "spec.exportTo": h(COMPILED, "the service is visible only from the listed namespaces"),
     },
   },
@@ -593,28 +593,28 @@ export const FIELD_SUPPORT: readonly MessageSupport[] = [
     fields: {
       ...ENVELOPE,
       ...Object.fromEntries(
-        ["spec.service", "spec.stableSubset", "spec.canarySubset", "spec.virtualService", "spec.routes"].map((f) => [f, h(["resources/rollout-routes.ts", "rollout/traffic.ts"], "the routes whose weights the controller owns")]),
+        ["spec.service", "spec.stableSubset", "spec.canarySubset", "spec.virtualService", "spec.routes"].map((f) => [f, h(["resources/rollout-routes.ts", "controlplane/rollout/traffic.ts"], "the routes whose weights the controller owns")]),
       ),
       ...Object.fromEntries(
-        ["spec.steps", "spec.steps[].weight", "spec.stepWeight", "spec.maxWeight", "spec.geometric", "spec.geometric.startWeight", "spec.geometric.factor", "spec.geometric.maxWeight"].map((f) => [f, h("rollout/steps.ts", "weights in 0.01 steps, ending at 100 (promotion)")]),
+        ["spec.steps", "spec.steps[].weight", "spec.stepWeight", "spec.maxWeight", "spec.geometric", "spec.geometric.startWeight", "spec.geometric.factor", "spec.geometric.maxWeight"].map((f) => [f, h("controlplane/rollout/steps.ts", "weights in 0.01 steps, ending at 100 (promotion)")]),
       ),
-      ...Object.fromEntries(["spec.steps[].minRequests", "spec.steps[].minDuration", "spec.steps[].approval"].map((f) => [f, h("rollout/decide.ts", "gates before a step advances, or before it is entered (approval)")])),
+      ...Object.fromEntries(["spec.steps[].minRequests", "spec.steps[].minDuration", "spec.steps[].approval"].map((f) => [f, h("controlplane/rollout/decide.ts", "gates before a step advances, or before it is entered (approval)")])),
       ...Object.fromEntries(
-        ["spec.preStage", "spec.preStage.headers", "spec.preStage.headers[].name", "spec.preStage.headers[].exact", "spec.preStage.cookie", "spec.preStage.cookie.name", "spec.preStage.cookie.value", "spec.mirror", "spec.mirror.percent"].map((f) => [f, h("rollout/traffic.ts", "a tester-only route ahead of the driven ones; a mirror to the canary")]),
+        ["spec.preStage", "spec.preStage.headers", "spec.preStage.headers[].name", "spec.preStage.headers[].exact", "spec.preStage.cookie", "spec.preStage.cookie.name", "spec.preStage.cookie.value", "spec.mirror", "spec.mirror.percent"].map((f) => [f, h("controlplane/rollout/traffic.ts", "a tester-only route ahead of the driven ones; a mirror to the canary")]),
       ),
-      "spec.preStage.minRequests": h("rollout/decide.ts"),
-      "spec.mirror.minRequests": h("rollout/decide.ts"),
-      "spec.analysis": h("rollout/judge.ts"),
-      "spec.analysis.interval": h("rollout/controller.ts", "the alarm period and the shortest window"),
+      "spec.preStage.minRequests": h("controlplane/rollout/decide.ts"),
+      "spec.mirror.minRequests": h("controlplane/rollout/decide.ts"),
+      "spec.analysis": h("controlplane/rollout/judge.ts"),
+      "spec.analysis.interval": h("controlplane/rollout/controller.ts", "the alarm period and the shortest window"),
       ...Object.fromEntries(
-        ["spec.analysis.minRequests", "spec.analysis.successRate", "spec.analysis.successRate.min", "spec.analysis.successRate.confidence", "spec.analysis.latency", "spec.analysis.latency.p99Max", "spec.analysis.latency.p50Max", "spec.analysis.latency.maxRatioToStable"].map((f) => [f, h("rollout/judge.ts", "canary vs stable over the same window")]),
+        ["spec.analysis.minRequests", "spec.analysis.successRate", "spec.analysis.successRate.min", "spec.analysis.successRate.confidence", "spec.analysis.latency", "spec.analysis.latency.p99Max", "spec.analysis.latency.p50Max", "spec.analysis.latency.maxRatioToStable"].map((f) => [f, h("controlplane/rollout/judge.ts", "canary vs stable over the same window")]),
       ),
-      ...Object.fromEntries(["spec.analysis.custom", "spec.analysis.custom[].name", "spec.analysis.custom[].query", "spec.analysis.custom[].field", "spec.analysis.custom[].min", "spec.analysis.custom[].max"].map((f) => [f, h(["rollout/custom-checks.ts", "rollout/judge.ts"])])),
-      "spec.analysis.failureLimit": h("rollout/decide.ts"),
-      "spec.rollbackOn": h("rollout/judge.ts"),
-      "spec.rollbackOn.outlierEjection": h(["rollout/counts.ts", "rollout/judge.ts"], "canary requests that found no healthy endpoint (UH)"),
-      "spec.rollbackOn.exceptions": h(["rollout/counts.ts", "rollout/judge.ts"], "canary requests its Worker failed without an answer (UF)"),
-      ...Object.fromEntries(["spec.webhooks", "spec.webhooks[].name", "spec.webhooks[].url", "spec.webhooks[].events"].map((f) => [f, h("rollout/webhooks.ts", "Flagger's event shape")])),
+      ...Object.fromEntries(["spec.analysis.custom", "spec.analysis.custom[].name", "spec.analysis.custom[].query", "spec.analysis.custom[].field", "spec.analysis.custom[].min", "spec.analysis.custom[].max"].map((f) => [f, h(["controlplane/rollout/custom-checks.ts", "controlplane/rollout/judge.ts"])])),
+      "spec.analysis.failureLimit": h("controlplane/rollout/decide.ts"),
+      "spec.rollbackOn": h("controlplane/rollout/judge.ts"),
+      "spec.rollbackOn.outlierEjection": h(["controlplane/rollout/counts.ts", "controlplane/rollout/judge.ts"], "canary requests that found no healthy endpoint (UH)"),
+      "spec.rollbackOn.exceptions": h(["controlplane/rollout/counts.ts", "controlplane/rollout/judge.ts"], "canary requests its Worker failed without an answer (UF)"),
+      ...Object.fromEntries(["spec.webhooks", "spec.webhooks[].name", "spec.webhooks[].url", "spec.webhooks[].events"].map((f) => [f, h("controlplane/rollout/webhooks.ts", "Flagger's event shape")])),
     },
   },
 ];

@@ -2,7 +2,7 @@
 // the JSON bodies of the other routes). They are far above what a real Istio resource needs
 // (the deepest, a VirtualService header match inside a List, is 10 levels) and low enough that
 // parsing can neither exhaust the stack nor spend seconds on one request. The total size is
-// bounded before any of these, by the body limit (1 MiB, control-api/body.ts).
+// bounded before any of these, by the body limit (1 MiB, controlplane/http/body.ts).
 import { ParseLimitError } from "./errors.ts";
 
 /** The parser's limits, in one place (documented in docs/SECURITY.md). */

@@ -11,7 +11,7 @@ export default {
   summary: "Create or update resources from YAML or JSON files",
   usage: "isthmus apply -f FILE|DIR|- [-f ...] [--dry-run] [-n NS]",
   examples: [
-    ["isthmus apply -f examples/bookinfo", "apply every YAML file of a directory"],
+    ["isthmus apply -f demo/bookinfo/config", "apply every YAML file of a directory"],
     ["isthmus apply -f canary.yaml --dry-run", "validate on the server and show what would change, store nothing"],
     ["isthmus apply -f - -n shop", "read resources from standard input into namespace shop"],
   ],

@@ -16,7 +16,7 @@ export default {
   summary: "Show what applying files would change (exit 1 when something would)",
   usage: "isthmus diff -f FILE|DIR|- [-n NS]",
   examples: [
-    ["isthmus diff -f examples/bookinfo", "unified diff of the files against the stored resources (exit 1 when they differ)"],
+    ["isthmus diff -f demo/bookinfo/config", "unified diff of the files against the stored resources (exit 1 when they differ)"],
     ["isthmus diff -f - -n shop", "compare resources from standard input in namespace shop"],
   ],
   description: `The server validates the files in a dry run; the result is compared with what is

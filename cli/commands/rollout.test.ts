@@ -49,7 +49,7 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15
 beforeAll(async () => {
   cp = await startControlPlane();
   env = cleanEnv({ ISTHMUS_SERVER: (await cp.mf.ready).origin, ISTHMUS_TOKEN: TEST_ADMIN_TOKEN });
-  expect((await cli("apply", "-f", "examples/bookinfo")).code).toBe(0);
+  expect((await cli("apply", "-f", "demo/bookinfo/config")).code).toBe(0);
   const applied = await runCli(["apply", "-f", "-"], { env, input: ROLLOUT });
   expect(applied.stdout, applied.stderr).toBe("rollout.rollouts.isthmus.io/reviews created\n");
 }, 120_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { snapshotContentHash } from "../../snapshot/content-hash.ts";
+import { snapshotContentHash } from "../../contracts/snapshot/content-hash.ts";
 import { SnapshotRejectedError, acceptSnapshot } from "./accept.ts";
 
 async function snapshot() {

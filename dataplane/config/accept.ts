@@ -1,5 +1,5 @@
-import { snapshotContentHash } from "../../snapshot/content-hash.ts";
-import type { Snapshot } from "../../snapshot/schema.ts";
+import { snapshotContentHash } from "../../contracts/snapshot/content-hash.ts";
+import type { Snapshot } from "../../contracts/snapshot/schema.ts";
 import { readSnapshotShape } from "./snapshot-shape.ts";
 
 /** Raised for a snapshot the data plane refuses to apply (shape or hash). */

@@ -3,7 +3,7 @@
 // to a `worker://` endpoint it holds no binding for are reported at apply time instead of
 // answering 503 at run time. Sent with snapshot pulls, not per request.
 
-import type { BindingReport } from "../../snapshot/binding-report.ts";
+import type { BindingReport } from "../../contracts/snapshot/binding-report.ts";
 
 export type { BindingReport };
 

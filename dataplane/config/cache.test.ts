@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { NoSnapshotError, STORE_KEY, SnapshotCache, type SnapshotStore } from "./cache.ts";
 import { ControlPlaneUnreachableError, type SnapshotSource } from "./source.ts";
-import { isNewer, type SnapshotSince } from "../../snapshot/since.ts";
+import { isNewer, type SnapshotSince } from "../../contracts/snapshot/since.ts";
 
 interface Snap {
   version: number;

@@ -1,4 +1,4 @@
-import { LAST_KNOWN_GOOD_KEY } from "../../snapshot/last-known-good.ts";
+import { LAST_KNOWN_GOOD_KEY } from "../../contracts/snapshot/last-known-good.ts";
 import { SingleFlight } from "../single-flight.ts";
 import { ControlPlaneUnreachableError, type SnapshotSource } from "./source.ts";
 

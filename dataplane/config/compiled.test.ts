@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Snapshot, SnapshotResource } from "../../snapshot/schema.ts";
+import type { Snapshot, SnapshotResource } from "../../contracts/snapshot/schema.ts";
 import { compileMesh } from "./compiled.ts";
 
 function snapshot(resources: SnapshotResource[], endpointHealth: Snapshot["endpointHealth"] = {}): Snapshot {

@@ -1,4 +1,4 @@
-import type { Snapshot, SnapshotResource } from "../../snapshot/schema.ts";
+import type { Snapshot, SnapshotResource } from "../../contracts/snapshot/schema.ts";
 import { canonicalHost, hostMatches, meshServiceOf } from "../../resources/hosts.ts";
 import type { DestinationRule, TrafficPolicy } from "../../resources/destination-rule.ts";
 import type { Gateway } from "../../resources/gateway.ts";

@@ -1,5 +1,5 @@
-import { isNewer, type SnapshotSince } from "../../snapshot/since.ts";
-import { snapshotStampSchema, type SnapshotStamp } from "../../snapshot/stamp.ts";
+import { isNewer, type SnapshotSince } from "../../contracts/snapshot/since.ts";
+import { snapshotStampSchema, type SnapshotStamp } from "../../contracts/snapshot/stamp.ts";
 import { ControlPlaneUnreachableError, type SnapshotSource } from "./source.ts";
 
 /** The slice of the Cache API used: one location's cache (`caches.open(name)`). */

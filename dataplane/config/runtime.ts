@@ -1,4 +1,4 @@
-import type { Snapshot } from "../../snapshot/schema.ts";
+import type { Snapshot } from "../../contracts/snapshot/schema.ts";
 import { acceptSnapshot } from "./accept.ts";
 import { dueReport } from "./binding-report.ts";
 import { SnapshotCache, type SnapshotStore } from "./cache.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { snapshotSchema } from "../../snapshot/schema.ts";
+import { snapshotSchema } from "../../contracts/snapshot/schema.ts";
 import { readSnapshotShape } from "./snapshot-shape.ts";
 
 const valid = () => ({

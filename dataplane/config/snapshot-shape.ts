@@ -1,7 +1,7 @@
 import { arrayOf, boolean, integer, isObject, matching, nonEmptyString, objectOf, optional, recordOf, string, type ShapeIssue } from "../../resources/shape-check.ts";
-import type { Snapshot } from "../../snapshot/schema.ts";
+import type { Snapshot } from "../../contracts/snapshot/schema.ts";
 
-// The snapshot envelope checked by hand, member for member as snapshot/schema.ts defines it:
+// The snapshot envelope checked by hand, member for member as contracts/snapshot/schema.ts defines it:
 // the data plane reads these members and trusts the content hash for the rest (specs were
 // validated by the control plane at apply and are covered by the hash). Running the schema
 // library here instead cost every isolate its start-up parse and ~500 KiB of bundle.

@@ -51,7 +51,7 @@ describe("httpStamp", () => {
 
 describe("rpcSource", () => {
   it("calls snapshot(since) on the MeshPeer stub, with the epoch when it has one, and wraps its failures", async () => {
-    const calls: (number | string)[] = [];
+    const calls: (number | string | null | undefined)[] = [];
     const source = rpcSource({ snapshot: async (since) => (calls.push(since), null) });
     expect(await source.pull({ version: 3 })).toBeNull();
     expect(await source.pull({ version: 3, epoch: "e1" })).toBeNull();

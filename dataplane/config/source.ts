@@ -1,5 +1,6 @@
-import { formatSince, type SnapshotSince } from "../../snapshot/since.ts";
-import { BINDINGS_HEADER, type BindingReport } from "../../snapshot/binding-report.ts";
+import type { MeshPeerApi } from "../../contracts/mesh-peer.ts";
+import { formatSince, type SnapshotSince } from "../../contracts/snapshot/since.ts";
+import { BINDINGS_HEADER, type BindingReport } from "../../contracts/snapshot/binding-report.ts";
 
 /**
  * Where a data-plane isolate pulls snapshots from. `pull(since)` answers the raw snapshot
@@ -11,15 +12,7 @@ export interface SnapshotSource {
 }
 
 /** The RPC face of the control plane's `MeshPeer` entrypoint that the data plane uses. */
-export interface MeshPeerStub {
-  /**
-   * `since`: `<epoch>:<version>`, or a bare version when the data plane knows no epoch;
-   * `bindings`: the Worker's binding names, now and then (older control planes ignore it).
-   */
-  snapshot(since: number | string, bindings?: BindingReport): Promise<unknown | null>;
-  /** The current snapshot's `{ epoch, version, hash }` (control planes from this release on). */
-  snapshotStamp?(): Promise<unknown>;
-}
+export type MeshPeerStub = Pick<MeshPeerApi, "snapshot"> & Partial<Pick<MeshPeerApi, "snapshotStamp">>;
 
 /** Raised when the control plane cannot be reached or answers with an error. */
 export class ControlPlaneUnreachableError extends Error {

@@ -9,7 +9,7 @@
 // An IP field that cannot be evaluated (no client address, or one that does not parse)
 // fails closed, as in Istio: it matches in a DENY (and AUDIT) policy and not in an ALLOW.
 import type { CompiledMesh } from "../config/compiled.ts";
-import type { SnapshotResource } from "../../snapshot/schema.ts";
+import type { SnapshotResource } from "../../contracts/snapshot/schema.ts";
 import type { AuthorizationRule } from "../../resources/authorization-policy.ts";
 import { appliesTo, annotation, perTarget, ROOT_NAMESPACE, type PolicyTarget } from "./policy-scope.ts";
 import { blockContains, parseClientIp, parseIpBlock, type IpAddress } from "../../resources/ip-block.ts";

@@ -1,10 +1,7 @@
-import type { SpiffeBundleDocument } from "../../identity/trust-bundle.ts";
+import type { MeshPeerApi } from "../../contracts/mesh-peer.ts";
 
 /** What the security layers ask of the control plane's MeshPeer entrypoint (env.ISTHMUS_CONTROL). */
-export interface IdentityPeer {
-  jwtSvid(audience: string | string[], options?: { ttlSeconds?: number; publicKey?: JsonWebKey }): Promise<{ token: string; expiresAt: string; spiffeId: string }>;
-  trustBundle(): Promise<SpiffeBundleDocument>;
-}
+export type IdentityPeer = Pick<MeshPeerApi, "jwtSvid" | "trustBundle">;
 
 /** The env binding the security layers reach the CA through. */
 export interface SecurityEnv {

@@ -1,5 +1,5 @@
 import type { CompiledMesh } from "../config/compiled.ts";
-import type { SnapshotResource } from "../../snapshot/schema.ts";
+import type { SnapshotResource } from "../../contracts/snapshot/schema.ts";
 import { annotation, matchLabelsOf, perTarget, ROOT_NAMESPACE, selects, type PolicyTarget } from "./policy-scope.ts";
 
 /** How a workload treats callers' identities: Istio's PeerAuthentication modes. */

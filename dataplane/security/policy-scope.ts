@@ -1,5 +1,5 @@
 import type { CompiledMesh } from "../config/compiled.ts";
-import type { SnapshotResource } from "../../snapshot/schema.ts";
+import type { SnapshotResource } from "../../contracts/snapshot/schema.ts";
 
 /** Istio's root namespace: policies there without a selector apply to the whole mesh. */
 export const ROOT_NAMESPACE = "istio-system";

@@ -1,7 +1,7 @@
 // Builds compiled meshes from resources written in Istio's shape, for the security unit tests.
 import { parseDocuments, validateResource } from "../../resources/index.ts";
 import { compileMesh, type CompiledMesh } from "../config/compiled.ts";
-import type { SnapshotResource } from "../../snapshot/schema.ts";
+import type { SnapshotResource } from "../../contracts/snapshot/schema.ts";
 
 /** A compiled mesh of the given YAML documents, validated as the control plane would (namespace `default` unless they say). */
 export function meshOf(yaml: string, options: { trustDomain?: string; revoked?: string[] } = {}): CompiledMesh {

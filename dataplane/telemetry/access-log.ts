@@ -1,7 +1,7 @@
 // Access log: one JSON line per request on stdout (console.log, which Workers Logs and
 // `wrangler tail` collect), with Envoy's field names. On by default, sampled per route.
 // Only named request facts are logged, and every value is scrubbed: never a token.
-import { redactPath, redactText } from "./redact.ts";
+import { redactPath, redactText } from "../../reporting/redact.ts";
 import { DEFAULT_ACCESS_LOG_SAMPLING, parsePercent, shouldSample } from "./sampling.ts";
 
 export type AccessLogEnv = {

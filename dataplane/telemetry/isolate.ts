@@ -6,10 +6,10 @@ import { meshConfigCache, type ConfigEnv } from "../config/runtime.ts";
 import { countSecurityEventsWith } from "../security/events.ts";
 import type { Workload } from "../workload.ts";
 import type { AccessLogEnv } from "./access-log.ts";
-import { parseDropLabels } from "./labels.ts";
+import { parseDropLabels } from "../../contracts/telemetry/labels.ts";
 import { MetricsRecorder, type SnapshotFacts } from "./metrics.ts";
 import { flushTelemetry, type TelemetryPeer } from "./report.ts";
-import type { SentryEnv } from "./sentry.ts";
+import type { SentryEnv } from "../../reporting/sentry.ts";
 import { Tracing, type TracingEnv } from "./trace.ts";
 import { workloadName } from "./workload-facts.ts";
 

@@ -24,7 +24,7 @@ import { requestUrl } from "../request-url.ts";
 import { accessLogLine, accessLogSampled } from "./access-log.ts";
 import { finishRequest, isolateTelemetry, telemetryPlan, type IsolateTelemetry, type TelemetryEnv } from "./isolate.ts";
 import { ACCESS_LOG_SAMPLING_ANNOTATION, annotationPercent, TRACE_SAMPLING_ANNOTATION } from "./sampling.ts";
-import { captureError } from "./sentry.ts";
+import { captureError } from "../../reporting/sentry.ts";
 import { inboundSide, outboundSide, targetService } from "./sides.ts";
 import { endHop } from "./trace.ts";
 import { extractTraceContext, injectTraceContext, unsampledTraceparent, type IncomingTrace } from "./trace-context.ts";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { histogramCount } from "./histogram.ts";
-import { istioLabels, ISTIO_LABELS, parseDropLabels, type RequestSample } from "./labels.ts";
+import { histogramCount } from "../../contracts/telemetry/histogram.ts";
+import { istioLabels, ISTIO_LABELS, parseDropLabels, type RequestSample } from "../../contracts/telemetry/labels.ts";
 import { MetricsRecorder } from "./metrics.ts";
 import { flushTelemetry } from "./report.ts";
-import type { TelemetryBatch } from "./batch.ts";
+import type { TelemetryBatch } from "../../contracts/telemetry/batch.ts";
 
 function sample(overrides: Partial<RequestSample> = {}): RequestSample {
   return {

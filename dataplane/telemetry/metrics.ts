@@ -2,11 +2,12 @@
 // here (no I/O, and no label building: see series.ts); a flush, due on a size or time
 // bound, hands back one batch that the caller ships in waitUntil. Nothing is written to
 // storage per request.
-import { mergeHistogram } from "./histogram.ts";
-import { dropLabels, seriesKey, type RequestSample, type SeriesFacts } from "./labels.ts";
-import { redactPath } from "./redact.ts";
-import { MAX_SERIES, SeriesTable, type SeriesSide } from "./series.ts";
-import type { MeshCounter, SeriesAggregate, TapEvent, TelemetryBatch } from "./batch.ts";
+import { mergeHistogram } from "../../contracts/telemetry/histogram.ts";
+import { dropLabels, seriesKey, type RequestSample, type SeriesFacts } from "../../contracts/telemetry/labels.ts";
+import { redactPath } from "../../reporting/redact.ts";
+import { MAX_SERIES } from "../../contracts/telemetry/limits.ts";
+import { SeriesTable, type SeriesSide } from "./series.ts";
+import type { MeshCounter, SeriesAggregate, TapEvent, TelemetryBatch } from "../../contracts/telemetry/batch.ts";
 
 export type FlushPolicy = {
   /** Flush when this many requests were recorded since the last flush. */

@@ -2,8 +2,8 @@
 // never waits for a flush, a refused flush is kept for the next one, and a flush left
 // unanswered for an interval is given up with its requests counted as dropped.
 import { describe, expect, it } from "vitest";
-import type { TelemetryBatch } from "./batch.ts";
-import type { RequestSample } from "./labels.ts";
+import type { TelemetryBatch } from "../../contracts/telemetry/batch.ts";
+import type { RequestSample } from "../../contracts/telemetry/labels.ts";
 import { MetricsRecorder } from "./metrics.ts";
 import { flushTelemetry } from "./report.ts";
 

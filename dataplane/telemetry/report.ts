@@ -4,11 +4,12 @@
 // up at the next flush and its requests counted as dropped: it may still land, so sending it
 // again could count it twice. The recorder keeps the shipments, not the shipping task, since
 // the runtime may end a request's waitUntil work without a word.
-import type { TelemetryBatch, TelemetryReply } from "./batch.ts";
+import type { MeshPeerApi } from "../../contracts/mesh-peer.ts";
+import type { TelemetryBatch } from "../../contracts/telemetry/batch.ts";
 import type { MetricsRecorder, SnapshotFacts } from "./metrics.ts";
 
 /** The part of the control plane's MeshPeer entrypoint that telemetry uses. */
-export type TelemetryPeer = { reportTelemetry(batch: TelemetryBatch): Promise<TelemetryReply> };
+export type TelemetryPeer = Pick<MeshPeerApi, "reportTelemetry">;
 
 /**
  * Flushes `recorder` when due (or when `force`), shipping the batch in `ctx.waitUntil`.

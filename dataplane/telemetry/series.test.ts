@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ISTIO_LABELS, type SeriesFacts } from "./labels.ts";
+import { ISTIO_LABELS, type SeriesFacts } from "../../contracts/telemetry/labels.ts";
 import { SeriesTable } from "./series.ts";
 
 const facts = (destination = "reviews"): SeriesFacts => ({

@@ -2,15 +2,10 @@
 // joined into a key only then), and gets a numeric id; after that a request costs two map
 // lookups by values it already holds (status code, flags string) and typed-array
 // increments. Labels are built per series at flush time, never per request.
-import type { SeriesAggregate } from "./batch.ts";
-import { ISTIO_BUCKETS } from "./histogram.ts";
-import { factLabels, ISTIO_LABELS, seriesKey, type SeriesFacts } from "./labels.ts";
-
-/**
- * Most series one isolate holds, and most series sides (issue #14, class 6): a label a
- * client can steer must not grow memory or the control plane's series without bound.
- */
-export const MAX_SERIES = 10_000;
+import type { SeriesAggregate } from "../../contracts/telemetry/batch.ts";
+import { MAX_SERIES } from "../../contracts/telemetry/limits.ts";
+import { ISTIO_BUCKETS } from "../../contracts/telemetry/histogram.ts";
+import { factLabels, ISTIO_LABELS, seriesKey, type SeriesFacts } from "../../contracts/telemetry/labels.ts";
 
 const SLOTS = ISTIO_BUCKETS.length + 1; // per histogram, the +Inf bucket included
 const HISTOGRAMS = 3; // duration, request bytes, response bytes

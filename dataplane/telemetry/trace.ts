@@ -4,7 +4,7 @@
 // across the isolate's requests.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Span } from "@opentelemetry/api";
 import { OtlpExporter } from "./otlp.ts";
-import { redactPath } from "./redact.ts";
+import { redactPath } from "../../reporting/redact.ts";
 import { DEFAULT_TRACE_SAMPLING, parsePercent, shouldSample } from "./sampling.ts";
 import type { IncomingTrace } from "./trace-context.ts";
 import { MeshTracer, SAMPLING_PERCENT_ATTRIBUTE } from "./tracer.ts";

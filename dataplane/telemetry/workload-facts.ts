@@ -1,7 +1,7 @@
 // A data-plane Worker's own facts as metric labels, and the claim it sends of them to the
 // services it calls (Istio's metadata exchange), built once per workload.
 import type { Workload } from "../workload.ts";
-import type { WorkloadFacts } from "./labels.ts";
+import type { WorkloadFacts } from "../../contracts/telemetry/labels.ts";
 
 /**
  * Who called, as the caller's outbound layer says (Istio's metadata exchange): workload

@@ -18,7 +18,7 @@ const REAL_EVERY = 20;
 const BATCH = 32;
 
 const root = new URL("../../", import.meta.url).pathname;
-const seeds = ["examples", "examples/bookinfo", "resources/fixtures"].flatMap((dir) =>
+const seeds = ["examples", "demo/bookinfo/config", "resources/fixtures"].flatMap((dir) =>
   readdirSync(join(root, dir))
     .filter((file) => file.endsWith(".yaml"))
     .map((file) => readFileSync(join(root, dir, file), "utf8")),

@@ -32,7 +32,7 @@ export default {
 
 /** Starts the mesh control plane with `vars` added to its environment; state kept in `persistDir` if given. */
 export async function startCaMesh(name: string, vars: Record<string, string> = {}, persistDir?: string): Promise<CaMesh> {
-  const script = await buildWorker("control-api/worker.ts", `dist/test/${name}/control.js`);
+  const script = await buildWorker("controlplane/worker.ts", `dist/test/${name}/control.js`);
   const mf = new Miniflare({
     durableObjectsPersist: persistDir ?? false,
     workers: [

@@ -1,4 +1,4 @@
-// `node scripts/dev.mjs` (what `npm start` runs) as a child process on free ports, for the
+// `node local/dev.mjs` (what `npm start` runs) as a child process on free ports, for the
 // end-to-end tests that use the local mesh as a user does.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -16,7 +16,7 @@ export interface Running {
 
 /** Starts the local mesh in `stateDir` on free ports; resolves once it printed its URLs. */
 export function startMesh(stateDir: string, env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, ["scripts/dev.mjs"], {
+  const child = spawn(process.execPath, ["local/dev.mjs"], {
     cwd: repo,
     env: {
       ...process.env,

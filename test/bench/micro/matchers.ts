@@ -5,7 +5,7 @@
 import { compileMesh } from "../../../dataplane/config/compiled.ts";
 import { fullMatcher } from "../../../resources/regex.ts";
 import { authorize } from "../../../dataplane/security/authorization.ts";
-import type { Snapshot } from "../../../snapshot/schema.ts";
+import type { Snapshot } from "../../../contracts/snapshot/schema.ts";
 import { BENCH_GATEWAY, HIT, edgeResources, fillerPolicies, fillerServices, GATEWAY_PRINCIPAL } from "../configs/resources.mjs";
 import { SCALE, namespaceOf, variantResources } from "../configs/variants.mjs";
 import { regexVirtualService, routeRegex } from "./regex-routes.mjs";

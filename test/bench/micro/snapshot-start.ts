@@ -5,8 +5,8 @@
 // on purpose, as an isolate's are.
 import { acceptSnapshot } from "../../../dataplane/config/accept.ts";
 import { compileMesh } from "../../../dataplane/config/compiled.ts";
-import { snapshotContentHash } from "../../../snapshot/content-hash.ts";
-import type { SnapshotContent } from "../../../snapshot/schema.ts";
+import { snapshotContentHash } from "../../../contracts/snapshot/content-hash.ts";
+import type { SnapshotContent } from "../../../contracts/snapshot/schema.ts";
 import { BENCH_GATEWAY, HIT, edgeResources } from "../configs/resources.mjs";
 import { SCALE, variantResources } from "../configs/variants.mjs";
 

@@ -2,7 +2,7 @@
 // (a series side cached per snapshot, then `count`) against building a RequestSample and
 // calling `recordRequest` (labels interned per call, the test and fallback path).
 // Run: npx esbuild test/bench/micro/telemetry.ts --bundle --platform=node --format=esm --outfile=.isthmus/telemetry-micro.mjs && node .isthmus/telemetry-micro.mjs
-import type { RequestSample } from "../../../dataplane/telemetry/labels.ts";
+import type { RequestSample } from "../../../contracts/telemetry/labels.ts";
 import { MetricsRecorder } from "../../../dataplane/telemetry/metrics.ts";
 
 const SIDE = {

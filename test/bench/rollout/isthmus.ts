@@ -6,10 +6,10 @@
 // a window too thin to judge grows by the next interval.
 import { parseDuration } from "../../../resources/duration.ts";
 import { RolloutSpec } from "../../../resources/rollout.ts";
-import { decide, pendingState, start, windowSlid, type RolloutState } from "../../../rollout/decide.ts";
-import { judge } from "../../../rollout/judge.ts";
-import { planStepGates } from "../../../rollout/steps.ts";
-import { intervalsToDrop } from "../../../rollout/window.ts";
+import { decide, pendingState, start, windowSlid, type RolloutState } from "../../../controlplane/rollout/decide.ts";
+import { judge } from "../../../controlplane/rollout/judge.ts";
+import { planStepGates } from "../../../controlplane/rollout/steps.ts";
+import { intervalsToDrop } from "../../../controlplane/rollout/window.ts";
 import type { RolloutPolicy, WindowCounts } from "./policy.ts";
 
 /** Policy of a Rollout spec (as a user writes it: the schema fills in defaults). */

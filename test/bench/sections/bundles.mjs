@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { buildWorker } from "../../../local/build.mjs";
 
 const WORKERS = [
-  ["control plane (control-api/worker.ts)", "control-api/worker.ts"],
+  ["control plane (controlplane/worker.ts)", "controlplane/worker.ts"],
   ["gateway (workers/gateway/worker.ts)", "workers/gateway/worker.ts"],
   ["standalone sidecar (workers/sidecar/worker.ts)", "workers/sidecar/worker.ts"],
   ["a service wrapped with withMesh (test/bench/workers/echo-meshed.ts)", "test/bench/workers/echo-meshed.ts"],

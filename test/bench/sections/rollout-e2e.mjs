@@ -63,7 +63,7 @@ export async function measureRolloutEndToEnd({ rollouts = 5, log = () => {} } = 
   const traffic = trafficTo(`${mesh.gatewayUrl}/api/v1/products/0/reviews`, 4);
   try {
     await bootstrapMesh({ controlUrl: mesh.controlUrl, adminToken: admin, stateDir });
-    const original = YAML.parseAllDocuments(await readFile(resolve(repoRoot, "examples/bookinfo/routes-v1.yaml"), "utf8"))
+    const original = YAML.parseAllDocuments(await readFile(resolve(repoRoot, "demo/bookinfo/config/routes-v1.yaml"), "utf8"))
       .map((d) => d.toJSON())
       .find((r) => r.kind === "VirtualService" && r.metadata.name === "ratings");
     await until(async () => (await fetch(`${mesh.gatewayUrl}/api/v1/products/0/reviews`)).ok, 60_000, "Bookinfo through the gateway");

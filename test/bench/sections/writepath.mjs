@@ -26,7 +26,7 @@ function resourcesOf(count) {
 }
 
 async function measureCompile(buildDir, { count = 1000, runs = 15 } = {}) {
-  const { compileSnapshot } = await import(pathToFileURL(await buildWorker("snapshot/compile.ts", join(buildDir, "compile.mjs"))).href);
+  const { compileSnapshot } = await import(pathToFileURL(await buildWorker("contracts/snapshot/compile.ts", join(buildDir, "compile.mjs"))).href);
   const resources = resourcesOf(count);
   const endpoints = Array.from({ length: 50 }, (_, i) => ({ namespace: `compile-${i}`, service: "echo", address: `https://e${i}.example`, labels: { version: "v3" }, healthy: true, lastHeartbeat: "2026-01-01T00:00:00Z" }));
   const input = (version) => ({ version, epoch: "bench", generatedAt: new Date().toISOString(), trustDomain: "cluster.local", resources, endpoints, revokedIdentities: [] });
@@ -82,7 +82,7 @@ const REPORTER = `export default { async fetch(request, env) { return Response.j
  * flush in its isolate (100 µs samples, idle excluded) and flushes/s.
  */
 async function measureFlushes(buildDir, { quick, inspectorPort = 19231 }) {
-  const script = await buildWorker("control-api/worker.ts", join(buildDir, "flush-control.mjs"));
+  const script = await buildWorker("controlplane/worker.ts", join(buildDir, "flush-control.mjs"));
   const { MetricsRecorder } = await import(pathToFileURL(await buildWorker("dataplane/telemetry/metrics.ts", join(buildDir, "metrics.mjs"))).href);
   const mf = new Miniflare({
     inspectorPort,

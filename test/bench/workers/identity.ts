@@ -1,7 +1,7 @@
 // CA and identity work inside workerd for `node test/bench/ca.mjs`. Clocks do not advance
 // while code runs, so each request does `n` operations and the client times N against 0.
-import { generateRoot, type SigningAuthority } from "../../../identity/ca/authority";
-import { checkRequestedIdentity, issueLeaf, parseCsr } from "../../../identity/ca/x509-svid";
+import { generateRoot, type SigningAuthority } from "../../../controlplane/ca/authority";
+import { checkRequestedIdentity, issueLeaf, parseCsr } from "../../../controlplane/ca/x509-svid";
 import { JwtSvidVerifier } from "../../../identity/jwt-svid";
 import { signJwtSvid } from "../../../identity/jwt-svid-sign";
 import { parseTrustBundle, type TrustBundle } from "../../../identity/trust-bundle";

@@ -288,7 +288,7 @@ function csrCase(name: string, body: () => string | Uint8Array, status: number, 
 const csr = (name: string) => () => minted.csrs[name]!;
 
 // Not here because the CA rightly accepts it: a CSR asking for basicConstraints CA:true gets
-// a leaf with critical CA:false, as every leaf (identity/ca/x509-svid.test.ts).
+// a leaf with critical CA:false, as every leaf (controlplane/ca/x509-svid.test.ts).
 
 const csrCases: HostileCase[] = [
   csrCase("not PEM (text)", () => "hello, please sign me", 400, "csr_malformed"),

@@ -1,0 +1,82 @@
+import type { z } from "zod";
+import { ParseLimitError } from "../../resources/errors.ts";
+import { checkValueShape } from "../../resources/parse-limits.ts";
+import { LimitExceededError, MalformedRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
+
+/** Largest request body the control API reads. */
+export const BODY_LIMIT = 1024 * 1024;
+
+/** Content types that may carry resources (YAML or JSON; text/plain for `curl --data-binary`). */
+export const RESOURCE_CONTENT_TYPES = ["application/yaml", "application/x-yaml", "text/yaml", "application/json", "text/plain"] as const;
+export const JSON_CONTENT_TYPES = ["application/json"] as const;
+
+/**
+ * The body as text: 415 unless its media type is one of `accepted`, 413 past `limit`
+ * bytes (checked on Content-Length before reading, and while reading), 400 unless UTF-8.
+ */
+export async function readText(request: Request, accepted: readonly string[], limit = BODY_LIMIT): Promise<string> {
+  const contentType = request.headers.get("content-type") ?? "";
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+  if (!accepted.includes(mediaType)) throw new UnsupportedMediaTypeError(contentType, accepted);
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) throw new PayloadTooLargeError(limit);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw new PayloadTooLargeError(limit);
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new MalformedRequestError("the body is not UTF-8 text");
+  }
+}
+
+/** A JSON body checked against `schema`; 400 with field paths when it does not fit. */
+export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
+  const value = parseJsonBody(await readText(request, JSON_CONTENT_TYPES));
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new MalformedRequestError(
+      "the body does not fit the request schema",
+      result.error.issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(body)", message: issue.message })),
+    );
+  }
+  return result.data;
+}
+
+/**
+ * JSON text as a value: 400 unless JSON, 413 `limit_exceeded` past the parser's nesting or
+ * key length limits (resources/parse-limits.ts), for every JSON route.
+ */
+export function parseJsonBody(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new MalformedRequestError(`the body is not JSON: ${(error as Error).message}`);
+  }
+  try {
+    checkValueShape(value, "(body)");
+  } catch (error) {
+    if (error instanceof ParseLimitError) throw new LimitExceededError(error.message, error.details);
+    throw error;
+  }
+  return value;
+}

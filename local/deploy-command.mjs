@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// `npm run deploy [-- --dry-run] [-- --env NAME]`: the whole mesh to Cloudflare with wrangler.
+import { deployAll, GZIP_LIMIT_BYTES, secretCommands } from "./deploy.mjs";
+import { gatewayBindingGaps, writeGatewayBindings } from "./gateway-bindings.mjs";
+import { OPTIONAL_SECRETS } from "./topology.mjs";
+
+const HELP = `Usage: npm run deploy -- [--dry-run] [--env NAME] [--outdir DIR] [--write-bindings]
+
+Deploys the control plane, then the Bookinfo services, then the gateway, with wrangler.
+  --dry-run     build every Worker offline (wrangler deploy --dry-run --outdir DIR/<worker>)
+                and print each bundle's size, raw and gzip (free plan limit: 3 MiB gzip)
+  --env NAME    a wrangler environment; every config must declare [env.NAME]
+  --outdir DIR  where dry-run bundles go (default dist)
+  --write-bindings
+                first add to the gateway's wrangler config the [[services]] entries it lacks
+                for worker:// endpoints of the default config (as isthmus bindings --write
+                does: inserted as text); without it they are only named
+
+Before deploying, the gateway's config is checked to bind every worker:// endpoint of the
+default config, so any Bookinfo service exposed through a Gateway-bound route answers. For
+your own Workers and routes: isthmus bindings --config PATH (against the control plane).`;
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(HELP);
+  process.exit(0);
+}
+const valueOf = (/** @type {string} */ flag) => {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const known = new Set(["--dry-run", "--env", "--outdir", "--write-bindings"]);
+const unknown = args.filter((arg, i) => arg.startsWith("-") && !known.has(arg) && !known.has(args[i - 1]));
+if (unknown.length) {
+  console.error(`unknown option ${unknown[0]}\n\n${HELP}`);
+  process.exit(2);
+}
+const dryRun = args.includes("--dry-run");
+const env = valueOf("--env");
+const outDir = valueOf("--outdir") ?? "dist";
+
+const kib = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+try {
+  const gaps = await gatewayBindingGaps({ env });
+  if (gaps.length && args.includes("--write-bindings")) {
+    const added = await writeGatewayBindings(gaps, { env });
+    console.log(`added to the gateway's config: ${added.map((entry) => `${entry.binding} (${entry.service})`).join(", ")}`);
+  } else if (gaps.length) {
+    console.warn(`The gateway's config binds no Worker for: ${gaps.map((entry) => entry.binding).join(", ")}; Gateway-bound routes there would answer 503.`);
+    console.warn("  npm run deploy -- --write-bindings  adds them (or isthmus bindings --write --config workers/gateway/wrangler.toml)");
+  }
+  const { plan, sizes } = await deployAll({ dryRun, env, outDir });
+  if (dryRun) {
+    console.log(`\n${"Worker".padEnd(32)}${"raw".padStart(14)}${"gzip".padStart(14)}`);
+    for (const size of sizes) console.log(`${size.name.padEnd(32)}${kib(size.rawBytes).padStart(14)}${kib(size.gzipBytes).padStart(14)}`);
+    const over = sizes.filter((size) => size.gzipBytes > GZIP_LIMIT_BYTES);
+    for (const size of over) console.error(`${size.name} is over the free plan's 3 MiB gzip limit`);
+    if (over.length) process.exit(1);
+    console.log(`\nAll ${sizes.length} Workers build offline (bundles in ${outDir}/).`);
+  }
+  const secrets = secretCommands(plan, env);
+  if (secrets.length) {
+    console.log(`\n${dryRun ? "Before a real deploy, set" : "Set"} these secrets (once per environment):`);
+    for (const command of secrets) console.log(`  ${command}`);
+  }
+  console.log(`Optional, per Worker: ${OPTIONAL_SECRETS.join(", ")} (error reports).`);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
