@@ -11,7 +11,7 @@ import type { SnapshotStamp } from "../../contracts/snapshot/stamp.ts";
 import { diffStates, latestRevision, listRevisions, readRevision, recordRevision, stateAt, type ChangeAction, type DiffEntry, type RevisionDetail, type RevisionSummary } from "./history.ts";
 import { LastKnownGoodWriter } from "./last-known-good.ts";
 import { matchesLabels, type LabelRequirement } from "./label-selector.ts";
-import { refusal, success, type Outcome } from "./outcome.ts";
+import { refused, success, type Result } from "../../contracts/refusal.ts";
 import * as registry from "./registry.ts";
 import { ownerRefusal, registrationRefusal, serviceAccountsOf, type RegistryWriter, type WorkloadIdentity } from "./registry-access.ts";
 import { contentJson, deleteResource, keyOf, keyString, listResources, readResource, writeResource, type ResourceKey, type StoredRow } from "./resource-store.ts";
@@ -93,7 +93,7 @@ export class MeshControl extends DurableObject<Env> {
    * resourceVersion and `rollout_conflict` when two Rollouts would drive one route.
    * `message` replaces the revision's generated one (a rollout controller states its reason).
    */
-  apply(resources: Resource[], options: { dryRun?: boolean; actor: string; message?: string }): Outcome<ApplyResult> {
+  apply(resources: Resource[], options: { dryRun?: boolean; actor: string; message?: string }): Result<ApplyResult> {
     const seen = new Map<string, number>();
     // One read of every row: the analysis needs them all anyway, and a query per document cost more.
     const stored = new Map(listResources(this.sql).map((row) => [keyString(keyOf(row.resource)), row]));
@@ -106,7 +106,7 @@ export class MeshControl extends DurableObject<Env> {
     for (const { index, key } of plan) {
       const first = seen.get(keyString(key));
       if (first !== undefined) {
-        return refusal("invalid", `documents ${first} and ${index} are the same resource`, [
+        return refused(422, "invalid_resource", `documents ${first} and ${index} are the same resource`, [
           { path: `documents[${index}].metadata.name`, message: `${keyString(key)} already given by documents[${first}]` },
         ]);
       }
@@ -121,7 +121,7 @@ export class MeshControl extends DurableObject<Env> {
         : `is ${expected} but ${keyString(key)} is at ${current}`;
       return [{ path: `documents[${index}].metadata.resourceVersion`, message }];
     });
-    if (conflicts.length > 0) return refusal("conflict", "the resource was changed since it was read", conflicts);
+    if (conflicts.length > 0) return refused(409, "conflict", "the resource was changed since it was read", conflicts);
 
     const after = new Map([...stored].map(([key, row]) => [key, row.resource]));
     for (const { key, resource } of plan) after.set(keyString(key), resource);
@@ -129,7 +129,7 @@ export class MeshControl extends DurableObject<Env> {
     const clashes = rolloutConflicts([...after.values()], plan.flatMap(({ resource }) => (resource.kind === "Rollout" ? [resource as Rollout] : [])));
     if (clashes.length > 0) {
       const indexOf = (name: string) => plan.find(({ key }) => key.kind === "Rollout" && key.name === name)!.index;
-      return refusal("rollout_conflict", clashes[0]!.message, clashes.map((c) => ({ path: `documents[${indexOf(c.rollout.name)}].spec.virtualService`, message: c.message })));
+      return refused(409, "rollout_conflict", clashes[0]!.message, clashes.map((c) => ({ path: `documents[${indexOf(c.rollout.name)}].spec.virtualService`, message: c.message })));
     }
     const routeClashes = virtualServiceConflicts(
       [...stored.values()].map((row) => row.resource),
@@ -138,7 +138,7 @@ export class MeshControl extends DurableObject<Env> {
     );
     if (routeClashes.length > 0) {
       const indexOf = (vs: { namespace: string; name: string }) => plan.find(({ key }) => key.kind === "VirtualService" && key.namespace === vs.namespace && key.name === vs.name)!.index;
-      return refusal("rollout_conflict", routeClashes[0]!.message, routeClashes.map((c) => ({ path: `documents[${indexOf(c.virtualService)}].spec.http`, message: c.message })));
+      return refused(409, "rollout_conflict", routeClashes[0]!.message, routeClashes.map((c) => ({ path: `documents[${indexOf(c.virtualService)}].spec.http`, message: c.message })));
     }
 
     const changed = plan.filter((entry) => entry.action !== "unchanged");
@@ -171,12 +171,12 @@ export class MeshControl extends DurableObject<Env> {
   }
 
   /** Deletes a resource, optionally only at `resourceVersion`. */
-  remove(key: ResourceKey, options: { resourceVersion?: string; actor: string; dryRun?: boolean }): Outcome<{ revision: number | null; resource: Resource }> {
+  remove(key: ResourceKey, options: { resourceVersion?: string; actor: string; dryRun?: boolean }): Result<{ revision: number | null; resource: Resource }> {
     const existing = readResource(this.sql, key);
-    if (!existing) return refusal("not_found", `${keyString(key)} does not exist`);
+    if (!existing) return refused(404, "not_found", `${keyString(key)} does not exist`);
     const current = existing.resource.metadata.resourceVersion;
     if (options.resourceVersion !== undefined && options.resourceVersion !== current) {
-      return refusal("conflict", "the resource was changed since it was read", [
+      return refused(409, "conflict", "the resource was changed since it was read", [
         { path: "metadata.resourceVersion", message: `is ${options.resourceVersion} but ${keyString(key)} is at ${current}` },
       ]);
     }
@@ -233,22 +233,22 @@ export class MeshControl extends DurableObject<Env> {
   }
 
   /** Resource-level changes from revision `from` to `to` (default: the latest); 0 is the empty start. */
-  diff(from: number, to?: number): Outcome<{ from: number; to: number; changes: DiffEntry[] }> {
+  diff(from: number, to?: number): Result<{ from: number; to: number; changes: DiffEntry[] }> {
     const latest = latestRevision(this.sql);
     const target = to ?? latest;
     for (const [name, value] of [["from", from], ["to", target]] as const) {
       if (!Number.isInteger(value) || value < 0 || value > latest) {
-        return refusal("not_found", `revision ${value} does not exist (latest is ${latest})`, [{ path: name, message: "no such revision" }]);
+        return refused(404, "not_found", `revision ${value} does not exist (latest is ${latest})`, [{ path: name, message: "no such revision" }]);
       }
     }
     return success({ from, to: target, changes: diffStates(stateAt(this.sql, from), stateAt(this.sql, target)) });
   }
 
   /** Restores every resource to its content after revision `target`, as a new revision. */
-  rollback(target: number, actor: string): Outcome<RollbackResult> {
+  rollback(target: number, actor: string): Result<RollbackResult> {
     const latest = latestRevision(this.sql);
     if (!Number.isInteger(target) || target < 1 || target > latest) {
-      return refusal("not_found", `revision ${target} does not exist (latest is ${latest})`, [{ path: "revision", message: "no such revision" }]);
+      return refused(404, "not_found", `revision ${target} does not exist (latest is ${latest})`, [{ path: "revision", message: "no such revision" }]);
     }
     const wanted = stateAt(this.sql, target);
     const current = new Map(listResources(this.sql).map((row) => [keyString(keyOf(row.resource)), row]));
@@ -301,32 +301,32 @@ export class MeshControl extends DurableObject<Env> {
    * Registers an endpoint as `writer`; a data plane only for its own workload identity
    * (`registry_identity_mismatch`, `registry_not_owner`), checked and written in one turn.
    */
-  async registerEndpoint(input: registry.EndpointRegistration, writer: RegistryWriter): Promise<Outcome<registry.EndpointRecord>> {
+  async registerEndpoint(input: registry.EndpointRegistration, writer: RegistryWriter): Promise<Result<registry.EndpointRecord>> {
     const entries = writer.identity ? listResources(this.sql, { kind: "ServiceEntry", namespace: input.namespace }).map((row) => row.resource) : [];
     const existing = registry.endpointAt(this.sql, input);
-    const refused = registrationRefusal(writer, input, serviceAccountsOf(entries, input.namespace, input.service), existing);
-    if (refused) return refused;
+    const refusal = registrationRefusal(writer, input, serviceAccountsOf(entries, input.namespace, input.service), existing);
+    if (refusal) return refusal;
     const registration = writer.identity ? { ...input, serviceAccount: writer.identity.serviceAccount } : input;
     const { record } = this.registryWrite(() => registry.registerEndpoint(this.sql, registration, writer.actor, Date.now()));
     await this.scheduleLapse();
     return success(record);
   }
 
-  async heartbeat(id: string, writer: RegistryWriter): Promise<Outcome<registry.EndpointRecord>> {
+  async heartbeat(id: string, writer: RegistryWriter): Promise<Result<registry.EndpointRecord>> {
     const existing = registry.readEndpoint(this.sql, id);
-    if (!existing) return refusal("not_found", `endpoint ${id} is not registered`);
-    const refused = ownerRefusal(writer, existing);
-    if (refused) return refused;
+    if (!existing) return refused(404, "not_found", `endpoint ${id} is not registered`);
+    const refusal = ownerRefusal(writer, existing);
+    if (refusal) return refusal;
     const result = this.registryWrite(() => registry.heartbeat(this.sql, id, Date.now())!);
     await this.scheduleLapse();
     return success(result.record);
   }
 
-  async deregister(id: string, writer: RegistryWriter): Promise<Outcome<registry.EndpointRecord>> {
+  async deregister(id: string, writer: RegistryWriter): Promise<Result<registry.EndpointRecord>> {
     const existing = registry.readEndpoint(this.sql, id);
-    if (!existing) return refusal("not_found", `endpoint ${id} is not registered`);
-    const refused = ownerRefusal(writer, existing);
-    if (refused) return refused;
+    if (!existing) return refused(404, "not_found", `endpoint ${id} is not registered`);
+    const refusal = ownerRefusal(writer, existing);
+    if (refusal) return refusal;
     this.registryWrite(() => ({ changed: registry.deregister(this.sql, id) !== null }));
     await this.scheduleLapse();
     return success(existing);

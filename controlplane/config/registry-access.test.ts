@@ -6,7 +6,7 @@ const entry = (namespace: string, hosts: string[], accounts: (string | undefined
   spec: { hosts, endpoints: accounts.map((serviceAccount, i) => ({ address: `worker://e${i}`, ...(serviceAccount ? { serviceAccount } : {}) })) },
 });
 const front = { actor: "token:front", identity: { namespace: "default", serviceAccount: "front" } };
-const codeOf = (outcome: ReturnType<typeof ownerRefusal>) => (outcome && !outcome.ok ? outcome.failure.code : null);
+const codeOf = (outcome: ReturnType<typeof ownerRefusal>) => (outcome && !outcome.ok ? outcome.refusal.code : null);
 
 describe("serviceAccountsOf", () => {
   it("reads the ServiceEntry endpoints' service accounts of the service's namespace, by canonical host", () => {
@@ -35,7 +35,7 @@ describe("registrationRefusal", () => {
     expect(codeOf(registrationRefusal(front, { namespace: "default", service: "front", serviceAccount: "victim" }, ["front"], null))).toBe("registry_identity_mismatch");
     const hijack = registrationRefusal(front, { namespace: "default", service: "victim" }, ["victim"], null);
     expect(codeOf(hijack)).toBe("registry_identity_mismatch");
-    expect(hijack && !hijack.ok && hijack.failure.details[0]!.path).toBe("service");
+    expect(hijack && !hijack.ok && hijack.refusal.details[0]!.path).toBe("service");
   });
 
   it("refuses to take over an address another workload (or an editor) registered", () => {

@@ -4,7 +4,7 @@
 // it, so no data plane can point another service's traffic at itself or take another's
 // endpoint away. Editors and admins (no workload identity) keep full rights.
 import { canonicalHost } from "../../resources/hosts.ts";
-import { refusal, type Outcome } from "./outcome.ts";
+import { refused, type Result } from "../../contracts/refusal.ts";
 
 /** A workload identity: `spiffe://<td>/ns/<namespace>/sa/<serviceAccount>`. */
 export interface WorkloadIdentity {
@@ -54,22 +54,22 @@ export function registrationRefusal(
   registration: { namespace: string; service: string; serviceAccount?: string },
   accounts: readonly string[],
   existing: Partial<WorkloadIdentity> | null,
-): Outcome<never> | null {
+): Result<never> | null {
   const identity = writer.identity;
   if (!identity) return null;
   const who = `${identity.namespace}/${identity.serviceAccount}`;
   if (registration.namespace !== identity.namespace) {
-    return refusal("registry_identity_mismatch", `the token of workload ${who} may register endpoints only in namespace ${identity.namespace}, not ${registration.namespace}`, [
+    return refused(403, "registry_identity_mismatch", `the token of workload ${who} may register endpoints only in namespace ${identity.namespace}, not ${registration.namespace}`, [
       { path: "namespace", message: `must be ${identity.namespace}, the token's namespace` },
     ]);
   }
   if (registration.serviceAccount !== undefined && registration.serviceAccount !== identity.serviceAccount) {
-    return refusal("registry_identity_mismatch", `the token of workload ${who} may register endpoints only as service account ${identity.serviceAccount}`, [
+    return refused(403, "registry_identity_mismatch", `the token of workload ${who} may register endpoints only as service account ${identity.serviceAccount}`, [
       { path: "serviceAccount", message: `must be ${identity.serviceAccount}, the token's service account` },
     ]);
   }
   if (!accounts.includes(identity.serviceAccount)) {
-    return refusal("registry_identity_mismatch", `service ${registration.namespace}/${registration.service} runs as ${accounts.join(", ")}, not as ${who}`, [
+    return refused(403, "registry_identity_mismatch", `service ${registration.namespace}/${registration.service} runs as ${accounts.join(", ")}, not as ${who}`, [
       { path: "service", message: `runs as ${accounts.join(", ")}, not ${identity.serviceAccount}` },
     ]);
   }
@@ -77,10 +77,10 @@ export function registrationRefusal(
 }
 
 /** Null when `writer` may heartbeat, re-register or remove an endpoint registered as `owner`. */
-export function ownerRefusal(writer: RegistryWriter, owner: Partial<WorkloadIdentity> | null): Outcome<never> | null {
+export function ownerRefusal(writer: RegistryWriter, owner: Partial<WorkloadIdentity> | null): Result<never> | null {
   const identity = writer.identity;
   if (!identity || !owner) return null;
   if (owner.namespace === identity.namespace && owner.serviceAccount === identity.serviceAccount) return null;
   const held = owner.serviceAccount ? `${owner.namespace}/${owner.serviceAccount}` : "no workload (an editor registered it)";
-  return refusal("registry_not_owner", `the endpoint runs as ${held}; the token of workload ${identity.namespace}/${identity.serviceAccount} may not change it`);
+  return refused(403, "registry_not_owner", `the endpoint runs as ${held}; the token of workload ${identity.namespace}/${identity.serviceAccount} may not change it`);
 }

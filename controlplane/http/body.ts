@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { ParseLimitError } from "../../resources/errors.ts";
 import { checkValueShape } from "../../resources/parse-limits.ts";
-import { LimitExceededError, MalformedRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
+import { LimitExceededError, MalformedRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, type ApiError } from "./errors.ts";
 
 /** Largest request body the control API reads. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -10,16 +10,27 @@ export const BODY_LIMIT = 1024 * 1024;
 export const RESOURCE_CONTENT_TYPES = ["application/yaml", "application/x-yaml", "text/yaml", "application/json", "text/plain"] as const;
 export const JSON_CONTENT_TYPES = ["application/json"] as const;
 
+/** How a route words its 415 and 413 refusals; every route but the CSR's uses `USUAL_REFUSALS`. */
+export interface BodyRefusals {
+  unsupported(contentType: string, mediaType: string, accepted: readonly string[]): ApiError;
+  tooLarge(limit: number): ApiError;
+}
+
+const USUAL_REFUSALS: BodyRefusals = {
+  unsupported: (contentType, _mediaType, accepted) => new UnsupportedMediaTypeError(contentType, accepted),
+  tooLarge: (limit) => new PayloadTooLargeError(limit),
+};
+
 /**
- * The body as text: 415 unless its media type is one of `accepted`, 413 past `limit`
- * bytes (checked on Content-Length before reading, and while reading), 400 unless UTF-8.
+ * The body's bytes: 415 unless its media type is one of `accepted`, 413 past `limit` bytes
+ * (checked on Content-Length before reading, and while reading).
  */
-export async function readText(request: Request, accepted: readonly string[], limit = BODY_LIMIT): Promise<string> {
+export async function readBytes(request: Request, accepted: readonly string[], limit = BODY_LIMIT, refusals = USUAL_REFUSALS): Promise<Uint8Array> {
   const contentType = request.headers.get("content-type") ?? "";
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
-  if (!accepted.includes(mediaType)) throw new UnsupportedMediaTypeError(contentType, accepted);
+  if (!accepted.includes(mediaType)) throw refusals.unsupported(contentType, mediaType, accepted);
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new PayloadTooLargeError(limit);
+  if (declared > limit) throw refusals.tooLarge(limit);
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (request.body) {
@@ -30,7 +41,7 @@ export async function readText(request: Request, accepted: readonly string[], li
       size += value.byteLength;
       if (size > limit) {
         await reader.cancel();
-        throw new PayloadTooLargeError(limit);
+        throw refusals.tooLarge(limit);
       }
       chunks.push(value);
     }
@@ -41,6 +52,12 @@ export async function readText(request: Request, accepted: readonly string[], li
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  return bytes;
+}
+
+/** The body as text: `readBytes`' refusals, and 400 unless UTF-8. */
+export async function readText(request: Request, accepted: readonly string[], limit = BODY_LIMIT): Promise<string> {
+  const bytes = await readBytes(request, accepted, limit);
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {

@@ -1,6 +1,7 @@
 import { InvalidResourceError, MalformedDocumentError, ParseLimitError } from "../../resources/errors.ts";
 import { parseDocuments, validateResource, type Resource } from "../../resources/index.ts";
-import { InvalidResourceApiError, LimitExceededError, MalformedRequestError, type ErrorDetail } from "./errors.ts";
+import type { FieldIssue } from "../../contracts/refusal.ts";
+import { InvalidResourceApiError, LimitExceededError, MalformedRequestError } from "./errors.ts";
 
 /**
  * Parses a YAML/JSON body into documents; 400 naming the line when it is not parseable, 413
@@ -28,7 +29,7 @@ export function validateDocuments(
   namespace: string,
   prefix: (index: number) => string = (index) => `documents[${index}]`,
 ): Resource[] {
-  const details: ErrorDetail[] = [];
+  const details: FieldIssue[] = [];
   const resources: Resource[] = [];
   let invalid = 0;
   documents.forEach((document, index) => {

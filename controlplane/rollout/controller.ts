@@ -5,7 +5,7 @@
 // its storage, so a restart resumes from the recorded step.
 import { DurableObject } from "cloudflare:workers";
 import { meshControl, type Env } from "../env.ts";
-import type { Outcome } from "../config/outcome.ts";
+import { refused, type Result } from "../../contracts/refusal.ts";
 import { histogramQuantile } from "../../contracts/telemetry/histogram.ts";
 import { parseDuration } from "../../resources/duration.ts";
 import type { Rollout } from "../../resources/rollout.ts";
@@ -129,14 +129,14 @@ export class RolloutController extends DurableObject<Env> {
   }
 
   /** A user's action; refused with `rollout_invalid_transition` when the phase does not allow it. */
-  action(action: RolloutAction, actor: string): Promise<Outcome<RolloutStatus>> {
+  action(action: RolloutAction, actor: string): Promise<Result<RolloutStatus>> {
     return this.serial(async () => {
       const record = await this.load();
       const rollout = record ? await this.rollout(record) : null;
-      if (!record || !rollout) return { ok: false, failure: { code: "not_found", message: "the rollout has no controller state yet", details: [] } } as const;
+      if (!record || !rollout) return refused(404, "not_found", "the rollout has no controller state yet");
       const now = Date.now();
       const outcome = act(record.state, action, now);
-      if (!outcome.ok) return { ok: false, failure: { code: "rollout_invalid_transition", message: outcome.message, details: [{ path: "action", message: outcome.message }] } } as const;
+      if (!outcome.ok) return refused(409, "rollout_invalid_transition", outcome.message, [{ path: "action", message: outcome.message }]);
       const stage = record.state.stage;
       await this.transition(record, rollout, outcome.decision, now, { actor });
       // A retry is a new run: counts still arriving from the last one must not be judged, so

@@ -3,15 +3,14 @@
 // resource routes (and /v1/apply), like every kind.
 import type { Context } from "hono";
 import { z } from "zod";
-import type { Outcome } from "../config/outcome.ts";
+import type { Result } from "../../contracts/refusal.ts";
 import type { Resource } from "../../resources/index.ts";
 import type { RolloutStatus } from "./controller.ts";
 import { rolloutController } from "./controller-stub.ts";
 import type { RolloutAction } from "./decide.ts";
 import { actorOf } from "../http/auth.ts";
 import { meshControl, type ControlEnv } from "../env.ts";
-import { MalformedRequestError, NotFoundError } from "../http/errors.ts";
-import { unwrap } from "../http/outcome.ts";
+import { MalformedRequestError, NotFoundError, unwrap } from "../http/errors.ts";
 import type { Route } from "../http/route.ts";
 import { errorBody, resourceBody } from "../http/schemas.ts";
 import { InvalidWindowError, parseWindow } from "../telemetry/stats.ts";
@@ -82,7 +81,7 @@ const actionRoutes: Route[] = ACTIONS.map((action) => ({
   },
   async handle(c) {
     const resource = await stored(c);
-    const outcome = (await controllerOf(c, resource).action(action, actorOf(c.var.principal))) as Outcome<RolloutStatus>;
+    const outcome = (await controllerOf(c, resource).action(action, actorOf(c.var.principal))) as Result<RolloutStatus>;
     return c.json(unwrap(outcome));
   },
 }));

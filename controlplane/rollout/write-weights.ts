@@ -24,7 +24,7 @@ export async function writeTraffic(env: Env, rollout: Rollout, state: RolloutSta
     if (JSON.stringify(next.vs.spec) === JSON.stringify(vs.spec)) return { ok: true, revision: null };
     const outcome = await control.apply([next.vs], { actor: `rollout:${ns}/${rollout.metadata.name}`, message: `rollout ${ns}/${rollout.metadata.name} ${reason}` });
     if (outcome.ok) return { ok: true, revision: outcome.value.revision };
-    if (outcome.failure.code !== "conflict") return { ok: false, message: outcome.failure.message };
+    if (outcome.refusal.code !== "conflict") return { ok: false, message: outcome.refusal.message };
   }
   return { ok: false, message: "the VirtualService kept changing while the rollout wrote it" };
 }

@@ -20,7 +20,7 @@ export async function collectControlPlaneMetrics(env: Env, out: Exposition, earl
   if (env.CA) {
     try {
       const result = await certificateAuthority(env).info();
-      if (!result.ok) throw new Error(result.error.message);
+      if (!result.ok) throw new Error(result.refusal.message);
       const ca = result.value;
       out
         .gauge("isthmus_ca_bundle_sequence", "spiffe_sequence of the trust bundle; grows with every key or root change.", [{ labels: {}, value: ca.bundleSequence }])

@@ -2,6 +2,7 @@
 // reporter from the service binding's props (never from the batch), and hand it to the
 // reporting isolate's shard in one call (series to Analytics Engine instead, when bound).
 // Tap events go to the meta object only while a tap session asked for them.
+import type { FieldIssue } from "../../contracts/refusal.ts";
 import { telemetryBatchSchema, type MeshCounter, type TelemetryReply } from "../../contracts/telemetry/batch.ts";
 import { dropLabels, parseDropLabels } from "../../contracts/telemetry/labels.ts";
 import { dataPointOf, MAX_POINTS_PER_FLUSH, type AnalyticsEnv } from "./analytics-engine.ts";
@@ -19,7 +20,7 @@ export class UnattestedReporterError extends Error {
 
 export class InvalidTelemetryBatchError extends Error {
   readonly code = "invalid_telemetry_batch";
-  constructor(readonly details: { path: string; message: string }[]) {
+  constructor(readonly details: FieldIssue[]) {
     super("telemetry batch does not match the schema");
   }
 }

@@ -15,12 +15,11 @@ import {
   operatorRootSchema,
   rotateSchema,
 } from "../api";
-import type { CaResult } from "../errors";
 import { servingCertificateResultSchema, servingCertificateSchema } from "../serving-certificate";
 import { spiffeBundleSchema, type SpiffeBundleDocument } from "../../../identity/trust-bundle-schema";
-import { JSON_CONTENT_TYPES, parseJsonBody, readText } from "../../http/body.ts";
+import { JSON_CONTENT_TYPES, parseJsonBody, readBytes, readText, type BodyRefusals } from "../../http/body.ts";
 import { meshControl, type ControlEnv, type Env } from "../../env.ts";
-import { ApiError } from "../../http/errors.ts";
+import { PayloadTooLargeError, UnsupportedMediaTypeError, unwrap } from "../../http/errors.ts";
 import { oidcDiscovery } from "./oidc-discovery.ts";
 import type { Operation } from "../../http/openapi/operation.ts";
 import { mount, type Route } from "../../http/route.ts";
@@ -30,13 +29,6 @@ import { errorBody } from "../../http/schemas.ts";
 export function certificateAuthority(env: Env): DurableObjectStub<CertificateAuthority> {
   const ns = env.CA as unknown as DurableObjectNamespace<CertificateAuthority>;
   return ns.get(ns.idFromName("mesh"));
-}
-
-/** The value of a CA result, or the ApiError its failure maps to. */
-export function unwrapCa<T>(result: CaResult<T>): T {
-  if (result.ok) return result.value;
-  const { status, code, message, details } = result.error;
-  throw new ApiError(status, code, message, details);
 }
 
 const CSR_CONTENT_TYPES = ["application/pkcs10", "text/plain", "application/x-pem-file"] as const;
@@ -52,16 +44,11 @@ function joinToken(request: Request): string {
   return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
 }
 
-async function csrBytes(request: Request): Promise<Uint8Array> {
-  const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (!(CSR_CONTENT_TYPES as readonly string[]).includes(mediaType)) {
-    throw new ApiError(415, "unsupported_media_type", `content type ${JSON.stringify(mediaType)} is not one of ${CSR_CONTENT_TYPES.join(", ")}`);
-  }
-  if (Number(request.headers.get("content-length") ?? "0") > CSR_LIMIT) throw new ApiError(413, "too_large", `a CSR is at most ${CSR_LIMIT} bytes`);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > CSR_LIMIT) throw new ApiError(413, "too_large", `a CSR is at most ${CSR_LIMIT} bytes`);
-  return bytes;
-}
+// The CSR route's refusals name the media type alone and "a CSR", as they always have.
+const CSR_REFUSALS: BodyRefusals = {
+  unsupported: (_contentType, mediaType, accepted) => new UnsupportedMediaTypeError(mediaType, accepted),
+  tooLarge: (limit) => new PayloadTooLargeError(limit, `a CSR is at most ${limit} bytes`),
+};
 
 const nsSa = "/v1/identities/{namespace}/{serviceAccount}";
 const err = (description: string) => ({ description, schema: errorBody });
@@ -75,7 +62,7 @@ const routes: Route[] = [
     role: "viewer",
     responses: { 200: { description: "CA state", schema: caInfoSchema }, 401: err("No valid token") },
     async handle(c) {
-      return c.json(unwrapCa(await certificateAuthority(c.env).info()));
+      return c.json(unwrap(await certificateAuthority(c.env).info()));
     },
   },
   {
@@ -86,7 +73,7 @@ const routes: Route[] = [
     role: "admin",
     responses: { 200: { description: "Already bootstrapped", schema: caInfoSchema }, 201: { description: "Bootstrapped now", schema: caInfoSchema } },
     async handle(c) {
-      const { created, ca } = unwrapCa(await certificateAuthority(c.env).bootstrap());
+      const { created, ca } = unwrap(await certificateAuthority(c.env).bootstrap());
       return c.json(ca, created ? 201 : 200);
     },
   },
@@ -99,7 +86,7 @@ const routes: Route[] = [
     body: { contentTypes: JSON_CONTENT_TYPES, schema: rotateSchema },
     responses: { 200: { description: "CA state after rotation", schema: caInfoSchema }, 400: err("Bad request") },
     async handle(c) {
-      return c.json(unwrapCa(await certificateAuthority(c.env).rotate(await jsonBody(c.req.raw))));
+      return c.json(unwrap(await certificateAuthority(c.env).rotate(await jsonBody(c.req.raw))));
     },
   },
   {
@@ -111,7 +98,7 @@ const routes: Route[] = [
     body: { contentTypes: JSON_CONTENT_TYPES, schema: operatorRootSchema },
     responses: { 200: { description: "CA state", schema: caInfoSchema }, 400: err("Unusable CA material"), 409: err("Already installed") },
     async handle(c) {
-      return c.json(unwrapCa(await certificateAuthority(c.env).installRoot(await jsonBody(c.req.raw))));
+      return c.json(unwrap(await certificateAuthority(c.env).installRoot(await jsonBody(c.req.raw))));
     },
   },
   {
@@ -123,7 +110,7 @@ const routes: Route[] = [
     body: { contentTypes: JSON_CONTENT_TYPES, schema: operatorIntermediateSchema },
     responses: { 200: { description: "CA state", schema: caInfoSchema }, 400: err("Unusable CA material"), 409: err("Already installed") },
     async handle(c) {
-      return c.json(unwrapCa(await certificateAuthority(c.env).installIntermediate(await jsonBody(c.req.raw))));
+      return c.json(unwrap(await certificateAuthority(c.env).installIntermediate(await jsonBody(c.req.raw))));
     },
   },
   {
@@ -135,7 +122,7 @@ const routes: Route[] = [
     body: { contentTypes: JSON_CONTENT_TYPES, schema: createIdentitySchema },
     responses: { 201: { description: "Identity and join token", schema: joinTokenResultSchema }, 400: err("Bad request"), 409: err("Exists") },
     async handle(c) {
-      return c.json(unwrapCa(await certificateAuthority(c.env).createIdentity(await jsonBody(c.req.raw))), 201);
+      return c.json(unwrap(await certificateAuthority(c.env).createIdentity(await jsonBody(c.req.raw))), 201);
     },
   },
   {
@@ -146,7 +133,7 @@ const routes: Route[] = [
     role: "viewer",
     responses: { 200: { description: "Identities", schema: z.object({ items: z.array(identitySchema) }) } },
     async handle(c) {
-      return c.json({ items: unwrapCa(await certificateAuthority(c.env).listIdentities()) });
+      return c.json({ items: unwrap(await certificateAuthority(c.env).listIdentities()) });
     },
   },
   {
@@ -157,7 +144,7 @@ const routes: Route[] = [
     role: "viewer",
     responses: { 200: { description: "Identity", schema: identitySchema }, 404: err("No such identity") },
     async handle(c) {
-      return c.json(unwrapCa(await certificateAuthority(c.env).getIdentity(c.req.param("namespace")!, c.req.param("serviceAccount")!)));
+      return c.json(unwrap(await certificateAuthority(c.env).getIdentity(c.req.param("namespace")!, c.req.param("serviceAccount")!)));
     },
   },
   ...(["delete", "post"] as const).map(
@@ -170,7 +157,7 @@ const routes: Route[] = [
       responses: { 200: { description: "Revoked identity", schema: identitySchema }, 404: err("No such identity") },
       async handle(c) {
         const ca = certificateAuthority(c.env);
-        const revoked = unwrapCa(await ca.revokeIdentity(c.req.param("namespace")!, c.req.param("serviceAccount")!));
+        const revoked = unwrap(await ca.revokeIdentity(c.req.param("namespace")!, c.req.param("serviceAccount")!));
         // The data plane learns of revocations from the snapshot as well as the bundle.
         await meshControl(c.env).setRevokedIdentities(await ca.revokedIdentities());
         return c.json(revoked);
@@ -187,7 +174,7 @@ const routes: Route[] = [
     responses: { 201: { description: "Join token", schema: joinTokenResultSchema }, 404: err("No such identity"), 409: err("Identity revoked") },
     async handle(c) {
       const body = await jsonBody(c.req.raw, true);
-      return c.json(unwrapCa(await certificateAuthority(c.env).createJoinToken(c.req.param("namespace")!, c.req.param("serviceAccount")!, body)), 201);
+      return c.json(unwrap(await certificateAuthority(c.env).createJoinToken(c.req.param("namespace")!, c.req.param("serviceAccount")!, body)), 201);
     },
   },
   {
@@ -200,7 +187,7 @@ const routes: Route[] = [
     async handle(c) {
       const token = joinToken(c.req.raw);
       const body = await jsonBody(c.req.raw);
-      return c.json(unwrapCa(await certificateAuthority(c.env).issueJwtSvid({ kind: "join-token", token }, body)));
+      return c.json(unwrap(await certificateAuthority(c.env).issueJwtSvid({ kind: "join-token", token }, body)));
     },
   },
   {
@@ -220,7 +207,7 @@ const routes: Route[] = [
       const token = joinToken(c.req.raw);
       const ttlText = c.req.query("ttlSeconds");
       const ttl = ttlText === undefined ? undefined : Number(ttlText);
-      const result = unwrapCa(await certificateAuthority(c.env).issueX509Svid({ kind: "join-token", token }, await csrBytes(c.req.raw), ttl));
+      const result = unwrap(await certificateAuthority(c.env).issueX509Svid({ kind: "join-token", token }, await readBytes(c.req.raw, CSR_CONTENT_TYPES, CSR_LIMIT, CSR_REFUSALS), ttl));
       const contentType = (c.req.header("accept") ?? "").includes("text/plain") ? "text/plain; charset=utf-8" : PEM_CHAIN;
       return c.body(result.chain, 200, { "content-type": contentType, "x-isthmus-spiffe-id": result.spiffeId, "x-isthmus-expires-at": result.expiresAt });
     },
@@ -234,7 +221,7 @@ const routes: Route[] = [
     body: { contentTypes: JSON_CONTENT_TYPES, schema: servingCertificateSchema },
     responses: { 200: { description: "PEM chain, leaf first", schema: servingCertificateResultSchema }, 400: err("Invalid names or CSR") },
     async handle(c) {
-      return c.json(unwrapCa(await certificateAuthority(c.env).issueServingCertificate(await jsonBody(c.req.raw))));
+      return c.json(unwrap(await certificateAuthority(c.env).issueServingCertificate(await jsonBody(c.req.raw))));
     },
   },
   ...["/v1/trust-bundle", "/.well-known/spiffe-bundle"].map(

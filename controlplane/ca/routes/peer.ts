@@ -2,7 +2,7 @@
 // binding's props are the attestation (wrangler config names the workload), so no token.
 import type { X509SvidAnswer } from "../../../contracts/mesh-peer.ts";
 import type { JwtSvidResult } from "../api";
-import type { CaResult } from "../errors";
+import type { Result } from "../../../contracts/refusal.ts";
 import type { SpiffeBundleDocument } from "../../../identity/trust-bundle";
 import type { Env } from "../../env.ts";
 import { certificateAuthority } from "./index";
@@ -17,9 +17,9 @@ export interface PeerProps {
 export type X509SvidResult = X509SvidAnswer;
 
 // Workers RPC keeps only an error's message, so the reason code leads it: "code: message".
-function value<T>(result: CaResult<T>): T {
+function value<T>(result: Result<T>): T {
   if (result.ok) return result.value;
-  throw new Error(`${result.error.code}: ${result.error.message}`);
+  throw new Error(`${result.refusal.code}: ${result.refusal.message}`);
 }
 
 function attestation(props: PeerProps | undefined) {

@@ -3,7 +3,7 @@ import { actorOf } from "../../http/auth.ts";
 import { readText, RESOURCE_CONTENT_TYPES } from "../../http/body.ts";
 import { documentsOf, validateDocuments } from "../../http/documents.ts";
 import { meshControl } from "../../env.ts";
-import { unwrap } from "../../http/outcome.ts";
+import { unwrap } from "../../http/errors.ts";
 import type { Route } from "../../http/route.ts";
 import { applyResult, errorBody } from "../../http/schemas.ts";
 import { dryRunOf } from "../../http/routes/query.ts";

@@ -2,8 +2,7 @@ import { z } from "zod";
 import { registryWriterOf } from "../../http/auth.ts";
 import { readJson } from "../../http/body.ts";
 import { meshControl } from "../../env.ts";
-import { ForbiddenError } from "../../http/errors.ts";
-import { unwrap } from "../../http/outcome.ts";
+import { ForbiddenError, unwrap } from "../../http/errors.ts";
 import type { Route } from "../../http/route.ts";
 import { endpointList, endpointRecord, endpointRegistration, errorBody } from "../../http/schemas.ts";
 

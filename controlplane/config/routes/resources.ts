@@ -6,8 +6,7 @@ import { actorOf } from "../../http/auth.ts";
 import { readText, RESOURCE_CONTENT_TYPES } from "../../http/body.ts";
 import { documentsOf, validateDocuments } from "../../http/documents.ts";
 import { meshControl, type ControlEnv } from "../../env.ts";
-import { InvalidResourceApiError, MalformedRequestError, NotFoundError } from "../../http/errors.ts";
-import { unwrap } from "../../http/outcome.ts";
+import { InvalidResourceApiError, MalformedRequestError, NotFoundError, unwrap } from "../../http/errors.ts";
 import type { Route } from "../../http/route.ts";
 import { applyResult, deleteResult, errorBody, resourceBody, resourceList } from "../../http/schemas.ts";
 import { dryRunOf } from "../../http/routes/query.ts";
@@ -105,7 +104,7 @@ export const resourceRoutes: Route[] = [
       const [resource] = validateDocuments([withPathNames(document, namespace, name)], namespace, () => "");
       const outcome = await meshControl(c.env).apply([resource!], { dryRun: dryRunOf(c), actor: actorOf(c.var.principal) });
       // One document: its field paths need no `documents[0].` prefix.
-      if (!outcome.ok) for (const detail of outcome.failure.details) detail.path = detail.path.replace(/^documents\[0\]\./, "");
+      if (!outcome.ok) for (const detail of outcome.refusal.details) detail.path = detail.path.replace(/^documents\[0\]\./, "");
       const result = unwrap(outcome);
       return c.json(result, result.resources[0]!.action === "created" && !result.dryRun ? 201 : 200);
     },
