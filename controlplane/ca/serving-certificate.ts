@@ -20,6 +20,8 @@ export const servingCertificateSchema = z.strictObject({
   ttlSeconds: z.number().int().min(60).max(30 * 86_400).optional(),
 });
 
+export type ServingCertificateRequest = z.infer<typeof servingCertificateSchema>;
+
 export const servingCertificateResultSchema = z.object({ chain: z.string(), expiresAt: z.string() });
 
 export interface ServingLeafRequest {
