@@ -82,13 +82,15 @@ async function convert(path) {
  * Read `configPath` (relative to the repository root), bundle its `main` into `buildDir`
  * (reusing an unchanged bundle, see bundleWorker), and return `{ name, options }` for
  * Miniflare's `workers` array; `cached` says nothing had to be read or built again.
+ * `main` bundles another entry with the config's bindings (a test fixture standing in for
+ * the config's service).
  * @param {string} configPath
- * @param {{ buildDir: string }} opts
+ * @param {{ buildDir: string, main?: string }} opts
  * @returns {Promise<{ name: string, options: Record<string, any>, cached: boolean }>}
  */
-export async function workerFromConfig(configPath, { buildDir }) {
+export async function workerFromConfig(configPath, { buildDir, main }) {
   const { config, cached: configCached } = await readWorkerConfig(configPath, buildDir);
-  const bundle = await bundleWorker(config.main, buildDir);
+  const bundle = await bundleWorker(main ?? config.main, buildDir);
   return {
     name: config.name,
     cached: configCached && bundle.cached,

@@ -3,11 +3,10 @@
 import { Miniflare, type WorkerOptions } from "miniflare";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { workerFromConfig } from "../../local/worker-options.mjs";
+import { join } from "node:path";
+import { CONTROL_WORKER, TEST_ADMIN_TOKEN, controlPlane, meshWorkers } from "./mesh.ts";
 
-export const CONTROL_WORKER = "isthmus-control";
-export const TEST_ADMIN_TOKEN = "test-admin-token";
+export { CONTROL_WORKER, TEST_ADMIN_TOKEN };
 
 export interface ControlPlaneOptions {
   /** Keep Durable Object state in this directory (survives dispose and restart). */
@@ -37,30 +36,21 @@ export interface ControlPlane {
   dispose(): Promise<void>;
 }
 
-let built: Promise<Awaited<ReturnType<typeof workerFromConfig>>> | undefined;
+let buildDir: Promise<string> | undefined;
 
 /** Builds (once per test file) and starts the control plane. */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  built ??= mkdtemp(join(tmpdir(), "isthmus-control-")).then((buildDir) => workerFromConfig("wrangler.toml", { buildDir }));
-  const control = await built;
+  buildDir ??= mkdtemp(join(tmpdir(), "isthmus-control-"));
   const adminToken = options.adminToken ?? TEST_ADMIN_TOKEN;
+  const [control] = await meshWorkers(await buildDir, [
+    controlPlane({
+      vars: { ISTHMUS_ADMIN_TOKEN: adminToken, ...options.vars },
+      serviceBindings: options.serviceBindings,
+      withoutDurableObjects: options.withoutDurableObjects,
+    }),
+  ]);
   const mf = new Miniflare({
-    workers: [
-      {
-        ...control.options,
-        // The bundle lives outside the repository; module names must not climb out of their root.
-        modulesRoot: dirname(control.options.scriptPath),
-        serviceBindings: { ...control.options.serviceBindings, ...options.serviceBindings },
-        durableObjects: Object.fromEntries(Object.entries(control.options.durableObjects ?? {}).filter(([binding]) => !options.withoutDurableObjects?.includes(binding))),
-        bindings: {
-          ...control.options.bindings,
-          ISTHMUS_ADMIN_TOKEN: adminToken,
-          ISTHMUS_CA_WRAPPING_KEY: "test-wrapping-key-0123456789abcdef",
-          ...options.vars,
-        },
-      },
-      ...(options.workers ?? []),
-    ],
+    workers: [control!, ...(options.workers ?? [])],
     durableObjectsPersist: options.persistDir ?? false,
   });
   await mf.ready;

@@ -2,19 +2,18 @@
 // (built from wrangler.toml), the gateway Worker, echo services in several versions
 // wrapped with withMesh, and one plain echo service behind the standalone sidecar, all
 // joined by real service bindings. Config goes in through the REST API.
-import { Miniflare, type WorkerOptions } from "miniflare";
+import { Miniflare } from "miniflare";
 import { mkdtemp, rm } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildWorker } from "../../local/build.mjs";
-import { workerFromConfig } from "../../local/worker-options.mjs";
+import { CONTROL_WORKER, GATEWAY_CONFIG, SIDECAR_CONFIG, TEST_ADMIN_TOKEN, bindingOf, controlPlane, meshPeer, meshWorkers, type Identity, type MeshWorker } from "./mesh.ts";
 
-export const ADMIN_TOKEN = "test-admin-token";
-const CONTROL = "isthmus-control";
+export { bindingOf };
+export const ADMIN_TOKEN = TEST_ADMIN_TOKEN;
+const CONTROL = CONTROL_WORKER;
 const PROXY = "control-proxy";
 export const GATEWAY = "isthmus-gateway";
-const SNAPSHOTS_KV = "isthmus-snapshots";
 
 /** One echo Worker: `name` is its Worker name and its `worker://` address. */
 export interface EchoWorker {
@@ -57,11 +56,6 @@ export interface TestMesh {
   dispose(): Promise<void>;
 }
 
-/** `reviews-v2` -> `REVIEWS_V2`, the binding a `worker://reviews-v2` endpoint goes through. */
-export function bindingOf(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-}
-
 /** Starts the test mesh; the caller applies config and disposes it. */
 export async function startTestMesh(options: {
   echoes: EchoWorker[];
@@ -79,86 +73,52 @@ export async function startTestMesh(options: {
   const refresh = String(options.refreshMs ?? 200);
   // Access logs of tens of thousands of test requests would only slow the run down.
   const quiet = { ISTHMUS_ACCESS_LOG: "off", ...options.vars };
-  const [controlWorker, gatewayScript, meshedScript, plainScript, sidecarScript, proxyScript] = await Promise.all([
-    workerFromConfig("wrangler.toml", { buildDir: dir }),
-    buildWorker("workers/gateway/worker.ts", join(dir, "gateway.mjs")),
-    buildWorker("test/fixtures/echo/worker.ts", join(dir, "echo-meshed.mjs")),
-    buildWorker("test/fixtures/echo/service.ts", join(dir, "echo-plain.mjs")),
-    buildWorker("workers/sidecar/worker.ts", join(dir, "sidecar.mjs")),
-    buildWorker("test/fixtures/control-proxy/worker.ts", join(dir, "control-proxy.mjs")),
-  ]);
-  controlWorker.options.bindings = { ...controlWorker.options.bindings, ISTHMUS_ADMIN_TOKEN: ADMIN_TOKEN, ISTHMUS_CA_WRAPPING_KEY: "test-wrapping-key-0123456789abcdef" };
-  // The control plane writes last-known-good into the namespace the data plane reads on a cold start.
-  controlWorker.options.kvNamespaces = { ISTHMUS_SNAPSHOTS: SNAPSHOTS_KV };
-
+  const controlVia = options.outageSwitch ? PROXY : undefined;
   // Every data-plane Worker can reach every endpoint, as a deployed mesh's bindings would allow.
   const endpoints = Object.fromEntries(options.echoes.map((echo) => [bindingOf(echo.name), echo.name]));
-  const dataPlane = (namespace: string, serviceAccount: string): Partial<WorkerOptions> => ({
-    modules: true,
-    compatibilityDate: "2026-04-26",
-    // withMesh binds each request's mesh client with AsyncLocalStorage (node:async_hooks).
-    compatibilityFlags: ["nodejs_als"],
-    serviceBindings: {
-      ...endpoints,
-      ISTHMUS_CONTROL: { name: options.outageSwitch ? PROXY : CONTROL, entrypoint: "MeshPeer", props: { namespace, serviceAccount } },
-    },
-    kvNamespaces: { ISTHMUS_SNAPSHOTS: SNAPSHOTS_KV },
-  });
+  const gatewayIdentity: Identity = { namespace: "istio-system", serviceAccount: "istio-ingressgateway-service-account" };
 
-  const workers: WorkerOptions[] = [
-    {
-      ...dataPlane("istio-system", "istio-ingressgateway-service-account"),
-      name: GATEWAY,
-      scriptPath: gatewayScript,
-      bindings: { ISTHMUS_REFRESH_MS: refresh, ...quiet },
-      // Its own socket: clients reach the edge directly, as on Cloudflare (and fast enough for 10,000 requests).
-      unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-    } as WorkerOptions,
-    controlWorker.options as WorkerOptions,
+  const specs: MeshWorker[] = [
+    // Its own socket: clients reach the edge directly, as on Cloudflare (and fast enough for 10,000 requests).
+    { config: GATEWAY_CONFIG, name: GATEWAY, controlVia, vars: { ISTHMUS_REFRESH_MS: refresh, ...quiet }, serviceBindings: endpoints, ownSocket: true },
+    // The control plane writes last-known-good into the KV namespace the data plane reads on a cold start (both configs bind it).
+    controlPlane(),
     {
       name: PROXY,
-      modules: true,
-      compatibilityDate: "2026-04-26",
-      scriptPath: proxyScript,
+      entry: "test/fixtures/control-proxy/worker.ts",
       serviceBindings: {
-        CONTROL: { name: CONTROL, entrypoint: "MeshPeer", props: { namespace: "istio-system", serviceAccount: "control-proxy" } },
+        CONTROL: meshPeer({ namespace: "istio-system", serviceAccount: "control-proxy" }),
         // One binding per workload identity, so the proxy forwards identity requests as the caller.
         ...Object.fromEntries(
-          [["istio-system", "istio-ingressgateway-service-account"], ...options.echoes.map((echo) => ["default", echo.service])].map(([namespace, serviceAccount]) => [
-            `CONTROL__${bindingOf(namespace!)}__${bindingOf(serviceAccount!)}`,
-            { name: CONTROL, entrypoint: "MeshPeer", props: { namespace, serviceAccount } },
+          [gatewayIdentity, ...options.echoes.map((echo) => ({ namespace: "default", serviceAccount: echo.service }))].map((identity) => [
+            `CONTROL__${bindingOf(identity.namespace)}__${bindingOf(identity.serviceAccount)}`,
+            meshPeer(identity),
           ]),
         ),
       },
-    } as WorkerOptions,
+    },
   ];
   for (const echo of options.echoes) {
+    const identity = { namespace: "default", serviceAccount: echo.service };
     const vars = { SERVICE: echo.service, VERSION: echo.version, ISTHMUS_REFRESH_MS: refresh, ...quiet, ...(echo.broken ? { BROKEN: "1" } : {}) };
     if (!echo.behindSidecar) {
-      workers.push({ ...dataPlane("default", echo.service), name: echo.name, scriptPath: meshedScript, bindings: vars } as WorkerOptions);
+      specs.push({ config: SIDECAR_CONFIG, entry: "test/fixtures/echo/worker.ts", name: echo.name, identity, controlVia, vars, serviceBindings: endpoints });
       continue;
     }
     const app = `${echo.name}-app`;
-    workers.push({
-      ...dataPlane("default", echo.service),
+    specs.push({
+      config: SIDECAR_CONFIG,
       name: echo.name,
-      scriptPath: sidecarScript,
-      bindings: { ISTHMUS_SERVICE: echo.service, ISTHMUS_VERSION: echo.version, ISTHMUS_REFRESH_MS: refresh, ...quiet },
-      serviceBindings: { ...dataPlane("default", echo.service).serviceBindings, UPSTREAM: app },
-    } as WorkerOptions);
-    workers.push({
-      name: app,
-      modules: true,
-      compatibilityDate: "2026-04-26",
-      scriptPath: plainScript,
-      bindings: vars,
-      // The plain service calls out through its sidecar's outbound entrypoint.
-      serviceBindings: { MESH: { name: echo.name, entrypoint: "MeshOutbound" } },
-    } as WorkerOptions);
+      identity,
+      controlVia,
+      vars: { ISTHMUS_SERVICE: echo.service, ISTHMUS_NAMESPACE: "default", ISTHMUS_VERSION: echo.version, ISTHMUS_SERVICE_ACCOUNT: echo.service, ISTHMUS_REFRESH_MS: refresh, ...quiet },
+      serviceBindings: { ...endpoints, UPSTREAM: app },
+    });
+    // The plain service calls out through its sidecar's outbound entrypoint.
+    specs.push({ name: app, entry: "test/fixtures/echo/service.ts", vars, serviceBindings: { MESH: { name: echo.name, entrypoint: "MeshOutbound" } } });
   }
+  const workers = await meshWorkers(dir, specs);
 
-  // Bundles live outside the repository: module names are resolved from the build directory.
-  for (const worker of workers) (worker as { modulesRoot?: string }).modulesRoot = dir;
   const miniflareOptions = { workers, kvPersist: join(dir, "kv"), durableObjectsPersist: join(dir, "do") };
   const mf = new Miniflare(miniflareOptions);
   await mf.ready;

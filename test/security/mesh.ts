@@ -6,17 +6,16 @@
 // of target's control-plane binding (test/fixtures/trust-proxy), and a plain Worker that passes
 // requests on to target and keeps the mesh headers each carried (tap, test/fixtures/tap). Every Worker has its own socket, so requests go out
 // byte for byte (`//admin`, `/%61dmin` arrive as written).
-import { Miniflare, type WorkerOptions } from "miniflare";
+import { Miniflare } from "miniflare";
 import { mkdtemp, rm } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildWorker } from "../../local/build.mjs";
-import { workerFromConfig } from "../../local/worker-options.mjs";
 import type { PublicJwk } from "../../dataplane/security/workload-key.ts";
+import { CONTROL_WORKER, GATEWAY_CONFIG, SIDECAR_CONFIG, TEST_ADMIN_TOKEN, controlPlane, meshPeer, meshWorkers, type ConfiguredWorker } from "../harness/mesh.ts";
 
-const ADMIN_TOKEN = "test-admin-token";
-const CONTROL = "isthmus-control";
+const ADMIN_TOKEN = TEST_ADMIN_TOKEN;
+const CONTROL = CONTROL_WORKER;
 export const TRUST_DOMAIN = "cluster.local";
 export const MESHED = ["front", "target", "other"] as const;
 
@@ -52,47 +51,31 @@ export interface SecurityMesh {
 /** Starts the mesh; `vars` go to every data-plane Worker. */
 export async function startSecurityMesh(options: { refreshMs: number; vars?: Record<string, string> }): Promise<SecurityMesh> {
   const dir = await mkdtemp(join(tmpdir(), "isthmus-sec-"));
-  const [control, gateway, secureEcho, impostor, trustProxy, alternate, tap] = await Promise.all([
-    workerFromConfig("wrangler.toml", { buildDir: dir }),
-    buildWorker("workers/gateway/worker.ts", join(dir, "gateway.mjs")),
-    buildWorker("test/fixtures/secure-echo/worker.ts", join(dir, "secure-echo.mjs")),
-    buildWorker("test/fixtures/impostor/worker.ts", join(dir, "impostor.mjs")),
-    buildWorker("test/fixtures/trust-proxy/worker.ts", join(dir, "trust-proxy.mjs")),
-    buildWorker("test/fixtures/alternate/worker.ts", join(dir, "alternate.mjs")),
-    buildWorker("test/fixtures/tap/worker.ts", join(dir, "tap.mjs")),
-  ]);
-  control.options.bindings = { ...control.options.bindings, ISTHMUS_ADMIN_TOKEN: ADMIN_TOKEN, ISTHMUS_CA_WRAPPING_KEY: "test-wrapping-key-0123456789abcdef" };
   const vars = { ISTHMUS_REFRESH_MS: String(options.refreshMs), ISTHMUS_ACCESS_LOG: "off", ...options.vars };
   const endpoints = { FRONT_V1: "front-v1", TARGET_V1: "target-v1", OTHER_V1: "other-v1", TWIN: "twin", IMPOSTOR: "impostor", TAP: "tap" };
-  const socket = { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
-  const peer = (namespace: string, serviceAccount: string, via = CONTROL) => ({ name: via, entrypoint: "MeshPeer", props: { namespace, serviceAccount } });
-  const dataPlane = (name: string, scriptPath: string, control: object, extra: Record<string, string> = {}): WorkerOptions =>
-    ({
-      name,
-      modules: true,
-      compatibilityDate: "2026-04-26",
-      // withMesh binds each request's mesh client with AsyncLocalStorage (node:async_hooks).
-      compatibilityFlags: ["nodejs_als"],
-      scriptPath,
-      bindings: { ...vars, ...extra },
-      serviceBindings: { ...endpoints, ISTHMUS_CONTROL: control },
-      kvNamespaces: { ISTHMUS_SNAPSHOTS: "isthmus-snapshots" },
-      ...socket,
-    }) as WorkerOptions;
-  const workers: WorkerOptions[] = [
-    control.options as WorkerOptions,
-    dataPlane("isthmus-gateway", gateway, peer("istio-system", "istio-ingressgateway-service-account")),
-    dataPlane("front-v1", secureEcho, peer("default", "front"), { SERVICE: "front" }),
-    dataPlane("target-v1", secureEcho, peer("default", "target", "trust-proxy"), { SERVICE: "target" }),
-    dataPlane("other-v1", secureEcho, peer("default", "other"), { SERVICE: "other" }),
-    dataPlane("twin-v1", secureEcho, peer("default", "twin"), { SERVICE: "twin" }),
-    dataPlane("twin-v2", secureEcho, peer("default", "twin"), { SERVICE: "twin" }),
-    { name: "twin", modules: true, compatibilityDate: "2026-04-26", scriptPath: alternate, serviceBindings: { A: "twin-v1", B: "twin-v2" }, ...socket } as WorkerOptions,
-    { name: "tap", modules: true, compatibilityDate: "2026-04-26", scriptPath: tap, serviceBindings: { TARGET: "target-v1" }, ...socket } as WorkerOptions,
-    { name: "impostor", modules: true, compatibilityDate: "2026-04-26", scriptPath: impostor, ...socket } as WorkerOptions,
-    { name: "trust-proxy", modules: true, compatibilityDate: "2026-04-26", scriptPath: trustProxy, serviceBindings: { CONTROL: peer("default", "target") }, ...socket } as WorkerOptions,
-  ];
-  for (const worker of workers) (worker as { modulesRoot?: string }).modulesRoot = dir;
+  const meshed = (name: string, service: string, controlVia?: string): ConfiguredWorker => ({
+    config: SIDECAR_CONFIG,
+    entry: "test/fixtures/secure-echo/worker.ts",
+    name,
+    identity: { namespace: "default", serviceAccount: service },
+    controlVia,
+    vars: { ...vars, SERVICE: service },
+    serviceBindings: endpoints,
+    ownSocket: true,
+  });
+  const workers = await meshWorkers(dir, [
+    controlPlane(),
+    { config: GATEWAY_CONFIG, vars, serviceBindings: endpoints, ownSocket: true },
+    meshed("front-v1", "front"),
+    meshed("target-v1", "target", "trust-proxy"),
+    meshed("other-v1", "other"),
+    meshed("twin-v1", "twin"),
+    meshed("twin-v2", "twin"),
+    { name: "twin", entry: "test/fixtures/alternate/worker.ts", serviceBindings: { A: "twin-v1", B: "twin-v2" }, ownSocket: true },
+    { name: "tap", entry: "test/fixtures/tap/worker.ts", serviceBindings: { TARGET: "target-v1" }, ownSocket: true },
+    { name: "impostor", entry: "test/fixtures/impostor/worker.ts", ownSocket: true },
+    { name: "trust-proxy", entry: "test/fixtures/trust-proxy/worker.ts", serviceBindings: { CONTROL: meshPeer({ namespace: "default", serviceAccount: "target" }) }, ownSocket: true },
+  ]);
   const logs: string[] = [];
   const mf = new Miniflare({
     workers,

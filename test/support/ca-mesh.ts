@@ -1,9 +1,10 @@
-// The control-plane Worker (real bundle, real workerd) plus a data-plane Worker bound to
-// its MeshPeer entrypoint with props, for CA tests.
+// The control-plane Worker (real bundle, real workerd, its Durable Objects from
+// wrangler.toml) plus a data-plane Worker bound to its MeshPeer entrypoint with props, for
+// CA tests.
 import { Miniflare } from "miniflare";
-import { buildWorker } from "../../local/build.mjs";
+import { CONTROL_WORKER, TEST_ADMIN_TOKEN, controlPlane, meshPeer, meshWorkers } from "../harness/mesh.ts";
 
-export const ADMIN = "test-admin-token";
+export const ADMIN = TEST_ADMIN_TOKEN;
 
 export interface CaMesh {
   mf: Miniflare;
@@ -30,37 +31,30 @@ export default {
   },
 };`;
 
-/** Starts the mesh control plane with `vars` added to its environment; state kept in `persistDir` if given. */
+/**
+ * Starts the mesh control plane with `vars` added to its environment; state kept in
+ * `persistDir` if given. No ISTHMUS_CA_WRAPPING_KEY unless `vars` has one: the CA's
+ * warning for a missing one is under test.
+ */
 export async function startCaMesh(name: string, vars: Record<string, string> = {}, persistDir?: string): Promise<CaMesh> {
-  const script = await buildWorker("controlplane/worker.ts", `dist/test/${name}/control.js`);
+  const [controlWorker] = await meshWorkers(`dist/test/${name}`, [{ ...controlPlane(), vars: { ISTHMUS_ADMIN_TOKEN: ADMIN, ISTHMUS_TRUST_DOMAIN: "example.org", ...vars } }]);
   const mf = new Miniflare({
     durableObjectsPersist: persistDir ?? false,
     workers: [
-      {
-        name: "control",
-        modules: true,
-        scriptPath: script,
-        compatibilityDate: "2026-04-26",
-        durableObjects: {
-          MESH_CONTROL: { className: "MeshControl", useSQLite: true },
-          CA: { className: "CertificateAuthority", useSQLite: true },
-          TELEMETRY: { className: "Telemetry", useSQLite: true },
-        },
-        bindings: { ISTHMUS_ADMIN_TOKEN: ADMIN, ISTHMUS_TRUST_DOMAIN: "example.org", ...vars },
-      },
+      controlWorker!,
       {
         name: "productpage",
         modules: [{ type: "ESModule", path: "peer.mjs", contents: PEER_SCRIPT }],
         compatibilityDate: "2026-04-26",
         serviceBindings: {
-          CONTROL: { name: "control", entrypoint: "MeshPeer", props: { namespace: "default", serviceAccount: "productpage" } },
-          BARE: { name: "control", entrypoint: "MeshPeer" },
+          CONTROL: meshPeer({ namespace: "default", serviceAccount: "productpage" }),
+          BARE: { name: CONTROL_WORKER, entrypoint: "MeshPeer" },
         },
       },
     ],
   });
   await mf.ready;
-  const control = await mf.getWorker("control");
+  const control = await mf.getWorker(CONTROL_WORKER);
   const peerWorker = await mf.getWorker("productpage");
   return {
     mf,
