@@ -10,7 +10,11 @@ import { startControlPlane, TEST_ADMIN_TOKEN, type ControlPlane } from "../test/
 import { stripJsonComments } from "./inject/wrangler-config.js";
 import { cleanEnv, REPO, runCli } from "./run-cli.ts";
 
+const VERSION = JSON.parse(readFileSync(join(REPO, "packages/mesh/package.json"), "utf8")).version as string;
+
 const FIXTURE = "test/fixtures/plain-hono-service";
+// Built here from this checkout's data plane; a user's project gets @isthmus/mesh (packages/packages.test.ts).
+const SIDECAR = ["--sidecar-import", join(REPO, "workers/sidecar/with-mesh.ts")];
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 const out = tmp("isthmus-injected-");
 
@@ -32,7 +36,7 @@ const SHOP = {
 describe("isthmus inject", () => {
   it("writes a meshed entry and a wrangler config with the mesh's bindings, leaving the service alone", async () => {
     const before = readFileSync(join(REPO, FIXTURE, "src/index.ts"), "utf8");
-    const run = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2"]);
+    const run = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2", ...SIDECAR]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^injected default\/hello \(v2, service account hello\):\n/);
     expect(run.stderr).toMatch(/^Next: wrangler deploy -c .*wrangler\.toml\n$/);
@@ -76,7 +80,7 @@ describe("isthmus inject", () => {
   it("changes nothing when run again (not even the files' times), and leaves an injected project as it is", async () => {
     const first = snapshotOf(out);
     const times = mtimesOf(out);
-    const twice = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2"]);
+    const twice = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2", ...SIDECAR]);
     expect(twice.code, twice.stderr).toBe(0);
     expect(twice.stdout).toMatch(/^default\/hello \(v2, service account hello\) is up to date: .* unchanged\n$/);
     expect(snapshotOf(out)).toEqual(first);
@@ -154,6 +158,50 @@ describe("isthmus inject", () => {
     const same = await runCli(["inject", dir, "--dry-run"]);
     expect(same).toMatchObject({ code: 0, stdout: "" });
     expect(same.stderr).toMatch(/up to date, nothing would change/);
+  });
+
+  it("adds @isthmus/mesh to package.json once, as npm writes it, and leaves a dependency that is there", async () => {
+    const manifest = '{\n\t"name": "shop",\n\t"dependencies": {\n\t\t"hono": "4.13.19"\n\t}\n}\n';
+    const dir = project({ ...SHOP, "package.json": manifest });
+    const dry = await runCli(["inject", dir, "--dry-run"]);
+    expect(dry.stdout).toMatch(/^\+\+\+ .*package\.json\n@@ /m);
+    expect(readFileSync(join(dir, "package.json"), "utf8")).toBe(manifest);
+
+    const run = await runCli(["inject", dir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`  added:  @isthmus/mesh@${VERSION} to `);
+    expect(run.stderr).toMatch(/^Next: npm install, then wrangler deploy -c /);
+    expect(readFileSync(join(dir, ".isthmus-injected", "entry.js"), "utf8")).toMatch(/^import \{ withMesh \} from "@isthmus\/mesh";$/m);
+    const written = readFileSync(join(dir, "package.json"), "utf8");
+    expect(written).toBe(`{\n\t"name": "shop",\n\t"dependencies": {\n\t\t"@isthmus/mesh": "${VERSION}",\n\t\t"hono": "4.13.19"\n\t}\n}\n`);
+    expect((await runCli(["inject", dir])).stdout).toMatch(/is up to date/);
+    expect(readFileSync(join(dir, "package.json"), "utf8")).toBe(written);
+
+    // Any section, any spec (a tarball, a range): the user's choice stays.
+    const dev = project({ ...SHOP, "package.json": '{"devDependencies": {"@isthmus/mesh": "file:../mesh.tgz"}}' });
+    expect((await runCli(["inject", dev])).code).toBe(0);
+    expect(readFileSync(join(dev, "package.json"), "utf8")).toBe('{"devDependencies": {"@isthmus/mesh": "file:../mesh.tgz"}}');
+  });
+
+  it("names the package to install when the project has no package.json, and adds none with --sidecar-import", async () => {
+    const bare = project(SHOP);
+    const run = await runCli(["inject", bare]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`has no package.json: install @isthmus/mesh@${VERSION} there\n`);
+    expect(readdirSync(bare)).not.toContain("package.json");
+
+    const own = project({ ...SHOP, "package.json": "{}\n" });
+    expect((await runCli(["inject", own, "--sidecar-import", "./my-mesh.js"])).code).toBe(0);
+    expect(readFileSync(join(own, "package.json"), "utf8")).toBe("{}\n");
+    expect(readFileSync(join(own, ".isthmus-injected", "entry.js"), "utf8")).toContain('import { withMesh } from "./my-mesh.js";');
+  });
+
+  it("refuses a package.json it cannot parse, naming it, and writes nothing", async () => {
+    const dir = project({ ...SHOP, "package.json": '{"name": "shop",' });
+    const run = await runCli(["inject", dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/package\.json cannot be parsed: /);
+    expect(readdirSync(dir)).not.toContain(".isthmus-injected");
   });
 
   it.each([

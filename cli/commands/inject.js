@@ -1,6 +1,7 @@
 import { relative, resolve } from "node:path";
 import { paintDiff, unifiedDiff } from "../diff.js";
 import { DEFAULT_OUT, injectWorker } from "../inject/inject.js";
+import { MESH_PACKAGE, MESH_VERSION } from "../release.js";
 
 /** @type {import("../command.js").Command} */
 export default {
@@ -9,16 +10,18 @@ export default {
   usage: "isthmus inject PATH [--out DIR] [--service NAME] [-n NS] [--service-account SA] [--service-version V] [--dry-run]",
   description: `Reads PATH's wrangler.toml / wrangler.json / wrangler.jsonc and writes, to --out
 (default PATH/${DEFAULT_OUT}), an entry that wraps the Worker's default export with withMesh
-(re-exporting its named exports, e.g. Durable Object classes) and a wrangler config whose
-main is that entry, with the mesh's bindings added in every environment: ISTHMUS_CONTROL
+from ${MESH_PACKAGE} (re-exporting its named exports, e.g. Durable Object classes) and a
+wrangler config whose main is that entry, with the mesh's bindings added in every environment: ISTHMUS_CONTROL
 (service binding to the control plane's MeshPeer entrypoint; its props, the namespace and
 service account, are the workload identity the CA issues), ISTHMUS_SNAPSHOTS (KV for the
 last-known-good snapshot) and vars ISTHMUS_SERVICE / ISTHMUS_NAMESPACE /
 ISTHMUS_SERVICE_ACCOUNT / ISTHMUS_VERSION, which the entry reads. The Worker gets
 workers_dev = false and preview_urls = false (only the gateway is public) and the
-nodejs_als compatibility flag. No secret is needed. The original files are never modified;
-running it again writes nothing unless the input changed, and --dry-run prints the diff of
-what it would write. Deploy with "wrangler deploy -c PATH/${DEFAULT_OUT}/wrangler.toml".
+nodejs_als compatibility flag. No secret is needed. The Worker's own files are never
+modified; its package.json gains "${MESH_PACKAGE}": "${MESH_VERSION}" in dependencies unless it
+already depends on ${MESH_PACKAGE} (run npm install after). Running it again writes nothing
+unless the input changed, and --dry-run prints the diff of what it would write. Deploy
+with "wrangler deploy -c PATH/${DEFAULT_OUT}/wrangler.toml".
 Projects it does not understand (no main, service-worker format, no_bundle, routes of their
 own, unparsable config) are refused with exit 2 and nothing is written.`,
   options: {
@@ -28,7 +31,7 @@ own, unparsable config) are refused with exit 2 and nothing is written.`,
     "service-account": { type: "string", value: "SA", description: "service account of the workload identity (default: the service name)" },
     "service-version": { type: "string", value: "V", default: "v1", description: "version label (subsets select it)" },
     "control-service": { type: "string", value: "NAME", default: "isthmus-control", description: "the control-plane Worker's name" },
-    "sidecar-import": { type: "string", value: "SPECIFIER", description: "module that exports withMesh (default: this installation's workers/sidecar/with-mesh.ts)" },
+    "sidecar-import": { type: "string", value: "SPECIFIER", description: `module that exports withMesh (default ${MESH_PACKAGE}; given, package.json is left alone)` },
     "dry-run": { type: "boolean", description: "print the diff of what would be written; write nothing" },
   },
   examples: [
@@ -68,8 +71,10 @@ own, unparsable config) are refused with exit 2 and nothing is written.`,
       out(`${who} is up to date: ${shown(result.entry)} and ${shown(result.config)} unchanged\n`);
       return 0;
     }
-    out(`injected ${who}:\n  entry:  ${shown(result.entry)}\n  config: ${shown(result.config)}\n`);
-    err(`Next: wrangler deploy -c ${shown(result.config)}\n`);
+    const dependency = result.changes.find((change) => change.path.endsWith("package.json"));
+    out(`injected ${who}:\n  entry:  ${shown(result.entry)}\n  config: ${shown(result.config)}\n${dependency ? `  added:  ${MESH_PACKAGE}@${MESH_VERSION} to ${shown(dependency.path)}\n` : ""}`);
+    if (result.missingDependency) err(`note: ${shown(resolve(io.cwd, project))} has no package.json: install ${result.missingDependency} there\n`);
+    err(`Next: ${dependency ? "npm install, then " : ""}wrangler deploy -c ${shown(result.config)}\n`);
     return 0;
   },
 };

@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { CliError, UsageError } from "../errors.js";
+import { CLI_VERSION } from "../release.js";
 
 /** @type {import("../command.js").Command} */
 export default {
@@ -21,8 +21,7 @@ be asked, the client's version is still printed and the exit code says why (3 un
   server: true,
   async run({ values, out, err, client }) {
     if (values.output !== undefined && values.output !== "json") throw new UsageError(`-o ${values.output}: only json is supported`);
-    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8"));
-    const clientVersion = /** @type {string} */ (pkg.version);
+    const clientVersion = CLI_VERSION;
     if (values.client) {
       out(values.output === "json" ? `${JSON.stringify({ clientVersion }, null, 2)}\n` : `isthmus ${clientVersion}\n`);
       return 0;
