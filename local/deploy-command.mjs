@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // `npm run deploy [-- --dry-run] [-- --env NAME]`: the whole mesh to Cloudflare with wrangler.
+// Step by step, with secrets, namespaces and upgrades: docs/DEPLOY.md.
 import { deployAll, GZIP_LIMIT_BYTES, secretCommands } from "./deploy.mjs";
 import { gatewayBindingGaps, writeGatewayBindings } from "./gateway-bindings.mjs";
-import { OPTIONAL_SECRETS } from "./topology.mjs";
+import { writeDeploySecrets } from "./secrets.mjs";
+import { snapshotsNamespaces, unsharedSnapshots, writeSnapshotsNamespace } from "./snapshots-namespace.mjs";
+import { CONTROL_CONFIG, OPTIONAL_SECRETS } from "./topology.mjs";
 
 const HELP = `Usage: npm run deploy -- [--dry-run] [--env NAME] [--outdir DIR] [--write-bindings]
+                         [--snapshots-kv ID] [--generate-secrets FILE]
 
 Deploys the control plane, then the Bookinfo services, then the gateway, with wrangler.
   --dry-run     build every Worker offline (wrangler deploy --dry-run --outdir DIR/<worker>)
@@ -15,10 +19,22 @@ Deploys the control plane, then the Bookinfo services, then the gateway, with wr
                 first add to the gateway's wrangler config the [[services]] entries it lacks
                 for worker:// endpoints of the default config (as isthmus bindings --write
                 does: inserted as text); without it they are only named
+  --snapshots-kv ID
+                first write this KV namespace id into every config's ISTHMUS_SNAPSHOTS
+                binding (create it with: npx wrangler kv namespace create isthmus-snapshots);
+                a real deploy refuses configs that do not all name one namespace
+  --generate-secrets FILE
+                only write new ISTHMUS_ADMIN_TOKEN and ISTHMUS_CA_WRAPPING_KEY values to FILE
+                (JSON, mode 0600; never overwrites) and print the wrangler secret bulk command
 
 Before deploying, the gateway's config is checked to bind every worker:// endpoint of the
 default config, so any Bookinfo service exposed through a Gateway-bound route answers. For
-your own Workers and routes: isthmus bindings --config PATH (against the control plane).`;
+your own Workers and routes: isthmus bindings --config PATH (against the control plane).
+
+Examples:
+  npm run deploy -- --generate-secrets .isthmus/cloudflare-secrets.json
+  npm run deploy -- --snapshots-kv 0f2ac74b498b48028cb68387c421e279 --dry-run
+  npm run deploy -- --env staging --write-bindings`;
 
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
@@ -29,7 +45,7 @@ const valueOf = (/** @type {string} */ flag) => {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const known = new Set(["--dry-run", "--env", "--outdir", "--write-bindings"]);
+const known = new Set(["--dry-run", "--env", "--outdir", "--write-bindings", "--snapshots-kv", "--generate-secrets"]);
 const unknown = args.filter((arg, i) => arg.startsWith("-") && !known.has(arg) && !known.has(args[i - 1]));
 if (unknown.length) {
   console.error(`unknown option ${unknown[0]}\n\n${HELP}`);
@@ -40,7 +56,22 @@ const env = valueOf("--env");
 const outDir = valueOf("--outdir") ?? "dist";
 
 const kib = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+const envFlag = env ? ` --env ${env}` : "";
 try {
+  const secretsFile = valueOf("--generate-secrets");
+  if (secretsFile) {
+    await writeDeploySecrets(secretsFile);
+    console.log(`Wrote ISTHMUS_ADMIN_TOKEN and ISTHMUS_CA_WRAPPING_KEY to ${secretsFile} (mode 0600). Upload them, then keep the file somewhere safe:`);
+    console.log(`  npx wrangler secret bulk ${secretsFile} --config ${CONTROL_CONFIG}${envFlag}`);
+    process.exit(0);
+  }
+  const namespaceId = valueOf("--snapshots-kv");
+  if (namespaceId) {
+    const changed = await writeSnapshotsNamespace(namespaceId, { env });
+    console.log(changed.length ? `ISTHMUS_SNAPSHOTS set to ${namespaceId} in: ${changed.join(", ")}` : `ISTHMUS_SNAPSHOTS already ${namespaceId} everywhere`);
+  }
+  const unshared = unsharedSnapshots(await snapshotsNamespaces({ env }), env);
+  if (unshared && dryRun) console.warn(`Before a real deploy: ${unshared}`);
   const gaps = await gatewayBindingGaps({ env });
   if (gaps.length && args.includes("--write-bindings")) {
     const added = await writeGatewayBindings(gaps, { env });

@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parse } from "smol-toml";
 import { repoRoot } from "./build.mjs";
+import { snapshotsNamespaces, unsharedSnapshots } from "./snapshots-namespace.mjs";
 import { ALL_CONFIGS, REQUIRED_SECRETS } from "./topology.mjs";
 
 /** The free plan's limit on a Worker's compressed size. */
@@ -13,7 +14,7 @@ export const GZIP_LIMIT_BYTES = 3 * 1024 * 1024;
 
 /** Raised when a deploy step cannot go on; `code` says why. */
 export class DeployError extends Error {
-  /** @param {"missing_environment" | "wrangler_failed" | "bundle_too_large"} code @param {string} message */
+  /** @param {"missing_environment" | "wrangler_failed" | "bundle_too_large" | "snapshots_namespace_unshared"} code @param {string} message */
   constructor(code, message) {
     super(message);
     this.name = "DeployError";
@@ -51,12 +52,15 @@ export async function planDeploy({ env } = {}) {
 
 /**
  * Deploy (or with `dryRun` build into `outDir/<worker>`) every Worker; returns the bundle
- * sizes on a dry run. Stops at the first failure.
+ * sizes on a dry run. Stops at the first failure. A real deploy first requires one
+ * ISTHMUS_SNAPSHOTS namespace id in every config that binds it.
  * @param {{ dryRun?: boolean, env?: string, outDir?: string, log?: (line: string) => void }} options
  * @returns {Promise<{ plan: WorkerPlan[], sizes: BundleSize[] }>}
  */
 export async function deployAll({ dryRun = false, env, outDir = "dist", log = console.log }) {
   const plan = await planDeploy({ env });
+  const unshared = unsharedSnapshots(await snapshotsNamespaces({ env }), env);
+  if (unshared && !dryRun) throw new DeployError("snapshots_namespace_unshared", unshared);
   const sizes = [];
   for (const worker of plan) {
     const args = ["deploy", "--config", worker.config];

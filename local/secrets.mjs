@@ -34,3 +34,19 @@ export function newAdminToken() {
 export function newSecret() {
   return randomBytes(32).toString("base64url");
 }
+
+/**
+ * The control plane's required secrets, freshly generated in their formats, written to `path`
+ * as JSON for `wrangler secret bulk` (mode 0600). Refuses to overwrite an existing file: a
+ * second run must not silently replace the wrapping key the CA's keys are sealed under.
+ * @param {string} path
+ * @returns {Promise<Record<string, string>>}
+ */
+export async function writeDeploySecrets(path) {
+  const secrets = { ISTHMUS_ADMIN_TOKEN: newAdminToken(), ISTHMUS_CA_WRAPPING_KEY: newSecret() };
+  await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: "wx" }).catch((error) => {
+    if (error?.code === "EEXIST") throw new Error(`${path} exists; secrets are generated once (remove it to start over, and keep the old ISTHMUS_CA_WRAPPING_KEY while the CA's keys are sealed under it)`);
+    throw error;
+  });
+  return secrets;
+}

@@ -18,4 +18,4 @@ export const bindingReportSchema = z
 export type BindingReport = z.infer<typeof bindingReportSchema>;
 
 /** The header an HTTP pull (`GET /v1/snapshot`) carries the report in, as JSON. */
-export const BINDINGS_HEADER = "x-isthmus-bindings";
+export { BINDINGS_HEADER } from "./binding-header.ts";

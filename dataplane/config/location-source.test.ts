@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorker } from "../../local/build.mjs";
 import { BOOKINFO_YAML, REVIEWS_SPLIT_YAML } from "../../test/fixtures/control-plane/bookinfo.ts";
 import { CONTROL_WORKER, startControlPlane, type ControlPlane } from "../../test/harness/control-plane.ts";
+import { locationSource } from "./location-source.ts";
+import { StampUnsupportedError } from "./source.ts";
 
 const ISOLATES = "location-isolates";
 const PROXY = "control-proxy";
@@ -76,5 +78,42 @@ describe("locationSource", () => {
     // Control plane down, only an old stamp of an older version: last-known-good kept, flagged stale.
     for (const view of seen.oldStamp) expect(view).toMatchObject({ version: seen.version, stale: true });
     for (const view of seen.recovered) expect(view).toMatchObject({ version: seen.version, stale: false });
+  });
+});
+
+describe("locationSource against a control plane without the stamp (an older release)", () => {
+  it("pulls snapshots itself, and asks for the stamp again after a minute", async () => {
+    // The Cache API exists only in the runtime; the fallback never reaches the cache, so a Map stands in.
+    const entries = new Map<string, Response>();
+    const cache = { match: async (key: string) => entries.get(key)?.clone(), put: async (key: string, response: Response) => void entries.set(key, response) };
+    let clock = 0;
+    const calls = { stamp: 0, pulls: [] as unknown[] };
+    const source = locationSource({
+      cache,
+      stamp: async () => {
+        calls.stamp++;
+        throw new StampUnsupportedError("the control plane has no snapshotStamp");
+      },
+      bodies: { pull: async (since) => (calls.pulls.push(since), { version: since.version + 1 }) },
+      now: () => clock,
+    });
+    expect(await source.pull({ version: 4 })).toEqual({ version: 5 });
+    clock += 59_000;
+    expect(await source.pull({ version: 5 })).toEqual({ version: 6 });
+    expect(calls).toEqual({ stamp: 1, pulls: [{ version: 4 }, { version: 5 }] });
+    clock += 2_000;
+    await source.pull({ version: 6 });
+    expect(calls.stamp).toBe(2);
+  });
+
+  it("still fails the pull when the stamp is unreachable for another reason", async () => {
+    const source = locationSource({
+      cache: { match: async () => undefined, put: async () => {} },
+      stamp: async () => {
+        throw new Error("connection reset");
+      },
+      bodies: { pull: async () => ({ version: 1 }) },
+    });
+    await expect(source.pull({ version: 0 })).rejects.toMatchObject({ code: "control_plane_unreachable" });
   });
 });

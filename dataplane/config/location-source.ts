@@ -1,6 +1,7 @@
 import { isNewer, type SnapshotSince } from "../../contracts/snapshot/since.ts";
-import { snapshotStampSchema, type SnapshotStamp } from "../../contracts/snapshot/stamp.ts";
-import { ControlPlaneUnreachableError, type SnapshotSource } from "./source.ts";
+import type { SnapshotStamp } from "../../contracts/snapshot/stamp.ts";
+import { readSnapshotStamp, snapshotStampOf } from "./snapshot-shape.ts";
+import { ControlPlaneUnreachableError, StampUnsupportedError, type SnapshotSource } from "./source.ts";
 
 /** The slice of the Cache API used: one location's cache (`caches.open(name)`). */
 export interface LocationCache {
@@ -10,7 +11,7 @@ export interface LocationCache {
 
 export interface LocationSourceOptions {
   cache: LocationCache;
-  /** The control plane's current stamp (`MeshPeer.snapshotStamp()` or `GET /v1/snapshot/stamp`). */
+  /** The control plane's current stamp (`MeshPeer.snapshotStamp()` or `GET /v1/snapshot/stamp`); StampUnsupportedError from an older control plane makes the isolate pull snapshots itself for a minute. */
   stamp(): Promise<unknown>;
   /** Where a snapshot comes from when the location has not cached its hash yet. */
   bodies: SnapshotSource;
@@ -40,6 +41,9 @@ interface StampEntry {
 }
 
 const STAMP_KEY = "https://isthmus.internal/snapshot/stamp";
+// After a control plane without the stamp (an older release), how long the isolate pulls
+// snapshots itself before it asks for the stamp again (the control plane may be upgraded by then).
+const STAMPLESS_MS = 60_000;
 // The hash covers content only (a change and its undo share one), so the key names the version too.
 const bodyKey = (stamp: SnapshotStamp) => `https://isthmus.internal/snapshot/${stamp.epoch ?? "-"}/${stamp.version}/${stamp.hash}`;
 
@@ -66,7 +70,7 @@ export function locationSource(options: LocationSourceOptions): SnapshotSource {
     if (!response) return undefined;
     try {
       const entry = (await response.json()) as StampEntry;
-      return { ...entry, stamp: snapshotStampSchema.parse(entry.stamp) };
+      return { ...entry, stamp: snapshotStampOf(entry.stamp) };
     } catch {
       return undefined;
     }
@@ -78,8 +82,8 @@ export function locationSource(options: LocationSourceOptions): SnapshotSource {
   /** A snapshot from the control plane, cached under what it claims to be (the isolate checks content against hash before applying it). */
   async function fetchBody(since: SnapshotSince): Promise<unknown> {
     const raw = await options.bodies.pull(since);
-    const named = snapshotStampSchema.safeParse(raw);
-    if (named.success) await putBody(named.data, raw);
+    const named = readSnapshotStamp(raw);
+    if (named) await putBody(named, raw);
     return raw;
   }
 
@@ -98,8 +102,9 @@ export function locationSource(options: LocationSourceOptions): SnapshotSource {
     if (entry && !behind) await putStamp({ ...entry, renewingUntil: at + stampMs });
     let fresh: SnapshotStamp;
     try {
-      fresh = snapshotStampSchema.parse(await options.stamp());
+      fresh = snapshotStampOf(await options.stamp());
     } catch (error) {
+      if (error instanceof StampUnsupportedError) throw error;
       if (entry && !behind && at - entry.checkedAt <= maxStaleMs) return { stamp: entry.stamp };
       throw new ControlPlaneUnreachableError(`snapshot stamp: ${String(error)}`, { cause: error });
     }
@@ -112,9 +117,21 @@ export function locationSource(options: LocationSourceOptions): SnapshotSource {
     return { stamp: fresh, raw };
   }
 
+  // Until then this isolate pulls snapshots itself: the control plane answered it has no stamp.
+  let stamplessUntil = 0;
+
   return {
     async pull(since) {
-      const { stamp, raw } = await currentStamp(since);
+      if (now() < stamplessUntil) return options.bodies.pull(since);
+      let current: Awaited<ReturnType<typeof currentStamp>>;
+      try {
+        current = await currentStamp(since);
+      } catch (error) {
+        if (!(error instanceof StampUnsupportedError)) throw error;
+        stamplessUntil = now() + STAMPLESS_MS;
+        return options.bodies.pull(since);
+      }
+      const { stamp, raw } = current;
       if (raw !== undefined) return raw;
       if (!isNewer(stamp, since)) return null;
       const cached = await cache.match(bodyKey(stamp));

@@ -1,10 +1,9 @@
 import type { Snapshot } from "../../contracts/snapshot/schema.ts";
-import { acceptSnapshot } from "./accept.ts";
 import { dueReport } from "./binding-report.ts";
-import { SnapshotCache, type SnapshotStore } from "./cache.ts";
-import { compileMesh, type CompiledMesh } from "./compiled.ts";
+import type { SnapshotCache, SnapshotStore } from "./cache.ts";
+import type { CompiledMesh } from "./compiled.ts";
 import { locationSource } from "./location-source.ts";
-import { ControlPlaneUnreachableError, httpSource, httpStamp, rpcSource, type MeshPeerStub, type SnapshotSource } from "./source.ts";
+import { httpSource, httpStamp, rpcSource, rpcStamp, type MeshPeerStub, type SnapshotSource } from "./source.ts";
 
 /** The bindings and vars a data-plane Worker reads to reach its config. */
 export interface ConfigEnv {
@@ -58,16 +57,11 @@ function stampOf(env: ConfigEnv): () => Promise<unknown> {
   if (env.ISTHMUS_CONTROL_URL) {
     return httpStamp(env.ISTHMUS_CONTROL_URL, env.ISTHMUS_CONTROL_TOKEN, binding?.fetch ? (request) => binding.fetch!(request) : undefined);
   }
-  return async () => {
-    try {
-      return await binding!.snapshotStamp!();
-    } catch (error) {
-      throw new ControlPlaneUnreachableError(`snapshot stamp RPC failed: ${String(error)}`, { cause: error });
-    }
-  };
+  return rpcStamp(binding!);
 }
 
-function sourceFrom(env: ConfigEnv): SnapshotSource {
+/** Where an env's snapshots come from: the control plane directly, or through the location's cache. */
+export function configSource(env: ConfigEnv): SnapshotSource {
   const bodies = directSource(env);
   const name = env.ISTHMUS_CONFIG_CACHE;
   if (!name) return bodies;
@@ -81,19 +75,7 @@ function sourceFrom(env: ConfigEnv): SnapshotSource {
 
 const numberVar = (value: string | undefined) => (value ? Number(value) : undefined);
 
-/**
- * The isolate's config cache, created on first use from the Worker's env (bindings exist
- * only at request time) and kept in module scope for the life of the isolate.
- */
-export function meshConfigCache(env: ConfigEnv, refreshMs?: number): MeshConfigCache {
-  cache ??= new SnapshotCache({
-    source: sourceFrom(env),
-    store: env.ISTHMUS_SNAPSHOTS,
-    refreshMs: refreshMs ?? numberVar(env.ISTHMUS_REFRESH_MS) ?? (env.ISTHMUS_CONFIG_CACHE ? numberVar(env.ISTHMUS_STAMP_MS) ?? 250 : undefined),
-    accept: acceptSnapshot,
-    compile: compileMesh,
-  });
-  return cache;
+/** The revalidation interval an env asks for (undefined: the cache's default). */
+export function refreshMsOf(env: ConfigEnv): number | undefined {
+  return numberVar(env.ISTHMUS_REFRESH_MS) ?? (env.ISTHMUS_CONFIG_CACHE ? numberVar(env.ISTHMUS_STAMP_MS) ?? 250 : undefined);
 }
-
-let cache: MeshConfigCache | undefined;

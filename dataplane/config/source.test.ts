@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlPlaneUnreachableError, httpSource, httpStamp, rpcSource } from "./source.ts";
+import { ControlPlaneUnreachableError, httpSource, httpStamp, rpcSource, rpcStamp, StampUnsupportedError } from "./source.ts";
 
 let server: Server;
 let base = "";
@@ -9,6 +9,8 @@ const seen: { url?: string; authorization?: string }[] = [];
 beforeAll(async () => {
   server = createServer((request, response) => {
     seen.push({ url: request.url, authorization: request.headers.authorization });
+    // A control plane of an older release: no stamp route (told apart here by its token).
+    if (request.headers.authorization === "Bearer old" && request.url === "/v1/snapshot/stamp") return void response.writeHead(404).end("{}");
     if (request.headers.authorization !== "Bearer good") return void response.writeHead(401).end("{}");
     if (request.url === "/v1/snapshot/stamp") return void response.setHeader("content-type", "application/json").end(JSON.stringify({ version: 4, hash: "ab" }));
     const since = Number(new URL(request.url!, "http://x").searchParams.get("since")!.split(":").at(-1));
@@ -46,6 +48,19 @@ describe("httpStamp", () => {
     expect(seen.at(-1)).toEqual({ url: "/v1/snapshot/stamp", authorization: "Bearer good" });
     await expect(httpStamp(base, "bad")()).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
     await expect(httpStamp("http://127.0.0.1:1", "good")()).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
+  });
+
+  it("takes a 404 for a control plane of an older release, without the stamp", async () => {
+    await expect(httpStamp(base, "old")()).rejects.toBeInstanceOf(StampUnsupportedError);
+  });
+});
+
+describe("rpcStamp", () => {
+  it("tells a control plane without snapshotStamp from one that fails", async () => {
+    await expect(rpcStamp({ snapshot: async () => null })()).rejects.toBeInstanceOf(StampUnsupportedError);
+    const missing = new TypeError('The RPC receiver does not implement the method "snapshotStamp".');
+    await expect(rpcStamp({ snapshot: async () => null, snapshotStamp: () => Promise.reject(missing) })()).rejects.toBeInstanceOf(StampUnsupportedError);
+    await expect(rpcStamp({ snapshot: async () => null, snapshotStamp: () => Promise.reject(new Error("gone")) })()).rejects.toBeInstanceOf(ControlPlaneUnreachableError);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { MeshPeerApi } from "../../contracts/mesh-peer.ts";
 import { formatSince, type SnapshotSince } from "../../contracts/snapshot/since.ts";
-import { BINDINGS_HEADER, type BindingReport } from "../../contracts/snapshot/binding-report.ts";
+import { BINDINGS_HEADER } from "../../contracts/snapshot/binding-header.ts";
+import type { BindingReport } from "../../contracts/snapshot/binding-report.ts";
 
 /**
  * Where a data-plane isolate pulls snapshots from. `pull(since)` answers the raw snapshot
@@ -21,6 +22,33 @@ export class ControlPlaneUnreachableError extends Error {
     super(message, options);
     this.name = "ControlPlaneUnreachableError";
   }
+}
+
+/**
+ * Raised when the control plane predates the snapshot stamp (no `snapshotStamp` RPC, 404 for
+ * `GET /v1/snapshot/stamp`): an older release during an upgrade. Isolates then pull
+ * snapshots themselves, as without ISTHMUS_CONFIG_CACHE.
+ */
+export class StampUnsupportedError extends Error {
+  readonly code = "stamp_unsupported";
+  constructor(message: string) {
+    super(message);
+    this.name = "StampUnsupportedError";
+  }
+}
+
+/** The control plane's current snapshot stamp over RPC (`MeshPeer.snapshotStamp()`). */
+export function rpcStamp(peer: MeshPeerStub): () => Promise<unknown> {
+  return async () => {
+    if (!peer.snapshotStamp) throw new StampUnsupportedError("the control plane has no snapshotStamp");
+    try {
+      return await peer.snapshotStamp();
+    } catch (error) {
+      // workerd's answer when the entrypoint lacks the method: a control plane of an older release.
+      if (/does not implement the method/.test(String(error))) throw new StampUnsupportedError(`the control plane has no snapshotStamp: ${String(error)}`);
+      throw new ControlPlaneUnreachableError(`snapshot stamp RPC failed: ${String(error)}`, { cause: error });
+    }
+  };
 }
 
 /** Pulls through a service binding to the control plane's `MeshPeer` entrypoint (RPC); `report` says when to send the binding names. */
@@ -81,7 +109,8 @@ export function httpSource(
 
 /**
  * The control plane's current snapshot stamp over HTTP: `GET {baseUrl}/v1/snapshot/stamp`
- * with a bearer token. Throws ControlPlaneUnreachableError; the caller validates the body.
+ * with a bearer token. Throws ControlPlaneUnreachableError, or StampUnsupportedError on a 404;
+ * the caller validates the body.
  */
 export function httpStamp(
   baseUrl: string,
@@ -97,6 +126,10 @@ export function httpStamp(
       response = await fetcher(new Request(url, { headers }));
     } catch (error) {
       throw new ControlPlaneUnreachableError(`GET ${url} failed: ${String(error)}`, { cause: error });
+    }
+    if (response.status === 404) {
+      await response.body?.cancel();
+      throw new StampUnsupportedError(`GET ${url} answered 404: the control plane predates the stamp`);
     }
     if (!response.ok) {
       await response.body?.cancel();
