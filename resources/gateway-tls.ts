@@ -16,11 +16,3 @@ export const REFUSED_MODES: Record<string, string> = {
   AUTO_PASSTHROUGH: "the gateway terminates TLS (Cloudflare's edge, or the local HTTPS listener) and cannot pass it through; use SIMPLE or MUTUAL",
   ISTIO_MUTUAL: "Workers authenticate each other with JWT-SVIDs, not sidecar certificates; use MUTUAL to require mesh-issued client certificates",
 };
-
-/** What a Gateway server asks of the client's certificate: required, checked when sent, or none. */
-export type ClientCertificateMode = "required" | "optional" | "none";
-
-/** The client-certificate requirement of a server's TLS mode. */
-export function clientCertificateMode(mode: string | undefined): ClientCertificateMode {
-  return mode === "MUTUAL" ? "required" : mode === "OPTIONAL_MUTUAL" ? "optional" : "none";
-}

@@ -1,11 +1,10 @@
 import { hostMatches } from "../../resources/hosts.ts";
 import type { Gateway } from "../../resources/gateway.ts";
 import { listenerOfPort, type Listener } from "../../resources/gateway-listeners.ts";
-import { clientCertificateMode, type ClientCertificateMode } from "../../resources/gateway-tls.ts";
 import type { OutboundLayer } from "../outbound/call.ts";
 import { NoRouteError } from "../traffic/mesh-error.ts";
 import { requestUrl } from "../request-url.ts";
-import { checkClientCertificate, tlsClientAuthOf } from "./tls-client-auth.ts";
+import { checkClientCertificate, clientCertificateMode, tlsClientAuthOf, type ClientCertificateMode } from "./tls-client-auth.ts";
 
 type Server = Gateway["spec"]["servers"][number];
 

@@ -1,4 +1,3 @@
-import type { ClientCertificateMode } from "../../resources/gateway-tls.ts";
 import { MeshError } from "../traffic/mesh-error.ts";
 import { ResponseFlag } from "../traffic/response-flags.ts";
 
@@ -15,6 +14,14 @@ export interface TlsClientAuth {
   certIssuerDN?: string;
   certSubjectDN?: string;
   certFingerprintSHA256?: string;
+}
+
+/** What a Gateway server asks of the client's certificate: required, checked when sent, or none. */
+export type ClientCertificateMode = "required" | "optional" | "none";
+
+/** The client-certificate requirement of a server's TLS mode. */
+export function clientCertificateMode(mode: string | undefined): ClientCertificateMode {
+  return mode === "MUTUAL" ? "required" : mode === "OPTIONAL_MUTUAL" ? "optional" : "none";
 }
 
 /** The request's `cf.tlsClientAuth`: set by the runtime only, never by a header. */
