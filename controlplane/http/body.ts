@@ -30,7 +30,11 @@ export async function readBytes(request: Request, accepted: readonly string[], l
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
   if (!accepted.includes(mediaType)) throw refusals.unsupported(contentType, mediaType, accepted);
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw refusals.tooLarge(limit);
+  if (declared > limit) {
+    const reader = request.body?.getReader();
+    if (reader) await (declared <= BODY_LIMIT ? discard(reader, 0) : reader.cancel().catch(() => undefined));
+    throw refusals.tooLarge(limit);
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (request.body) {
@@ -40,7 +44,7 @@ export async function readBytes(request: Request, accepted: readonly string[], l
       if (done) break;
       size += value.byteLength;
       if (size > limit) {
-        await reader.cancel();
+        await discard(reader, size);
         throw refusals.tooLarge(limit);
       }
       chunks.push(value);
@@ -53,6 +57,24 @@ export async function readBytes(request: Request, accepted: readonly string[], l
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/**
+ * Reads and drops the rest of a refused body, so the 413 reaches a client still sending it
+ * (answering mid-upload resets the connection, and the client sees a reset, not the reason);
+ * no more than the control API reads for any request: past that, the upload is cut off.
+ */
+async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, seen: number): Promise<void> {
+  try {
+    while (seen <= BODY_LIMIT) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away: nothing to answer.
+  }
 }
 
 /** The body as text: `readBytes`' refusals, and 400 unless UTF-8. */
