@@ -20,7 +20,7 @@ import {
   type JwtSvidResult,
 } from "./api";
 import { TrustBundle } from "./bundle";
-import { caResult } from "./errors";
+import { resultOf } from "../http/errors.ts";
 import { createIdentity, createJoinToken, identityInfo, requireIdentity, revokeIdentity } from "./identities";
 import { attest, issueJwtSvid, issueServingCertificate, issueX509Svid, type Attestation } from "./issuance";
 import { KeySeal } from "./key-seal";
@@ -60,7 +60,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
 
   /** Bootstraps the CA if needed; `created` says whether anything was generated. */
   async bootstrap(): Promise<Result<{ created: boolean; ca: CaInfo }>> {
-    return caResult(async () => {
+    return resultOf(async () => {
       const created = await this.lifecycle.ensureBootstrapped();
       return { created, ca: this.describe() };
     });
@@ -68,12 +68,12 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
 
   /** State of the CA for `GET /v1/ca` (no key material). */
   async info(): Promise<Result<CaInfo>> {
-    return caResult(async () => this.describe());
+    return resultOf(async () => this.describe());
   }
 
   /** Forces a rotation: `{what: "jwt"}` or `{what: "root"}`. */
   async rotate(body: unknown): Promise<Result<CaInfo>> {
-    return caResult(async () => {
+    return resultOf(async () => {
       const { what } = parseRequest(rotateSchema, body);
       await this.lifecycle.rotate(what);
       return this.describe();
@@ -82,7 +82,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
 
   /** Installs an operator root (PEM cert + PKCS#8 key) as the issuing authority. */
   async installRoot(body: unknown): Promise<Result<CaInfo>> {
-    return caResult(async () => {
+    return resultOf(async () => {
       await this.lifecycle.installOperator(parseRequest(operatorRootSchema, body), "root");
       return this.describe();
     });
@@ -90,7 +90,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
 
   /** Installs an operator intermediate (cert, key, root cert) as the issuing authority. */
   async installIntermediate(body: unknown): Promise<Result<CaInfo>> {
-    return caResult(async () => {
+    return resultOf(async () => {
       await this.lifecycle.installOperator(parseRequest(operatorIntermediateSchema, body), "intermediate");
       return this.describe();
     });
@@ -98,7 +98,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
 
   /** Creates a workload identity and its first join token (returned once). */
   async createIdentity(body: unknown): Promise<Result<JoinTokenResult>> {
-    return caResult(async () => {
+    return resultOf(async () => {
       const input = parseRequest(createIdentitySchema, body);
       await this.lifecycle.ensureBootstrapped();
       return createIdentity(this.store, this.trustDomain(), input);
@@ -106,21 +106,21 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
   }
 
   async listIdentities(): Promise<Result<IdentityInfo[]>> {
-    return caResult(async () => this.store.identities().map(identityInfo));
+    return resultOf(async () => this.store.identities().map(identityInfo));
   }
 
   async getIdentity(namespace: string, serviceAccount: string): Promise<Result<IdentityInfo>> {
-    return caResult(async () => identityInfo(requireIdentity(this.store, this.trustDomain(), namespace, serviceAccount)));
+    return resultOf(async () => identityInfo(requireIdentity(this.store, this.trustDomain(), namespace, serviceAccount)));
   }
 
   /** Revokes an identity: issuance stops now; the bundle lists it so its tokens stop verifying. */
   async revokeIdentity(namespace: string, serviceAccount: string): Promise<Result<IdentityInfo>> {
-    return caResult(async () => revokeIdentity(this.store, this.trustDomain(), namespace, serviceAccount));
+    return resultOf(async () => revokeIdentity(this.store, this.trustDomain(), namespace, serviceAccount));
   }
 
   /** Issues another join token for an existing, unrevoked identity. */
   async createJoinToken(namespace: string, serviceAccount: string, body: unknown): Promise<Result<JoinTokenResult>> {
-    return caResult(async () => {
+    return resultOf(async () => {
       const input = parseRequest(joinTokenSchema, body ?? {});
       return createJoinToken(this.store, this.trustDomain(), namespace, serviceAccount, input);
     });
@@ -128,7 +128,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
 
   /** Issues a JWT-SVID: `{audience, ttlSeconds?, publicKey?}` -> `{token, expiresAt, spiffeId}`. */
   async issueJwtSvid(attestation: Attestation, body: unknown): Promise<Result<JwtSvidResult>> {
-    return caResult(async () => {
+    return resultOf(async () => {
       const attested = await attest(this.store, this.trustDomain(), attestation);
       const input = parseRequest(jwtSvidRequestSchema, body);
       const limits = { defaultTtl: JWT_DEFAULT_TTL, maxTtl: this.settings.jwtMaxTtlSeconds };
@@ -138,7 +138,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
 
   /** Signs an X509-SVID for a PKCS#10 CSR (PEM or DER); returns the PEM chain, leaf first. */
   async issueX509Svid(attestation: Attestation, csrBytes: Uint8Array | string, ttlSeconds?: number): Promise<Result<{ chain: string; spiffeId: string; expiresAt: string }>> {
-    return caResult(async () => {
+    return resultOf(async () => {
       const attested = await attest(this.store, this.trustDomain(), attestation);
       return issueX509Svid(this.store, attested, csrBytes, ttlSeconds ?? this.settings.x509TtlSeconds, () => this.lifecycle.caSigner());
     });
@@ -146,7 +146,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
 
   /** Signs a serving certificate for host names (the gateway's TLS listener; admin only): PEM chain, leaf first. */
   async issueServingCertificate(body: unknown): Promise<Result<{ chain: string; expiresAt: string }>> {
-    return caResult(async () => {
+    return resultOf(async () => {
       const input = parseRequest(servingCertificateSchema, body);
       return issueServingCertificate(this.store, input, this.settings.x509TtlSeconds, () => this.lifecycle.caSigner());
     });
