@@ -89,7 +89,7 @@ spec:
 ---
 ${SERVICES.map(config).join("---\n")}`);
   await mesh.settle(await mesh.snapshotVersion());
-}, 60_000);
+}); // within vitest.config's hookTimeout (120 s): building and starting nine Workers can take over 60 s under load
 
 afterAll(async () => {
   await mesh?.dispose();
@@ -128,9 +128,11 @@ async function action(service: string, verb: string): Promise<Response> {
 }
 
 const loads = new Set<{ stop(): Promise<void> }>();
-afterEach(async () => {
+afterEach(async ({ task }) => {
   await Promise.all([...loads].map((load) => load.stop()));
   loads.clear();
+  // A test that failed midway left its canary failing: put every version right, so one failure stays one.
+  if (task.result?.state === "fail") await Promise.all(ECHOES.map(async (echo) => (await mesh.worker(echo.name, "/__fault")).arrayBuffer()));
 });
 
 /** Sends requests through the gateway until stopped, `concurrency` at a time; records each user's versions in order. */
@@ -322,8 +324,9 @@ describe("pre-stage and mirroring", () => {
     expect(await pods({})).toEqual(new Set(["beta-v1"]));
     expect(await virtualServiceWeights("beta")).toEqual([{ subset: "stable", weight: 100 }, { subset: "canary", weight: 0 }]);
     // The rollout's first interval only starts its window (counts from before the start may
-    // still arrive): testers who keep testing after it count.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // still arrive): testers who test after it count. Its first verdict says it has started;
+    // waiting for it, not for a guessed time, keeps a late alarm under load from swallowing them.
+    await until("beta", (s) => s.phase !== "PreStage" || s.history.slice(s.history.findLastIndex((h) => h.event === "start")).some((h) => h.phase === "PreStage" && h.verdict));
     expect(await pods({ "x-canary": "true" })).toEqual(new Set(["beta-v2"]));
 
     traffic("beta", { concurrency: 4 });
