@@ -1,5 +1,6 @@
 import { NoSnapshotError } from "./config/cache.ts";
-import { ControlPlaneNotConfiguredError, meshConfigCache, type ConfigEnv } from "./config/runtime.ts";
+import { ControlPlaneNotConfiguredError, type ConfigEnv } from "./config/runtime.ts";
+import type { IsolateState } from "./isolate.ts";
 import type { ConfigView } from "./config/cache.ts";
 import type { CompiledMesh } from "./config/compiled.ts";
 import type { Snapshot } from "../contracts/snapshot/schema.ts";
@@ -11,13 +12,14 @@ import { MeshError } from "./traffic/mesh-error.ts";
  * then waits on nothing here.
  */
 export function requestConfig(
+  isolate: IsolateState,
   env: ConfigEnv,
   ctx: { waitUntil(promise: Promise<unknown>): void },
   refreshMs?: number,
 ): RequestConfig | Response | Promise<RequestConfig | Response> {
   const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
   try {
-    const cache = meshConfigCache(env, refreshMs);
+    const cache = isolate.config(env, refreshMs);
     return cache.ready(waitUntil) ?? cache.current(waitUntil).catch(unconfigured);
   } catch (error) {
     return unconfigured(error);

@@ -1,4 +1,5 @@
 import type { CompiledMesh } from "../config/compiled.ts";
+import type { IsolateState } from "../isolate.ts";
 import type { Handler, Layer } from "../layer.ts";
 import type { ResponseFlag } from "../traffic/response-flags.ts";
 import type { UpstreamHeaderEdits } from "../outbound/upstream-request.ts";
@@ -18,6 +19,8 @@ export interface Peer {
 /** The state of one inbound request as it passes the inbound layers. */
 export interface InboundCall {
   readonly mesh: CompiledMesh;
+  /** What this isolate keeps across requests (config, telemetry). */
+  readonly isolate: IsolateState;
   readonly env: Record<string, unknown>;
   readonly waitUntil: (promise: Promise<unknown>) => void;
   /** The workload being called (this Worker). */

@@ -4,10 +4,12 @@ import { UnauthenticatedError } from "../traffic/mesh-error.ts";
 import { workload } from "../workload.ts";
 import type { InboundCall, InboundLayer } from "./call.ts";
 import { inboundStack } from "./stack.ts";
+import { IsolateState } from "../isolate.ts";
 
 function call(): InboundCall {
   return {
     mesh: {} as CompiledMesh,
+    isolate: new IsolateState(),
     env: {},
     waitUntil: () => undefined,
     workload: workload({ service: "reviews", version: "v2" }),

@@ -1,4 +1,5 @@
 import type { CompiledMesh, MeshEndpoint, MeshService } from "../config/compiled.ts";
+import type { IsolateState } from "../isolate.ts";
 import type { HTTPRouteDestination } from "../../resources/virtual-service.ts";
 import type { RouteMatch } from "../traffic/route-table.ts";
 import type { Handler, Layer } from "../layer.ts";
@@ -21,6 +22,8 @@ export interface Destination {
  */
 export interface OutboundCall {
   readonly mesh: CompiledMesh;
+  /** What this isolate keeps across requests (balancers, slots, budgets, config, telemetry). */
+  readonly isolate: IsolateState;
   readonly env: Record<string, unknown>;
   readonly waitUntil: (promise: Promise<unknown>) => void;
   /** The calling workload (a service, or the gateway). */

@@ -3,6 +3,9 @@ import type { TrafficPolicy } from "../../resources/destination-rule.ts";
 import { OverflowError } from "../traffic/mesh-error.ts";
 import type { OutboundCall } from "./call.ts";
 import { circuitBreaker, connectionLimits } from "./circuit-breaker.ts";
+import { IsolateState } from "../isolate.ts";
+
+const isolate = new IsolateState();
 
 let keys = 0;
 function callWith(connectionPool: TrafficPolicy["connectionPool"]): OutboundCall {
@@ -11,6 +14,7 @@ function callWith(connectionPool: TrafficPolicy["connectionPool"]): OutboundCall
   return {
     destination: { service },
     source: { namespace: "default", labels: {} },
+    isolate,
     mesh: { subset: () => ({ key, endpoints: [], policy: { connectionPool } }) },
   } as unknown as OutboundCall;
 }

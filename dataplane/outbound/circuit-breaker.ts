@@ -3,14 +3,12 @@ import { OverflowError } from "../traffic/mesh-error.ts";
 import type { SubsetView } from "../config/compiled.ts";
 import type { OutboundCall, OutboundHandler, OutboundLayer } from "./call.ts";
 
-interface Slots {
+/** Requests in flight and waiting for one destination subset, kept per isolate (IsolateState.connectionSlots). */
+export interface Slots {
   active: number;
   /** Requests waiting for an active slot, oldest first. */
   waiting: (() => void)[];
 }
-
-// Module scope: requests in flight and waiting per destination subset, in this isolate.
-const slots = new Map<string, Slots>();
 
 /** The limits a DestinationRule's connectionPool sets, as a Worker can apply them. */
 export function connectionLimits(pool: TrafficPolicy["connectionPool"]): { active: number; pending: number; queue: boolean } {
@@ -49,6 +47,7 @@ const limitsOf = new WeakMap<SubsetView, ReturnType<typeof connectionLimits>>();
 
 async function limited(request: Request, call: OutboundCall, next: OutboundHandler, key: string, limits: ReturnType<typeof connectionLimits>): Promise<Response> {
   const destination = call.destination!;
+  const slots = call.isolate.connectionSlots;
   let state = slots.get(key);
   if (!state) slots.set(key, (state = { active: 0, waiting: [] }));
   if (state.active >= limits.active) {

@@ -1,4 +1,5 @@
 import type { CompiledMesh } from "../config/compiled.ts";
+import type { IsolateState } from "../isolate.ts";
 import type { Workload } from "../workload.ts";
 import type { OutboundCall, OutboundHandler } from "./call.ts";
 
@@ -13,13 +14,14 @@ export interface MeshClient {
 /** A mesh client for one request of `source`, sending through the outbound stack. */
 export function meshClient(
   stack: OutboundHandler,
-  facts: { mesh: CompiledMesh; env: Record<string, unknown>; waitUntil(promise: Promise<unknown>): void; source: Workload },
+  facts: { mesh: CompiledMesh; isolate: IsolateState; env: Record<string, unknown>; waitUntil(promise: Promise<unknown>): void; source: Workload },
 ): MeshClient {
   return {
     fetch(input, init) {
       const request = new Request(input, init);
       const call: OutboundCall = {
         mesh: facts.mesh,
+        isolate: facts.isolate,
         env: facts.env,
         waitUntil: facts.waitUntil,
         source: facts.source,

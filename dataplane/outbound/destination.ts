@@ -1,11 +1,8 @@
 import type { StickyHash } from "../../resources/virtual-service.ts";
 import { NoHealthyUpstreamError } from "../traffic/mesh-error.ts";
-import { SplitterCache, effectiveWeights, pickSticky } from "../traffic/weighted-split.ts";
+import { effectiveWeights, pickSticky } from "../traffic/weighted-split.ts";
 import type { OutboundCall, OutboundLayer } from "./call.ts";
 import { callHashKey, withGeneratedCookies } from "./hash-cookie.ts";
-
-// Module scope: smooth weighted round-robin state lives as long as the isolate.
-const splitters = new SplitterCache();
 
 /**
  * Destination choice: picks one of the route's weighted destinations (smooth weighted
@@ -30,7 +27,7 @@ export const chooseDestination: OutboundLayer = (request, call, next) => {
     const key = source && callHashKey(request, call, source);
     index =
       key === undefined
-        ? splitters.pick(`${namespace}/${call.route!.virtualService.name}#${call.route!.index}`, weights)
+        ? call.isolate.splitters.pick(`${namespace}/${call.route!.virtualService.name}#${call.route!.index}`, weights)
         : pickSticky(
             key,
             destinations.map((d, i) => ({ id: `${d.destination.host}|${d.destination.subset ?? ""}`, weight: weights[i]! })),

@@ -3,6 +3,9 @@ import type { TrafficPolicy } from "../../resources/destination-rule.ts";
 import type { MeshEndpoint } from "../config/compiled.ts";
 import type { OutboundCall } from "./call.ts";
 import { chooseEndpoint } from "./endpoint.ts";
+import { IsolateState } from "../isolate.ts";
+
+const isolate = new IsolateState();
 
 const endpoints: MeshEndpoint[] = ["a", "b", "c"].map((name) => ({
   address: `worker://${name}`,
@@ -19,6 +22,7 @@ function callWith(policy: TrafficPolicy, previousEndpoints?: Set<string>): Outbo
   return {
     destination: { service },
     source: { namespace: "default", labels: {} },
+    isolate,
     mesh: { subset: () => ({ key, endpoints, policy }) },
     previousEndpoints,
   } as unknown as OutboundCall;

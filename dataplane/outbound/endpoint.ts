@@ -3,23 +3,23 @@ import { LoadBalancer } from "../traffic/load-balancer.ts";
 import { NoHealthyUpstreamError, UpstreamConnectFailureError, UpstreamTimeoutError } from "../traffic/mesh-error.ts";
 import { OutlierDetector, type UpstreamOutcome } from "../traffic/outlier-detection.ts";
 import { AttemptTimeoutError } from "../traffic/timeout.ts";
+import type { IsolateState } from "../isolate.ts";
 import type { OutboundLayer } from "./call.ts";
 import { callHashKey } from "./hash-cookie.ts";
 
-interface SubsetState {
+/** A destination subset's balancer and outlier detection, kept per isolate (IsolateState.subsets). */
+export interface SubsetState {
   signature: string;
   balancer: LoadBalancer<MeshEndpoint>;
   outliers?: OutlierDetector;
 }
 
-// Module scope: round-robin positions, in-flight counts and ejections outlive requests,
-// and are rebuilt only when the subset's policy changes.
-const subsets = new Map<string, SubsetState>();
-
 // The policy signature per subset view (views live as long as their snapshot): computed once, not per request.
 const signatures = new WeakMap<SubsetView, string>();
 
-function stateOf(view: SubsetView): SubsetState {
+// Round-robin positions, in-flight counts and ejections outlive requests (in the isolate's
+// state), and are rebuilt only when the subset's policy changes.
+function stateOf(subsets: IsolateState["subsets"], view: SubsetView): SubsetState {
   const { loadBalancer, outlierDetection } = view.policy;
   let signature = signatures.get(view);
   if (signature === undefined) signatures.set(view, (signature = JSON.stringify([loadBalancer, outlierDetection])));
@@ -47,7 +47,7 @@ export const chooseEndpoint: OutboundLayer = (request, call, next) => {
   const label = `${destination.service.host}${destination.subset ? `|${destination.subset}` : ""}`;
   const view = call.mesh.subset(destination.service, destination.subset, call.source.namespace);
   if (!view) return Promise.reject(new NoHealthyUpstreamError(label));
-  const state = stateOf(view);
+  const state = stateOf(call.isolate.subsets, view);
   const hash = view.policy.loadBalancer?.consistentHash;
   const hashKey = hash ? callHashKey(request, call, hash) : undefined;
   const ejected = state.outliers ? (address: string) => state.outliers!.isEjected(address) : undefined;

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { HTTPRoute } from "../../resources/virtual-service.ts";
 import type { OutboundCall } from "./call.ts";
 import { chooseDestination } from "./destination.ts";
+import { IsolateState } from "../isolate.ts";
+
+const isolate = new IsolateState();
 
 const service = (host: string) => ({ host: `${host}.default.svc.cluster.local`, name: host, namespace: "default", ports: [], endpoints: [] });
 
@@ -19,6 +22,7 @@ function callWith(stickyHash: HTTPRoute["stickyHash"]): OutboundCall {
     scopes: ["mesh"],
     flags: [],
     attempts: 0,
+    isolate,
     mesh: { service: (host: string) => service(host), destinationRule: () => undefined },
   } as unknown as OutboundCall;
 }

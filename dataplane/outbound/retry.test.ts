@@ -3,6 +3,10 @@ import type { DestinationRule } from "../../resources/destination-rule.ts";
 import type { HTTPRoute } from "../../resources/virtual-service.ts";
 import type { OutboundCall } from "./call.ts";
 import { retry } from "./retry.ts";
+import { IsolateState } from "../isolate.ts";
+
+// One isolate for the file: calls to one destination share its budget and retry counters.
+const isolate = new IsolateState();
 
 let hosts = 0;
 /** A call on a route with `retries`, to a fresh destination (its own budget and retry counters). */
@@ -17,6 +21,7 @@ function callWith(retries: HTTPRoute["retries"], trafficPolicy?: DestinationRule
     scopes: ["mesh"],
     flags: [],
     attempts: 0,
+    isolate,
     mesh: { destinationRule: () => rule, subset: () => ({ key: `${host}|`, endpoints: [], policy: trafficPolicy ?? {} }) },
   } as unknown as OutboundCall;
 }

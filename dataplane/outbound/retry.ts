@@ -13,9 +13,6 @@ import {
 import type { OutboundCall, OutboundLayer } from "./call.ts";
 import { attemptTimeoutMs, raceTimeout, resolveTimeouts } from "../traffic/timeout.ts";
 
-// Module scope: retries outstanding per destination subset, for connectionPool.http.maxRetries.
-const outstandingRetries = new Map<string, number>();
-
 /**
  * Takes a slot for one retry under the destination subset's `connectionPool.http.maxRetries`
  * (Envoy's max_retries circuit breaker: retries outstanding at once, per isolate here);
@@ -26,6 +23,8 @@ function takeRetrySlot(call: OutboundCall): (() => void) | undefined {
   const view = call.mesh.subset(service, subset, call.source.namespace);
   const limit = view?.policy.connectionPool?.http?.maxRetries;
   if (!view || limit === undefined) return () => {};
+  // Retries outstanding per destination subset in this isolate, for connectionPool.http.maxRetries.
+  const outstandingRetries = call.isolate.outstandingRetries;
   const taken = outstandingRetries.get(view.key) ?? 0;
   if (taken >= limit) return undefined;
   outstandingRetries.set(view.key, taken + 1);
@@ -39,15 +38,15 @@ function takeRetrySlot(call: OutboundCall): (() => void) | undefined {
   };
 }
 
-// Module scope: one budget per destination service, rebuilt when its settings change.
+// One budget per destination service and isolate (call.isolate), rebuilt when its settings change.
 // The settings object is the snapshot's, the same on every request of a version: compared
 // by identity first, by content only when a new snapshot brought another object.
-const budgets = new Map<string, { settings: unknown; signature: string; budget: RetryBudget }>();
 const policies = new WeakMap<object, RetryPolicy>();
 
 function budgetFor(call: OutboundCall): RetryBudget {
   const service = call.destination!.service;
   const settings = call.mesh.destinationRule(service.host, call.source.namespace)?.spec.trafficPolicy?.retryBudget;
+  const budgets = call.isolate.retryBudgets;
   let entry = budgets.get(service.host);
   if (entry && entry.settings === settings) return entry.budget;
   const signature = JSON.stringify(settings ?? null);

@@ -22,14 +22,13 @@ import {
 } from "./credential-headers.ts";
 import { IdentityUnavailableMeshError } from "./errors.ts";
 import { recordSecurityEvent } from "./events.ts";
-import { meshTrust, ownCredentials } from "./isolate.ts";
 import { pairKey, verifyAttestation } from "./key-agreement.ts";
 import { IdentityUnavailableError, identityPeer, workloadSpiffeId } from "./mesh-peer.ts";
 import { checkMacRequestProof, isMacProof, macResponseProof } from "./pair-proofs.ts";
 import { peerPolicy } from "./peer-authentication.ts";
 import { boundPath, proofRequest } from "./proof-request.ts";
 import { checkRequestProof, responseProof } from "./proofs.ts";
-import { SessionError, SessionTable, sessionTags, type PeerSession } from "./session.ts";
+import { SessionError, sessionTags, type PeerSession } from "./session.ts";
 import { TrustBundleUnavailableError } from "./trust.ts";
 import { ProofError } from "./workload-key.ts";
 
@@ -66,7 +65,7 @@ export const authenticatePeer: InboundLayer = (request, call, next) => {
   }
   if (sessionHeader !== null) {
     const self = selfOf(call);
-    const session = sessionFor(sessionHeader, self, call.mesh.snapshot.revokedIdentities);
+    const session = sessionFor(call, sessionHeader, self);
     if (!(session instanceof SessionError)) {
       call.peer = { ...call.peer, ...session.peer };
       call.securityPolicy = "mutual_tls";
@@ -86,13 +85,14 @@ async function fullExchange(request: Request, call: InboundCall, next: InboundHa
     throw refusal(call, reason, detail);
   };
   const snapshot = call.mesh.snapshot;
+  const { credentials, trust, acceptedSessions } = call.isolate.security;
   const self = selfOf(call);
   for (const name of CREDENTIAL_HEADERS) {
     if ((request.headers.get(name)?.length ?? 0) > MAX_CREDENTIAL_LENGTH) return refuse("oversized_credential", `${name} is longer than ${MAX_CREDENTIAL_LENGTH} bytes`);
   }
 
   const peer = mustHave(() => identityPeer(call.env));
-  const verifier = await mustHave(() => meshTrust.verifierFor(snapshot.trustDomain, peer, snapshot.revokedIdentities, call.waitUntil));
+  const verifier = await mustHave(() => trust.verifierFor(snapshot.trustDomain, peer, snapshot.revokedIdentities, call.waitUntil));
   let verified;
   try {
     verified = await verifier.verify(svid, self);
@@ -107,19 +107,19 @@ async function fullExchange(request: Request, call: InboundCall, next: InboundHa
   // The caller's attested ECDH key (must be signed by the key its SVID confirms), and the
   // pair key derived from it once per pair of isolates.
   const attestation = request.headers.get(KEY_HEADER);
-  const callerKey = attestation === null ? undefined : await verifyAttestation(attestation, verified.keyThumbprint ?? "").catch(refuseProof);
+  const callerKey = attestation === null ? undefined : await verifyAttestation(attestation, verified.keyThumbprint ?? "", call.isolate.security.peerKeys).catch(refuseProof);
   const caller = verified.spiffeId;
-  const pair = callerKey && (async () => pairKey(await ownCredentials.agreementKey(), callerKey, { caller, callee: self }, "callee"));
+  const pair = callerKey && (async () => pairKey(await credentials.agreementKey(), callerKey, { caller, callee: self }, "callee", call.isolate.security.peerKeys));
   if (policy.proofOfPossession) {
     const proof = request.headers.get(PROOF_HEADER);
     if (!proof) return refuse("proof_missing", `proof-of-possession is required (${PROOF_HEADER})`);
     if (!verified.keyThumbprint) return refuse("proof_key_mismatch", "the JWT-SVID confirms no key (cnf.jkt)");
     // The request as proven: method, host, path, query, and the body's digest where policy asks.
     const parts = await proofRequest(request, { bodyDigest: policy.bodyDigest });
-    if (!isMacProof(proof)) await checkRequestProof(proof, parts, svid, verified.keyThumbprint).catch(refuseProof);
+    if (!isMacProof(proof)) await checkRequestProof(proof, parts, svid, verified.keyThumbprint, Date.now(), call.isolate.security).catch(refuseProof);
     else if (!pair) return refuse("attestation_missing", `a MAC proof needs the caller's key attestation (${KEY_HEADER})`);
     else if (!verified.jti) return refuse("proof_malformed", "a MAC proof needs a JWT-SVID with a jti");
-    else await checkMacRequestProof(proof, parts, verified.jti, (await ownCredentials.agreementKey()).kid, pair).catch(refuseProof);
+    else await checkMacRequestProof(proof, parts, verified.jti, (await credentials.agreementKey()).kid, pair, Date.now(), call.isolate.security.requestReplays).catch(refuseProof);
   }
 
   const callerPeer = peerOf(verified.spiffeId);
@@ -132,17 +132,17 @@ async function fullExchange(request: Request, call: InboundCall, next: InboundHa
   if (!nonce || nonce.length > 128 || !verified.jti) return response;
   const binding = { jti: verified.jti, method: request.method, path: boundPath(request.url), nonce };
   const [answer, proof, tags] = await Promise.all([
-    mustHave(() => ownCredentials.svidFor(caller, peer, call.waitUntil)),
-    pair ? pair().then((key) => macResponseProof(key, binding)) : ownCredentials.workloadKey().then((key) => responseProof(key, binding)),
+    mustHave(() => credentials.svidFor(caller, peer, call.waitUntil)),
+    pair ? pair().then((key) => macResponseProof(key, binding)) : credentials.workloadKey().then((key) => responseProof(key, binding)),
     // Bearer mode: the session later requests of this pair will name (the caller derives the same).
     pair && !policy.proofOfPossession ? pair().then(sessionTags) : undefined,
   ]);
-  if (tags) sessions.open({ ...tags, caller, callee: self, expiresAtMs: Math.min(verified.expiresAt * 1000, answer.expiresAtMs), peer: callerPeer });
+  if (tags) acceptedSessions.open({ ...tags, caller, callee: self, expiresAtMs: Math.min(verified.expiresAt * 1000, answer.expiresAtMs), peer: callerPeer });
   const headers: [string, string][] = [
     [PEER_SVID_HEADER, answer.token],
     [PEER_PROOF_HEADER, proof],
   ];
-  if (pair) headers.push([PEER_KEY_HEADER, (await ownCredentials.agreementKey()).attestation]);
+  if (pair) headers.push([PEER_KEY_HEADER, (await credentials.agreementKey()).attestation]);
   return answerWith(response, headers);
 }
 
@@ -153,7 +153,7 @@ function selfOf(call: InboundCall): string {
 
 /** The 401 for `reason`, recorded as a security event. */
 function refusal(call: InboundCall, reason: string, detail: string): UnauthenticatedError {
-  recordSecurityEvent({ event: "authn_failure", workload: `${call.workload.namespace}/${call.workload.service}`, reason, detail });
+  recordSecurityEvent(call.isolate.security, { event: "authn_failure", workload: `${call.workload.namespace}/${call.workload.service}`, reason, detail });
   return new UnauthenticatedError(reason, `unauthenticated (${reason}): ${detail}`);
 }
 
@@ -167,17 +167,16 @@ function withoutCredentials(call: InboundCall): void {
 }
 
 /** A session as this isolate holds it as the callee: with the caller as `call.peer` shows it. */
-interface AcceptedSession extends PeerSession {
+export interface AcceptedSession extends PeerSession {
   peer: Peer;
 }
 
-// The sessions this isolate opened as a callee, by id.
-const sessions = new SessionTable<AcceptedSession>();
-
-/** The session `header` names, or why it does not authenticate the request. */
-function sessionFor(header: string, self: string, revoked: readonly string[]): AcceptedSession | SessionError {
+/** The session `header` names among those this isolate opened, or why it does not authenticate the request. */
+function sessionFor(call: InboundCall, header: string, self: string): AcceptedSession | SessionError {
+  const { acceptedSessions, trust } = call.isolate.security;
+  const revoked = call.mesh.snapshot.revokedIdentities;
   try {
-    return sessions.check(header, self, (spiffeId) => meshTrust.isRevoked(spiffeId, revoked));
+    return acceptedSessions.check(header, self, (spiffeId) => trust.isRevoked(spiffeId, revoked));
   } catch (error) {
     if (error instanceof SessionError) return error;
     throw error;

@@ -7,6 +7,7 @@ import { AuthzDeniedError } from "../traffic/mesh-error.ts";
 import { authorize, type AuthorizationRequest } from "./authorization.ts";
 import { edgePeer } from "./edge-peer.ts";
 import { recordSecurityEvent } from "./events.ts";
+import type { SecurityState } from "./security-state.ts";
 import type { Workload } from "../workload.ts";
 
 function requestFacts(request: Request, peer: Peer, port: number | undefined): AuthorizationRequest {
@@ -27,15 +28,15 @@ function requestFacts(request: Request, peer: Peer, port: number | undefined): A
 
 // The workload object itself is the policy target: it lives as long as the isolate, so the
 // policies that select it are found without building a key per request.
-function enforce(mesh: CompiledMesh, target: Workload, facts: AuthorizationRequest): void {
+function enforce(security: SecurityState, mesh: CompiledMesh, target: Workload, facts: AuthorizationRequest): void {
   const decision = authorize(mesh, target, facts);
   if (decision.audited.length === 0 && decision.dryRun.length === 0 && decision.allowed) return;
   const name = `${target.namespace}/${target.service}`;
-  for (const policy of decision.audited) recordSecurityEvent({ event: "authz_audit", workload: name, policy });
-  for (const shadow of decision.dryRun) recordSecurityEvent({ event: "authz_dry_run", workload: name, ...shadow });
+  for (const policy of decision.audited) recordSecurityEvent(security, { event: "authz_audit", workload: name, policy });
+  for (const shadow of decision.dryRun) recordSecurityEvent(security, { event: "authz_dry_run", workload: name, ...shadow });
   if (decision.allowed) return;
   const policy = decision.policy ?? "no-allow-policy-matched";
-  recordSecurityEvent({ event: "authz_denied", workload: name, policy, reason: decision.reason });
+  recordSecurityEvent(security, { event: "authz_denied", workload: name, policy, reason: decision.reason });
   throw new AuthzDeniedError(
     decision.policy ? `${decision.reason}:${decision.policy}` : decision.reason,
     decision.policy ? `RBAC: access denied by ${decision.policy}` : "RBAC: access denied (no ALLOW policy matched)",
@@ -53,7 +54,7 @@ function portOf(url: URL): number | undefined {
  */
 export const authorizeInbound: InboundLayer = (request, call, next) => {
   const seen = handlerRequest(request, call);
-  enforce(call.mesh, call.workload, requestFacts(seen, call.peer, portOf(requestUrl(seen))));
+  enforce(call.isolate.security, call.mesh, call.workload, requestFacts(seen, call.peer, portOf(requestUrl(seen))));
   return next(seen, call);
 };
 
@@ -65,6 +66,6 @@ export const authorizeInbound: InboundLayer = (request, call, next) => {
  */
 export const authorizeEdge: OutboundLayer = (request, call, next) => {
   const port = requestUrl(request).protocol === "https:" ? 8443 : 8080;
-  enforce(call.mesh, call.source, requestFacts(request, edgePeer(call), port));
+  enforce(call.isolate.security, call.mesh, call.source, requestFacts(request, edgePeer(call), port));
   return next(request, call);
 };

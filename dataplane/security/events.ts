@@ -1,3 +1,5 @@
+import type { SecurityState } from "./security-state.ts";
+
 /** What the security layers record besides the request's own telemetry. */
 export type SecurityEvent =
   | { event: "authn_failure"; workload: string; reason: string; detail: string }
@@ -12,18 +14,13 @@ export interface SecurityCounters {
   recordAuthzDenial(policy: string): void;
 }
 
-let counters: SecurityCounters | undefined;
-
-/** Lets the isolate's metrics recorder count security events. */
-export function countSecurityEventsWith(recorder: SecurityCounters): void {
-  counters = recorder;
-}
-
 /**
  * Writes the event as one JSON log line; authentication failures and enforced denials are
- * also counted when a recorder is attached (dry-run verdicts are only logged).
+ * also counted when the isolate's recorder is attached (`security.counters`; dry-run
+ * verdicts are only logged).
  */
-export function recordSecurityEvent(event: SecurityEvent): void {
+export function recordSecurityEvent(security: SecurityState, event: SecurityEvent): void {
+  const counters = security.counters;
   console.log(JSON.stringify({ type: "isthmus.security", ...event }));
   if (event.event === "authn_failure") counters?.recordAuthnFailure(event.reason);
   else if (event.event === "authz_denied") counters?.recordAuthzDenial(event.policy);

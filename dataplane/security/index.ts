@@ -23,4 +23,3 @@ export const edgeSecurity: OutboundLayer[] = [clientCertificateEdge, requestAuth
 export { getPeer } from "./peer-context.ts";
 export { bindPeer } from "./peer-context.ts";
 export { PEER_HEADER } from "./credential-headers.ts";
-export { countSecurityEventsWith } from "./events.ts";

@@ -8,7 +8,7 @@
 //                    info = caller SPIFFE ID, callee SPIFFE ID, caller key id, callee key id)
 // and prove each request and each answer with HMAC-SHA-256 under K (pair-proofs.ts).
 import { base64urlDecode, base64urlEncode } from "../../identity/base64url.ts";
-import { BoundedMap } from "./bounded-map.ts";
+import type { PeerKeys } from "./peer-keys.ts";
 import { jwkThumbprint, ProofError, signProof, verifyProof, type PublicJwk, type WorkloadKey } from "./workload-key.ts";
 
 export const ATTESTATION_TYP = "isthmus-key+jwt";
@@ -42,23 +42,21 @@ export async function generateAgreementKey(workload: WorkloadKey, nowMs = Date.n
   return { privateKey: pair.privateKey, publicJwk, kid: await jwkThumbprint(publicJwk), attestation };
 }
 
-// Verified attestations by value: a peer sends the same one for the life of its isolate.
-const attestations = new BoundedMap<string, AttestedKey>(1000);
-
 /**
  * The key an attestation names, if it is signed by the workload key whose thumbprint is
- * `thumbprint` (a verified SVID's `cnf.jkt`). The signature is checked once per attestation;
+ * `thumbprint` (a verified SVID's `cnf.jkt`). The signature is checked once per attestation
+ * and isolate (a peer sends the same one for the life of its isolate; kept in `keys`);
  * throws ProofError `attestation_<reason>`.
  */
-export async function verifyAttestation(token: string, thumbprint: string): Promise<AttestedKey> {
-  const known = attestations.get(token);
+export async function verifyAttestation(token: string, thumbprint: string, keys: PeerKeys): Promise<AttestedKey> {
+  const known = keys.attestations.get(token);
   if (known) {
     if (known.signer !== thumbprint) throw new ProofError("attestation_key_mismatch", "key attestation is signed by a key the SVID does not confirm (cnf.jkt)");
     return known;
   }
   let claims: Record<string, unknown>;
   try {
-    claims = await verifyProof(token, ATTESTATION_TYP, thumbprint);
+    claims = await verifyProof(token, ATTESTATION_TYP, thumbprint, keys);
   } catch (error) {
     if (!(error instanceof ProofError)) throw error;
     const code = error.code === "proof_key_mismatch" ? "attestation_key_mismatch" : error.code === "proof_bad_signature" ? "attestation_bad_signature" : "attestation_malformed";
@@ -76,7 +74,7 @@ export async function verifyAttestation(token: string, thumbprint: string): Prom
     throw new ProofError("attestation_malformed", "key attestation names a key that is not on P-256");
   }
   const attested: AttestedKey = { signer: thumbprint, kid: await jwkThumbprint(publicJwk), publicKey };
-  attestations.set(token, attested);
+  keys.attestations.set(token, attested);
   return attested;
 }
 
@@ -86,16 +84,14 @@ export interface PairParties {
   callee: string;
 }
 
-// Pair keys by parties and both key ids: one ECDH per pair of isolates.
-const pairKeys = new BoundedMap<string, Promise<CryptoKey>>(1000);
-
 /**
  * The HMAC-SHA-256 key this isolate (`own`, playing `role`) shares with the peer whose
  * attested key is `peer`, for the call from `parties.caller` to `parties.callee`. Both
  * identities and both key ids enter the derivation, so a key is good for one direction
- * between one pair of identities and isolates only.
+ * between one pair of identities and isolates only. Derived once per isolate (kept in `keys`).
  */
-export function pairKey(own: AgreementKey, peer: AttestedKey, parties: PairParties, role: "caller" | "callee"): Promise<CryptoKey> {
+export function pairKey(own: AgreementKey, peer: AttestedKey, parties: PairParties, role: "caller" | "callee", keys: PeerKeys): Promise<CryptoKey> {
+  const { pairKeys } = keys;
   const [callerKid, calleeKid] = role === "caller" ? [own.kid, peer.kid] : [peer.kid, own.kid];
   const info = JSON.stringify(["isthmus-pair-key/v1", parties.caller, parties.callee, callerKid, calleeKid]);
   let key = pairKeys.get(info);

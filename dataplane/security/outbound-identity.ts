@@ -5,7 +5,6 @@ import { editUpstreamHeaders } from "../outbound/upstream-request.ts";
 import { mutableResponse } from "../mutable-response.ts";
 import { requestUrl } from "../request-url.ts";
 import { MESH_ERROR_HEADER } from "../traffic/mesh-error.ts";
-import { BoundedMap } from "./bounded-map.ts";
 import {
   CREDENTIAL_HEADERS,
   KEY_HEADER,
@@ -21,7 +20,7 @@ import {
 import { destinationIdentity } from "./destination-identity.ts";
 import { IdentityUnavailableMeshError, PeerIdentityMismatchError } from "./errors.ts";
 import { recordSecurityEvent } from "./events.ts";
-import { meshTrust, ownCredentials } from "./isolate.ts";
+import type { SecurityState } from "./security-state.ts";
 import { pairKey, verifyAttestation } from "./key-agreement.ts";
 import { IdentityUnavailableError, identityPeer, type IdentityPeer } from "./mesh-peer.ts";
 import { checkMacResponseProof, isMacProof, macRequestProof, type HeldPairKey } from "./pair-proofs.ts";
@@ -72,7 +71,7 @@ export const outboundIdentity: OutboundLayer = (request, call, next) => {
   // Sessions only where no network lies between the Workers: a service binding (worker://,
   // dispatch://), never an http(s) origin; and only in bearer mode.
   const sessionKey = !policy.proofOfPossession && isBinding(endpoint.address) ? `${destination.spiffeId} ${endpoint.key}` : undefined;
-  const session = sessionKey === undefined ? undefined : liveSession(sessionKey, peer, call.waitUntil);
+  const session = sessionKey === undefined ? undefined : liveSession(call, sessionKey, peer);
   const exchange: Exchange = { request, call, next, policy, peer, revoked, endpoint, spiffeId: destination.spiffeId, sessionKey, session };
   if (!session || request.body !== null) return fullExchange(exchange);
   // The session path: no await of its own, the answer checked when it comes.
@@ -81,7 +80,7 @@ export const outboundIdentity: OutboundLayer = (request, call, next) => {
   edits.set.push([SESSION_HEADER, sessionHeaderValue(session)]);
   return next(request, call).then((response) => {
     const tag = response.headers.get(PEER_SESSION_HEADER);
-    if (tag !== null) return sessionAnswer(response, tag, session, sessionKey!, revoked);
+    if (tag !== null) return sessionAnswer(call, response, tag, session, sessionKey!);
     return afterSessionRefused(response, exchange);
   });
 };
@@ -102,22 +101,23 @@ interface Exchange {
 
 /** The session was not answered: a callee isolate that does not hold it refused it; anything else proves nothing. */
 async function afterSessionRefused(response: Response, exchange: Exchange): Promise<Response> {
-  if (!(await refusedFor(response, SESSION_RETRY_REASONS))) return unproven(response, exchange.endpoint.address, exchange.spiffeId);
+  if (!(await refusedFor(response, SESSION_RETRY_REASONS))) return unproven(exchange.call.isolate.security, response, exchange.endpoint.address, exchange.spiffeId);
   // The callee isolate does not hold this session (another or a restarted isolate, or it expired there): make the full exchange.
-  heldSessions.delete(exchange.sessionKey!);
+  exchange.call.isolate.security.heldSessions.delete(exchange.sessionKey!);
   await response.body?.cancel();
   return fullExchange(exchange);
 }
 
 /** JWT-SVIDs, attestations and proofs both ways; a MAC answer opens the pair key and, in bearer mode, a session. */
 async function fullExchange({ request, call, next, policy, peer, revoked, endpoint, spiffeId, sessionKey, session }: Exchange): Promise<Response> {
+  const { credentials, trust, pairs, heldSessions, peerKeys } = call.isolate.security;
   let svid;
   try {
-    svid = await ownCredentials.svidFor(spiffeId, peer, call.waitUntil);
+    svid = await credentials.svidFor(spiffeId, peer, call.waitUntil);
   } catch (error) {
     throw new IdentityUnavailableMeshError("svid_unavailable", `no JWT-SVID for ${spiffeId}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const own = await ownCredentials.agreementKey();
+  const own = await credentials.agreementKey();
   // Per endpoint: the isolates behind two endpoints of one identity (v1, v2) hold different keys.
   const pairId = `${svid.spiffeId} ${spiffeId} ${endpoint.key}`;
   // A MAC proof can only be resent when the request has no body to replay.
@@ -133,7 +133,7 @@ async function fullExchange({ request, call, next, policy, peer, revoked, endpoi
     edits.set.push([SVID_HEADER, svid.token], [KEY_HEADER, own.attestation], [NONCE_HEADER, nonce]);
     if (alongside) edits.set.push([SESSION_HEADER, sessionHeaderValue(alongside)]);
     if (parts) {
-      edits.set.push([PROOF_HEADER, pair ? await macRequestProof(pair, parts, svid.jti) : await requestProof(await ownCredentials.workloadKey(), parts, svid.token)]);
+      edits.set.push([PROOF_HEADER, pair ? await macRequestProof(pair, parts, svid.jti) : await requestProof(await credentials.workloadKey(), parts, svid.token)]);
     }
     return { nonce, response: await next(request, call) };
   };
@@ -146,13 +146,13 @@ async function fullExchange({ request, call, next, policy, peer, revoked, endpoi
   }
 
   const sessionTag = alongside ? response.headers.get(PEER_SESSION_HEADER) : null;
-  if (sessionTag !== null) return sessionAnswer(response, sessionTag, alongside!, sessionKey!, revoked);
+  if (sessionTag !== null) return sessionAnswer(call, response, sessionTag, alongside!, sessionKey!);
   const answerSvid = response.headers.get(PEER_SVID_HEADER);
   const answerProof = response.headers.get(PEER_PROOF_HEADER);
-  if (!answerSvid || !answerProof) return unproven(response, endpoint.address, spiffeId);
+  if (!answerSvid || !answerProof) return unproven(call.isolate.security, response, endpoint.address, spiffeId);
   let verifier;
   try {
-    verifier = await meshTrust.verifierFor(call.mesh.snapshot.trustDomain, peer, revoked, call.waitUntil);
+    verifier = await trust.verifierFor(call.mesh.snapshot.trustDomain, peer, revoked, call.waitUntil);
   } catch (error) {
     if (error instanceof TrustBundleUnavailableError) throw new IdentityUnavailableMeshError(error.code, error.message);
     throw error;
@@ -167,8 +167,8 @@ async function fullExchange({ request, call, next, policy, peer, revoked, endpoi
     if (isMacProof(answerProof)) {
       const attestation = response.headers.get(PEER_KEY_HEADER);
       if (!attestation) throw new PeerIdentityMismatchError("answer_attestation_missing", `the callee's MAC answer comes without its key attestation (${PEER_KEY_HEADER})`);
-      const calleeKey = await verifyAttestation(attestation, answer.keyThumbprint);
-      const key = await pairKey(own, calleeKey, { caller: svid.spiffeId, callee: answer.spiffeId }, "caller");
+      const calleeKey = await verifyAttestation(attestation, answer.keyThumbprint, peerKeys);
+      const key = await pairKey(own, calleeKey, { caller: svid.spiffeId, callee: answer.spiffeId }, "caller", peerKeys);
       await checkMacResponseProof(answerProof, binding, key);
       if (pairs.get(pairId)?.calleeKid !== calleeKey.kid) pairs.set(pairId, { key, calleeKid: calleeKey.kid });
       if (sessionKey !== undefined) {
@@ -177,7 +177,7 @@ async function fullExchange({ request, call, next, policy, peer, revoked, endpoi
         heldSessions.set(sessionKey, { ...(await sessionTags(key)), caller: svid.spiffeId, callee: answer.spiffeId, expiresAtMs });
       }
     } else {
-      await checkResponseProof(answerProof, binding, answer.keyThumbprint);
+      await checkResponseProof(answerProof, binding, answer.keyThumbprint, peerKeys);
     }
   } catch (error) {
     await response.body?.cancel();
@@ -194,11 +194,12 @@ const SESSION_MARGIN_MS = 5_000;
 // Refusals after which a request without a body is sent again with the full exchange.
 const SESSION_RETRY_REASONS = ["session_unknown", "session_expired", "session_mismatch", "session_malformed"];
 
-// The session held with each callee endpoint (`callee endpoint`): this isolate has one identity.
-const heldSessions = new BoundedMap<string, PeerSession>(1000);
-
-/** The session held for `key`, if it has time left; keeps this isolate's SVID renewed meanwhile. */
-function liveSession(key: string, peer: IdentityPeer, waitUntil: (promise: Promise<unknown>) => void): PeerSession | undefined {
+/**
+ * The session this isolate holds for `key` (`callee endpoint`: the isolate has one identity),
+ * if it has time left; keeps this isolate's SVID renewed meanwhile.
+ */
+function liveSession(call: OutboundCall, key: string, peer: IdentityPeer): PeerSession | undefined {
+  const { heldSessions, credentials } = call.isolate.security;
   const session = heldSessions.get(key);
   if (!session) return undefined;
   if (session.expiresAtMs - SESSION_MARGIN_MS <= Date.now()) {
@@ -206,7 +207,7 @@ function liveSession(key: string, peer: IdentityPeer, waitUntil: (promise: Promi
     return undefined;
   }
   // Renewed at half life as on the full path, so the exchange after this session finds a fresh SVID.
-  ownCredentials.current(session.callee, peer, waitUntil);
+  credentials.current(session.callee, peer, call.waitUntil);
   return session;
 }
 
@@ -214,10 +215,12 @@ function liveSession(key: string, peer: IdentityPeer, waitUntil: (promise: Promi
  * A session answer: the callee's tag must be the one this side derived, and the callee not
  * revoked since; otherwise the session is dropped and the request fails 502.
  */
-function sessionAnswer(response: Response, tag: string, session: PeerSession, key: string, revoked: readonly string[]): Response | Promise<never> {
+function sessionAnswer(call: OutboundCall, response: Response, tag: string, session: PeerSession, key: string): Response | Promise<never> {
+  const { heldSessions, trust } = call.isolate.security;
+  const revoked = call.mesh.snapshot.revokedIdentities;
   let failure: PeerIdentityMismatchError | undefined;
   if (!tagsEqual(tag, session.calleeTag)) failure = new PeerIdentityMismatchError("answer_session_mismatch", `the callee's session tag does not prove ${session.callee}`);
-  else if (meshTrust.isRevoked(session.callee, revoked)) failure = new PeerIdentityMismatchError("answer_revoked", `identity ${session.callee} is revoked`);
+  else if (trust.isRevoked(session.callee, revoked)) failure = new PeerIdentityMismatchError("answer_revoked", `identity ${session.callee} is revoked`);
   if (!failure) return withoutAnswerHeaders(response);
   heldSessions.delete(key);
   return dropped(response, failure);
@@ -243,10 +246,10 @@ function withoutAnswerHeaders(response: Response): Response {
 const ANSWER_HEADERS = [PEER_SVID_HEADER, PEER_PROOF_HEADER, PEER_KEY_HEADER, PEER_SESSION_HEADER];
 
 /** An answer that proves nothing: never relayed (502 `answer_unauthenticated` or `answer_missing`). */
-async function unproven(response: Response, address: string, spiffeId: string): Promise<never> {
+async function unproven(security: SecurityState, response: Response, address: string, spiffeId: string): Promise<never> {
   await response.body?.cancel();
   const refusal = unprovenRefusal(response);
-  if (refusal) throw unauthenticatedAnswer(address, spiffeId, refusal);
+  if (refusal) throw unauthenticatedAnswer(security, address, spiffeId, refusal);
   throw new PeerIdentityMismatchError("answer_missing", `${address} answered without proving ${spiffeId}`);
 }
 
@@ -254,9 +257,6 @@ async function unproven(response: Response, address: string, spiffeId: string): 
 function isBinding(address: string): boolean {
   return address.startsWith("worker://") || address.startsWith("dispatch://");
 }
-
-// The pair key last shared with each callee endpoint (`caller callee endpoint`), for MAC request proofs.
-const pairs = new BoundedMap<string, HeldPairKey>(1000);
 
 /**
  * What an unproven answer claims to be: the mesh's own refusal (status >= 400 with
@@ -275,10 +275,10 @@ function unprovenRefusal(response: Response): { status: number; code?: string } 
  * instead, so no header, cookie or body of an unauthenticated answer reaches the client.
  * The claimed status and code stay in the message and the log, for debugging.
  */
-function unauthenticatedAnswer(address: string, spiffeId: string, refusal: { status: number; code?: string }): PeerIdentityMismatchError {
+function unauthenticatedAnswer(security: SecurityState, address: string, spiffeId: string, refusal: { status: number; code?: string }): PeerIdentityMismatchError {
   const claimed = `${refusal.status}${refusal.code ? ` ${refusal.code}` : ""}`;
   const detail = `${address} refused the request (${claimed}) without proving ${spiffeId}; its answer is not relayed`;
-  recordSecurityEvent({ event: "answer_refused", destination: spiffeId, reason: "answer_unauthenticated", detail });
+  recordSecurityEvent(security, { event: "answer_refused", destination: spiffeId, reason: "answer_unauthenticated", detail });
   return new PeerIdentityMismatchError("answer_unauthenticated", detail);
 }
 

@@ -4,7 +4,10 @@ import { checkMacRequestProof, checkMacResponseProof, macRequestProof, macRespon
 import { PROOF_WINDOW_SECONDS } from "./proofs.ts";
 import { ReplayCache } from "./replay-cache.ts";
 import { generateWorkloadKey, ProofError } from "./workload-key.ts";
+import { PeerKeys } from "./peer-keys.ts";
 
+// One isolate's caches of peer keys (imported keys, attestations, pair keys).
+const keys = new PeerKeys();
 const CALLER = "spiffe://cluster.local/ns/default/sa/front";
 const CALLEE = "spiffe://cluster.local/ns/default/sa/reviews";
 
@@ -23,14 +26,14 @@ async function pairOfIsolates() {
   const make = async () => {
     const workload = await generateWorkloadKey();
     const agreement = await generateAgreementKey(workload);
-    return { agreement, seen: await verifyAttestation(agreement.attestation, workload.thumbprint) };
+    return { agreement, seen: await verifyAttestation(agreement.attestation, workload.thumbprint, keys) };
   };
   const caller = await make();
   const callee = await make();
   const parties = { caller: CALLER, callee: CALLEE };
   return {
-    callerKey: await pairKey(caller.agreement, callee.seen, parties, "caller"),
-    calleeKey: await pairKey(callee.agreement, caller.seen, parties, "callee"),
+    callerKey: await pairKey(caller.agreement, callee.seen, parties, "caller", keys),
+    calleeKey: await pairKey(callee.agreement, caller.seen, parties, "callee", keys),
     calleeKid: callee.agreement.kid,
   };
 }

@@ -10,7 +10,7 @@
 // The labels keep a request tag from ever passing as an answer tag and back.
 import { macMatches, macOf } from "./key-agreement.ts";
 import { proofRequest, type ProofRequest } from "./proof-request.ts";
-import { rememberProof, requestReplays, type AnswerBinding } from "./proofs.ts";
+import { rememberProof, type AnswerBinding } from "./proofs.ts";
 import type { ReplayCache } from "./replay-cache.ts";
 import { ProofError } from "./workload-key.ts";
 
@@ -53,8 +53,8 @@ export async function checkMacRequestProof(
   svidJti: string,
   ownKid: string,
   key: () => Promise<CryptoKey>,
-  nowMs = Date.now(),
-  cache: ReplayCache = requestReplays,
+  nowMs: number,
+  cache: ReplayCache,
 ): Promise<void> {
   const parts = proof.slice(MAC_PROOF_PREFIX.length).split(".");
   if (parts.length !== 4 || !/^\d{1,12}$/.test(parts[1]!)) throw new ProofError("proof_malformed", "MAC proof is not mac.<kid>.<iat>.<jti>.<tag>");

@@ -3,7 +3,11 @@ import { proofRequest } from "./proof-request.ts";
 import { checkRequestProof, checkResponseProof, requestProof, responseProof, PROOF_WINDOW_SECONDS } from "./proofs.ts";
 import { ReplayCache } from "./replay-cache.ts";
 import { generateWorkloadKey, ProofError } from "./workload-key.ts";
+import { PeerKeys } from "./peer-keys.ts";
+import { SecurityState } from "./security-state.ts";
 
+// One isolate's caches of peer keys (imported keys, attestations, pair keys).
+const keys = new PeerKeys();
 const SVID = "header.payload.signature";
 
 async function reason(promise: Promise<unknown>): Promise<string> {
@@ -22,14 +26,14 @@ describe("request proofs (proof-of-possession)", () => {
     const request = new Request("http://reviews:9080/reviews/1?x=1", { method: "POST" });
     const proof = await requestProof(key, request, SVID);
     const cache = new ReplayCache();
-    expect(await reason(checkRequestProof(proof, request, SVID, key.thumbprint, Date.now(), cache))).toBe("accepted");
-    expect(await reason(checkRequestProof(proof, request, SVID, key.thumbprint, Date.now(), cache))).toBe("proof_replayed");
+    expect(await reason(checkRequestProof(proof, request, SVID, key.thumbprint, Date.now(), { requestReplays: cache, peerKeys: keys }))).toBe("accepted");
+    expect(await reason(checkRequestProof(proof, request, SVID, key.thumbprint, Date.now(), { requestReplays: cache, peerKeys: keys }))).toBe("proof_replayed");
   });
   it("binds method, host, normalized path, query and the SVID", async () => {
     const key = await generateWorkloadKey();
     const request = new Request("http://reviews:9080/a/./b//c?q=1");
     const proof = await requestProof(key, request, SVID);
-    const check = (r: Request, svid = SVID) => reason(checkRequestProof(proof, r, svid, key.thumbprint, Date.now(), new ReplayCache()));
+    const check = (r: Request, svid = SVID) => reason(checkRequestProof(proof, r, svid, key.thumbprint, Date.now(), new SecurityState()));
     expect(await check(new Request("http://REVIEWS.:9080/a/b/c?q=1"))).toBe("accepted");
     expect(await check(new Request("http://reviews:9080/a/b/c?q=1", { method: "DELETE" }))).toBe("proof_request_mismatch");
     expect(await check(new Request("http://reviews:9080/admin?q=1"))).toBe("proof_request_mismatch");
@@ -43,13 +47,13 @@ describe("request proofs (proof-of-possession)", () => {
     const key = await generateWorkloadKey();
     const post = (body: string) => new Request("http://reviews/r", { method: "POST", body });
     const proof = await requestProof(key, await proofRequest(post("amount=1"), { bodyDigest: true }), SVID);
-    const check = async (r: Request, bodyDigest = true) => reason(checkRequestProof(proof, await proofRequest(r, { bodyDigest }), SVID, key.thumbprint, Date.now(), new ReplayCache()));
+    const check = async (r: Request, bodyDigest = true) => reason(checkRequestProof(proof, await proofRequest(r, { bodyDigest }), SVID, key.thumbprint, Date.now(), new SecurityState()));
     expect(await check(post("amount=1"))).toBe("accepted");
     expect(await check(post("amount=1000"))).toBe("proof_request_mismatch");
     // A callee that does not ask ignores the digest; one that asks refuses a proof without it.
     expect(await check(post("amount=1000"), false)).toBe("accepted");
     const bare = await requestProof(key, post("amount=1"), SVID);
-    const error = await checkRequestProof(bare, await proofRequest(post("amount=1"), { bodyDigest: true }), SVID, key.thumbprint, Date.now(), new ReplayCache()).catch((e: ProofError) => e);
+    const error = await checkRequestProof(bare, await proofRequest(post("amount=1"), { bodyDigest: true }), SVID, key.thumbprint, Date.now(), new SecurityState()).catch((e: ProofError) => e);
     expect(error).toMatchObject({ code: "proof_request_mismatch", message: expect.stringContaining("body") });
   });
   it("leaves the request's body unread when it digests it", async () => {
@@ -63,12 +67,12 @@ describe("request proofs (proof-of-possession)", () => {
     const other = await generateWorkloadKey();
     const request = new Request("http://reviews/");
     const proof = await requestProof(key, request, SVID);
-    expect(await reason(checkRequestProof(proof, request, SVID, other.thumbprint, Date.now(), new ReplayCache()))).toBe("proof_key_mismatch");
+    expect(await reason(checkRequestProof(proof, request, SVID, other.thumbprint, Date.now(), new SecurityState()))).toBe("proof_key_mismatch");
     const old = await requestProof(key, request, SVID, Date.now() - (PROOF_WINDOW_SECONDS + 5) * 1000);
-    expect(await reason(checkRequestProof(old, request, SVID, key.thumbprint, Date.now(), new ReplayCache()))).toBe("proof_stale");
+    expect(await reason(checkRequestProof(old, request, SVID, key.thumbprint, Date.now(), new SecurityState()))).toBe("proof_stale");
     const [h, p] = proof.split(".");
     const forged = `${h}.${p}.${(await requestProof(other, request, SVID)).split(".")[2]}`;
-    expect(await reason(checkRequestProof(forged, request, SVID, key.thumbprint, Date.now(), new ReplayCache()))).toBe("proof_bad_signature");
+    expect(await reason(checkRequestProof(forged, request, SVID, key.thumbprint, Date.now(), new SecurityState()))).toBe("proof_bad_signature");
   });
 });
 
@@ -77,9 +81,9 @@ describe("response proofs (the callee's answer)", () => {
     const key = await generateWorkloadKey();
     const binding = { jti: "j1", method: "GET", path: "/ratings/1", nonce: "n1" };
     const proof = await responseProof(key, binding);
-    expect(await reason(checkResponseProof(proof, binding, key.thumbprint))).toBe("accepted");
-    expect(await reason(checkResponseProof(proof, { ...binding, nonce: "n2" }, key.thumbprint))).toBe("proof_mismatch");
-    expect(await reason(checkResponseProof(proof, binding, (await generateWorkloadKey()).thumbprint))).toBe("proof_key_mismatch");
+    expect(await reason(checkResponseProof(proof, binding, key.thumbprint, keys))).toBe("accepted");
+    expect(await reason(checkResponseProof(proof, { ...binding, nonce: "n2" }, key.thumbprint, keys))).toBe("proof_mismatch");
+    expect(await reason(checkResponseProof(proof, binding, (await generateWorkloadKey()).thumbprint, keys))).toBe("proof_key_mismatch");
   });
 });
 

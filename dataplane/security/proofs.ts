@@ -10,7 +10,8 @@
 //   callee's key, for this very request.
 import { proofRequest, type ProofRequest } from "./proof-request.ts";
 import { ProofError, sha256Base64url, signProof, verifyProof, type WorkloadKey } from "./workload-key.ts";
-import { ReplayCache } from "./replay-cache.ts";
+import type { PeerKeys } from "./peer-keys.ts";
+import type { ReplayCache } from "./replay-cache.ts";
 
 export const REQUEST_PROOF_TYP = "isthmus-pop+jwt";
 export const RESPONSE_PROOF_TYP = "isthmus-answer+jwt";
@@ -40,28 +41,26 @@ export async function requestProof(key: WorkloadKey, request: Request | ProofReq
   });
 }
 
-/** This isolate's replay cache of request proofs (signed and MAC alike). Module scope. */
-export const requestReplays = new ReplayCache();
-
 /**
  * Checks a request proof against the request and the verified SVID's key thumbprint;
- * a proof seen before within its window is a replay. Throws ProofError with the reason.
+ * a proof seen before within its window (in the isolate's `requestReplays`) is a replay.
+ * Throws ProofError with the reason.
  */
 export async function checkRequestProof(
   proof: string,
   request: Request | ProofRequest,
   svid: string,
   thumbprint: string,
-  nowMs = Date.now(),
-  cache: ReplayCache = requestReplays,
+  nowMs: number,
+  isolate: { requestReplays: ReplayCache; peerKeys: PeerKeys },
 ): Promise<void> {
-  const claims = await verifyProof(proof, REQUEST_PROOF_TYP, thumbprint);
+  const claims = await verifyProof(proof, REQUEST_PROOF_TYP, thumbprint, isolate.peerKeys);
   // Every part this request has must be the proof's (the body digest where the callee asks for one).
   const actual = await boundClaims(request instanceof Request ? await proofRequest(request) : request);
   const differs = Object.keys(actual).find((claim) => claims[claim] !== actual[claim]);
   if (differs) throw new ProofError("proof_request_mismatch", `proof is for another request (its ${CLAIM_NAMES[differs]} differs)`);
   if (claims.ath !== (await sha256Base64url(svid))) throw new ProofError("proof_mismatch", "proof is for another SVID (ath)");
-  rememberProof(claims, nowMs, cache);
+  rememberProof(claims, nowMs, isolate.requestReplays);
 }
 
 /**
@@ -97,8 +96,8 @@ export async function responseProof(key: WorkloadKey, binding: AnswerBinding, no
 }
 
 /** Checks a response proof: signed by the key `thumbprint` names, for this request, fresh. */
-export async function checkResponseProof(proof: string, binding: AnswerBinding, thumbprint: string, nowMs = Date.now()): Promise<void> {
-  const claims = await verifyProof(proof, RESPONSE_PROOF_TYP, thumbprint);
+export async function checkResponseProof(proof: string, binding: AnswerBinding, thumbprint: string, keys: PeerKeys, nowMs = Date.now()): Promise<void> {
+  const claims = await verifyProof(proof, RESPONSE_PROOF_TYP, thumbprint, keys);
   if (claims.req !== (await bindingHash(binding))) throw new ProofError("proof_mismatch", "answer is bound to another request");
   checkFresh(claims, nowMs);
 }

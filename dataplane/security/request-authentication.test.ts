@@ -5,6 +5,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey as JoseKey, type JW
 import { authenticateEndUser } from "./request-authentication.ts";
 import { UnauthenticatedError } from "../traffic/mesh-error.ts";
 import { meshOf } from "./test-snapshot.ts";
+import { SecurityState } from "./security-state.ts";
 
 const GATEWAY = { namespace: "istio-system", labels: { istio: "ingressgateway" } };
 const ISSUER = "https://idp.test";
@@ -57,10 +58,12 @@ async function token(key: IdpKey, claims: Record<string, unknown> = {}, alg = ke
 
 const env = { ISTHMUS_JWKS_MIN_REFETCH_MS: "0" };
 const waitUntil = () => undefined;
+// One isolate's security state for the whole file: the JWKS cache is shared across its requests.
+const security = new SecurityState();
 
 async function outcome(m: ReturnType<typeof mesh>, request: Request) {
   try {
-    return await authenticateEndUser(request, m, GATEWAY, env, waitUntil);
+    return await authenticateEndUser(request, m, GATEWAY, env, waitUntil, security);
   } catch (error) {
     if (error instanceof UnauthenticatedError) return error.reason;
     throw error;
@@ -155,7 +158,7 @@ describe("RequestAuthentication (end-user JWT) against a local JWKS endpoint", (
     console.log = (line: string) => logged.push(line);
     let refused: unknown;
     try {
-      await authenticateEndUser(bearer(await token(keys[0]!)), m, GATEWAY, env, waitUntil);
+      await authenticateEndUser(bearer(await token(keys[0]!)), m, GATEWAY, env, waitUntil, security);
     } catch (error) {
       refused = error;
     } finally {

@@ -10,7 +10,8 @@ import { base64urlEncode } from "../../identity/base64url.ts";
 import { copyRequest, requestUrl } from "../request-url.ts";
 import { edgePeer } from "./edge-peer.ts";
 import { recordSecurityEvent } from "./events.ts";
-import { DEFAULT_JWKS_TIMING, JwksCache, JwksUnavailableError, type JwksTiming } from "./jwks.ts";
+import { DEFAULT_JWKS_TIMING, JwksUnavailableError, type JwksTiming } from "./jwks.ts";
+import type { SecurityState } from "./security-state.ts";
 import { appliesTo, perTarget, type PolicyTarget } from "./policy-scope.ts";
 import { JWT_ALGORITHMS } from "../../resources/jwt-algorithms.ts";
 
@@ -40,8 +41,6 @@ interface CompiledRule {
   inlineKeys?: ReturnType<typeof createLocalJWKSet>;
 }
 
-const jwks = new JwksCache();
-
 /** The verified end user: Istio's `request.auth.*`. */
 export interface EndUser {
   requestPrincipal: string;
@@ -63,6 +62,7 @@ export async function authenticateEndUser(
   target: PolicyTarget,
   env: Record<string, unknown>,
   waitUntil: (promise: Promise<unknown>) => void,
+  security: SecurityState,
 ): Promise<{ request: Request; user?: EndUser }> {
   const rules = rulesFor(mesh, target);
   if (rules.length === 0) return { request };
@@ -89,7 +89,7 @@ export async function authenticateEndUser(
 
   // `detail` goes to the log; the client sees `shown`, which never names a JWKS URI or why its fetch failed.
   const refuse = (reason: string, detail: string, shown = detail): never => {
-    recordSecurityEvent({ event: "authn_failure", workload: `${target.namespace}/${(target as { service?: string }).service ?? target.labels.app ?? "-"}`, reason, detail });
+    recordSecurityEvent(security, { event: "authn_failure", workload: `${target.namespace}/${(target as { service?: string }).service ?? target.labels.app ?? "-"}`, reason, detail });
     throw new UnauthenticatedError(reason, `Jwt verification fails (${reason}): ${shown}`);
   };
   const { token, location } = found;
@@ -106,7 +106,7 @@ export async function authenticateEndUser(
 
   let payload: JWTPayload;
   try {
-    const keys = compiled.inlineKeys ?? (await jwks.resolver(rule.jwksUri!, timingOf(env, rule), waitUntil));
+    const keys = compiled.inlineKeys ?? (await security.jwks.resolver(rule.jwksUri!, timingOf(env, rule), waitUntil));
     ({ payload } = await jwtVerify(token, keys, {
       issuer: rule.issuer,
       audience: rule.audiences?.length ? rule.audiences : undefined,
@@ -211,7 +211,7 @@ function compileRule(rule: JWTRule): CompiledRule {
 /** Inbound stack: end-user JWT for this workload; the verified user lands in `call.peer`. Without rules, nothing to await. */
 export const requestAuthenticationInbound: InboundLayer = (request, call, next) => {
   if (rulesFor(call.mesh, call.workload).length === 0) return next(request, call);
-  return authenticateEndUser(request, call.mesh, call.workload, call.env, call.waitUntil).then((result) => {
+  return authenticateEndUser(request, call.mesh, call.workload, call.env, call.waitUntil, call.isolate.security).then((result) => {
     if (result.user) call.peer = { ...call.peer, ...userFacts(result.user) };
     return next(result.request, call);
   });
@@ -220,7 +220,7 @@ export const requestAuthenticationInbound: InboundLayer = (request, call, next) 
 /** Gateway edge: end-user JWT for the gateway workload. Without rules, nothing to await. */
 export const requestAuthenticationEdge: OutboundLayer = (request, call, next) => {
   if (rulesFor(call.mesh, call.source).length === 0) return next(request, call);
-  return authenticateEndUser(request, call.mesh, call.source, call.env, call.waitUntil).then((result) => {
+  return authenticateEndUser(request, call.mesh, call.source, call.env, call.waitUntil, call.isolate.security).then((result) => {
     if (result.user) Object.assign(edgePeer(call), userFacts(result.user));
     return next(result.request, call);
   });

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { generateAgreementKey, pairKey, verifyAttestation } from "./key-agreement.ts";
 import { SessionError, SessionTable, sessionHeaderValue, sessionTags, tagsEqual, type PeerSession } from "./session.ts";
 import { generateWorkloadKey } from "./workload-key.ts";
+import { PeerKeys } from "./peer-keys.ts";
 
+// One isolate's caches of peer keys (imported keys, attestations, pair keys).
+const keys = new PeerKeys();
 const CALLER = "spiffe://cluster.local/ns/default/sa/front";
 const CALLEE = "spiffe://cluster.local/ns/default/sa/target";
 const NOW = 1_700_000_000_000;
@@ -16,11 +19,11 @@ async function isolate() {
 async function pair() {
   const [caller, callee] = await Promise.all([isolate(), isolate()]);
   const parties = { caller: CALLER, callee: CALLEE };
-  const calleeKey = await verifyAttestation(callee.agreement.attestation, callee.workload.thumbprint);
-  const callerKey = await verifyAttestation(caller.agreement.attestation, caller.workload.thumbprint);
+  const calleeKey = await verifyAttestation(callee.agreement.attestation, callee.workload.thumbprint, keys);
+  const callerKey = await verifyAttestation(caller.agreement.attestation, caller.workload.thumbprint, keys);
   return {
-    callerSide: await pairKey(caller.agreement, calleeKey, parties, "caller"),
-    calleeSide: await pairKey(callee.agreement, callerKey, parties, "callee"),
+    callerSide: await pairKey(caller.agreement, calleeKey, parties, "caller", keys),
+    calleeSide: await pairKey(callee.agreement, callerKey, parties, "callee", keys),
   };
 }
 

@@ -7,7 +7,7 @@
 // nonce; the callee answers with its tag instead of its SVID, attestation and answer MAC.
 // Checking a session is a Map lookup, a constant-time string compare, an expiry and a
 // revocation check: no JWT, no WebCrypto, no await. Only holders of K can compute the tags.
-import { BoundedMap } from "./bounded-map.ts";
+import { BoundedMap } from "../bounded-map.ts";
 import { macOf } from "./key-agreement.ts";
 
 const LABEL = "isthmus-session/v1";

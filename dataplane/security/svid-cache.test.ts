@@ -3,6 +3,7 @@ import { base64urlEncode } from "../../identity/base64url.ts";
 import type { IdentityPeer } from "./mesh-peer.ts";
 import { verifyAttestation } from "./key-agreement.ts";
 import { SvidCache } from "./svid-cache.ts";
+import { PeerKeys } from "./peer-keys.ts";
 
 // A stand-in CA that issues unsigned tokens with the given lifetime; the cache never verifies them.
 function fakeCa(now: () => number, ttlMs: number) {
@@ -63,7 +64,9 @@ describe("SvidCache", () => {
     const cache = new SvidCache();
     const agreement = await cache.agreementKey();
     expect(await cache.agreementKey()).toBe(agreement);
-    const attested = await verifyAttestation(agreement.attestation, (await cache.workloadKey()).thumbprint);
+    const attested = await verifyAttestation(agreement.attestation, (await cache.workloadKey()).thumbprint, keys);
     expect(attested.kid).toBe(agreement.kid);
   });
 });
+// One isolate's caches of peer keys (imported keys, attestations, pair keys).
+const keys = new PeerKeys();

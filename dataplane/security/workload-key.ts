@@ -3,7 +3,7 @@
 // carries `cnf.jkt` = the key's RFC 7638 thumbprint; proofs signed with the key are then
 // attributable to the SVID's subject (the SVID says which key speaks for it).
 import { base64urlDecode, base64urlEncode } from "../../identity/base64url.ts";
-import { BoundedMap } from "./bounded-map.ts";
+import type { PeerKeys } from "./peer-keys.ts";
 
 const ES256 = { name: "ECDSA", hash: "SHA-256" } as const;
 const P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
@@ -67,17 +67,14 @@ export async function signProof(key: WorkloadKey, typ: string, claims: Record<st
   return `${header}.${payload}.${base64urlEncode(signature)}`;
 }
 
-// Imported verification keys by thumbprint, and thumbprints by key: a peer's proofs reuse its
-// key for the SVID's life, so neither is worth recomputing per request.
-const imported = new BoundedMap<string, Promise<CryptoKey>>(1000);
-const thumbprints = new BoundedMap<string, string>(1000);
-
-async function cachedThumbprint(jwk: PublicJwk): Promise<string> {
+// A peer's proofs reuse its key for the SVID's life: its thumbprint and imported key are kept
+// in the isolate's PeerKeys rather than recomputed per request.
+async function cachedThumbprint(jwk: PublicJwk, keys: PeerKeys): Promise<string> {
   const id = `${jwk.x}.${jwk.y}`;
-  let thumbprint = thumbprints.get(id);
+  let thumbprint = keys.thumbprints.get(id);
   if (thumbprint === undefined) {
     thumbprint = await jwkThumbprint(jwk);
-    thumbprints.set(id, thumbprint);
+    keys.thumbprints.set(id, thumbprint);
   }
   return thumbprint;
 }
@@ -85,9 +82,9 @@ async function cachedThumbprint(jwk: PublicJwk): Promise<string> {
 /**
  * Verifies a proof JWS of type `typ` signed by the key whose thumbprint is `thumbprint`
  * (from a verified SVID's `cnf.jkt`); returns its claims. Only ES256 and a public P-256
- * JWK in the header are accepted.
+ * JWK in the header are accepted. `keys` are the isolate's caches of peer keys.
  */
-export async function verifyProof(token: string, typ: string, thumbprint: string): Promise<Record<string, unknown>> {
+export async function verifyProof(token: string, typ: string, thumbprint: string, keys: PeerKeys): Promise<Record<string, unknown>> {
   const parts = token.split(".");
   if (parts.length !== 3) throw new ProofError("proof_malformed", "proof is not a compact JWS");
   const header = decodeObject(parts[0]!);
@@ -98,15 +95,15 @@ export async function verifyProof(token: string, typ: string, thumbprint: string
     throw new ProofError("proof_malformed", "proof header has no public P-256 jwk");
   }
   const publicJwk: PublicJwk = { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y };
-  if ((await cachedThumbprint(publicJwk)) !== thumbprint) {
+  if ((await cachedThumbprint(publicJwk, keys)) !== thumbprint) {
     throw new ProofError("proof_key_mismatch", "proof is signed by a key the SVID does not confirm (cnf.jkt)");
   }
   const signature = base64urlDecode(parts[2]!);
   if (!signature || signature.length !== 64) throw new ProofError("proof_bad_signature", "proof signature is not an ES256 signature");
-  let key = imported.get(thumbprint);
+  let key = keys.imported.get(thumbprint);
   if (!key) {
     key = crypto.subtle.importKey("jwk", publicJwk, P256, false, ["verify"]);
-    imported.set(thumbprint, key);
+    keys.imported.set(thumbprint, key);
   }
   const valid = await crypto.subtle.verify(ES256, await key, signature, new TextEncoder().encode(`${parts[0]}.${parts[1]}`));
   if (!valid) throw new ProofError("proof_bad_signature", "proof signature does not verify");

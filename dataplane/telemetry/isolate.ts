@@ -2,8 +2,8 @@
 // not change while an isolate lives), and the isolate's one recorder and tracer. A feature
 // that is off has no object here, so the layers skip it without building anything.
 import type { CompiledMesh } from "../config/compiled.ts";
-import { meshConfigCache, type ConfigEnv } from "../config/runtime.ts";
-import { countSecurityEventsWith } from "../security/events.ts";
+import type { ConfigEnv } from "../config/runtime.ts";
+import type { IsolateState } from "../isolate.ts";
 import type { Workload } from "../workload.ts";
 import type { AccessLogEnv } from "./access-log.ts";
 import { parseDropLabels } from "../../contracts/telemetry/labels.ts";
@@ -57,16 +57,14 @@ export type IsolateTelemetry = {
   lastVersion: number | null;
 };
 
-let isolate: IsolateTelemetry | undefined;
-
-/** The isolate's telemetry, made from the first request's env and workload. */
-export function isolateTelemetry(env: TelemetryEnv, self: Workload): IsolateTelemetry {
-  if (isolate) return isolate;
+/** The isolate's telemetry, made from the first request's env and workload and kept in its state. */
+export function isolateTelemetry(isolate: IsolateState, env: TelemetryEnv, self: Workload): IsolateTelemetry {
+  if (isolate.telemetry) return isolate.telemetry;
   const plan = telemetryPlan(env);
   const flushMs = Number(env.ISTHMUS_TELEMETRY_FLUSH_MS);
   const policy = Number.isFinite(flushMs) && flushMs > 0 ? { intervalMs: flushMs } : undefined;
   const recorder = plan.metrics ? new MetricsRecorder({ workload: workloadName(self), dropLabels: parseDropLabels(env.ISTHMUS_DROP_LABELS), policy }) : null;
-  isolate = {
+  const telemetry: IsolateTelemetry = {
     env,
     recorder,
     tracing: plan.tracing ? Tracing.fromEnv(env, `${self.labels.app ?? self.service}.${self.namespace}`) : null,
@@ -76,27 +74,28 @@ export function isolateTelemetry(env: TelemetryEnv, self: Workload): IsolateTele
     lastVersion: null,
   };
   // Authentication failures, denials and dry-run verdicts count in the same recorder.
-  if (recorder) countSecurityEventsWith(recorder);
-  return isolate;
+  if (recorder) isolate.security.counters = recorder;
+  isolate.telemetry = telemetry;
+  return telemetry;
 }
 
 /** After a request: notes the snapshot it was routed by, ships what is due (in waitUntil). */
-export function finishRequest(state: IsolateTelemetry, call: { mesh: CompiledMesh; waitUntil(p: Promise<unknown>): void }): void {
+export function finishRequest(state: IsolateTelemetry, call: { mesh: CompiledMesh; isolate: IsolateState; waitUntil(p: Promise<unknown>): void }): void {
   if (state.lastVersion !== call.mesh.version) {
     // First request routed by a version = when this isolate began routing by it.
     if (!state.appliedAt.has(call.mesh.version)) state.appliedAt.set(call.mesh.version, Date.now());
     state.lastVersion = call.mesh.version;
   }
   const peer = state.env.ISTHMUS_CONTROL as unknown as TelemetryPeer | undefined;
-  if (state.recorder && peer && state.recorder.isDue()) flushTelemetry(state.recorder, peer, call, snapshotFacts(state, call.mesh));
+  if (state.recorder && peer && state.recorder.isDue()) flushTelemetry(state.recorder, peer, call, snapshotFacts(state, call.isolate, call.mesh));
   state.tracing?.flush(call);
 }
 
-function snapshotFacts(state: IsolateTelemetry, mesh: CompiledMesh): SnapshotFacts {
+function snapshotFacts(state: IsolateTelemetry, isolate: IsolateState, mesh: CompiledMesh): SnapshotFacts {
   let stale = false;
   let ageMs: number | null = null;
   try {
-    const cache = meshConfigCache(state.env);
+    const cache = isolate.config(state.env);
     stale = cache.stale;
     ageMs = cache.lastCheckAt > 0 ? Date.now() - cache.lastCheckAt : null;
   } catch {

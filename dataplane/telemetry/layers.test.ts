@@ -1,10 +1,14 @@
-// The telemetry layers in Node, each test with a fresh isolate (module state): what they
-// build per request depends on what is on.
+// The telemetry layers in Node, each test with a fresh isolate (a new IsolateState, which holds
+// the security counters too): what they build per request depends on what is on.
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { compileMesh } from "../config/compiled.ts";
 import type { InboundCall } from "../inbound/call.ts";
 import type { OutboundCall } from "../outbound/call.ts";
 import { upstreamRequest } from "../outbound/upstream-request.ts";
+import { IsolateState } from "../isolate.ts";
+import { recordSecurityEvent } from "../security/events.ts";
+import * as isolate from "./isolate.ts";
+import * as layers from "./layers.ts";
 import { workload } from "../workload.ts";
 
 const mesh = compileMesh({
@@ -28,17 +32,14 @@ const OFF = { ISTHMUS_METRICS: "off", ISTHMUS_ACCESS_LOG: "off", ISTHMUS_TRACE_S
 const UNSAMPLED = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
 const facts = { snapshotVersion: 1, snapshotGeneratedAt: null, snapshotAppliedAt: null, snapshotAgeMs: null, stale: false };
 
-let layers: typeof import("./layers.ts");
-let isolate: typeof import("./isolate.ts");
-beforeEach(async () => {
-  vi.resetModules();
-  layers = await import("./layers.ts");
-  isolate = await import("./isolate.ts");
+let state: IsolateState;
+beforeEach(() => {
+  state = new IsolateState();
 });
 
-const inboundCall = (env: Record<string, unknown>): InboundCall => ({ mesh, env, waitUntil: () => {}, workload: workload({ service: "reviews", version: "v2" }), flags: [], peer: {}, securityPolicy: "none" });
+const inboundCall = (env: Record<string, unknown>): InboundCall => ({ mesh, isolate: state, env, waitUntil: () => {}, workload: workload({ service: "reviews", version: "v2" }), flags: [], peer: {}, securityPolicy: "none" });
 const outboundCall = (env: Record<string, unknown>, host: string): OutboundCall =>
-  ({ mesh, env, waitUntil: () => {}, source: workload({ service: "istio-ingressgateway", namespace: "istio-system" }), scopes: [], flags: [], host, service: mesh.service(host, "istio-system"), attempts: 0 }) as OutboundCall;
+  ({ mesh, isolate: state, env, waitUntil: () => {}, source: workload({ service: "istio-ingressgateway", namespace: "istio-system" }), scopes: [], flags: [], host, service: mesh.service(host, "istio-system"), attempts: 0 }) as OutboundCall;
 
 describe("telemetry layers", () => {
   it("are left out of the stacks when metrics, traces, access log and error reports are all off", () => {
@@ -57,7 +58,7 @@ describe("telemetry layers", () => {
     await layers.attemptTrace(request, call, async (r) => (seen.push(r), new Response("ok")));
     expect(seen[0]).toBe(request);
     expect(seen[1]).toBe(request);
-    expect(isolate.isolateTelemetry(env, call.source).tracing!.exporter!.pending).toBe(0);
+    expect(isolate.isolateTelemetry(state, env, call.source).tracing!.exporter!.pending).toBe(0);
   });
 
   it("carry the decision of an unsampled trace they start, and build spans only for a sampled one", async () => {
@@ -81,11 +82,24 @@ describe("telemetry layers", () => {
       if (call.service) Object.assign(call, { destination: { service: reviews }, endpoint: reviews.endpoints[0] });
       await layers.outboundTelemetry(new Request(`http://${host}/`), call, async () => new Response("no route", { status: 404 }));
     }
-    const batch = isolate.isolateTelemetry(env, workload({ service: "istio-ingressgateway" })).recorder!.takeBatch(facts)!;
+    const batch = isolate.isolateTelemetry(state, env, workload({ service: "istio-ingressgateway" })).recorder!.takeBatch(facts)!;
     expect(batch.series.map((s) => [s.labels.destination_service, s.labels.destination_workload, s.requests])).toEqual([
       ["unknown", "unknown", 2],
       ["reviews.default.svc.cluster.local", "reviews-v2", 1],
     ]);
     expect(JSON.stringify(batch)).not.toContain("attacker");
+  });
+
+  it("count a security event in this isolate's recorder, not another's", () => {
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    const env = { ISTHMUS_ACCESS_LOG: "off" };
+    const self = workload({ service: "reviews", version: "v2" });
+    const other = new IsolateState();
+    const mine = isolate.isolateTelemetry(state, env, self).recorder!;
+    const theirs = isolate.isolateTelemetry(other, env, self).recorder!;
+    recordSecurityEvent(state.security, { event: "authn_failure", workload: "default/reviews", reason: "jwt_expired", detail: "expired" });
+    expect(mine.takeBatch(facts)!.counters).toContainEqual(expect.objectContaining({ name: "isthmus_authn_failures_total", value: 1 }));
+    expect(theirs.takeBatch(facts)?.counters ?? []).toEqual([]);
+    vi.restoreAllMocks();
   });
 });

@@ -88,7 +88,7 @@ function percentsOf(mesh: CompiledMesh, vs: { name: string; namespace: string } 
 
 /** Inbound stack, telemetry slot: this workload as the destination reporter. */
 export const inboundTelemetry: InboundLayer = async (request, call, next) => {
-  const state = isolateTelemetry(call.env as TelemetryEnv, call.workload);
+  const state = isolateTelemetry(call.isolate, call.env as TelemetryEnv, call.workload);
   const start = Date.now();
   const self = call.workload;
   const claim = request.headers.get(SOURCE_HEADER);
@@ -174,7 +174,7 @@ const hops = new WeakMap<OutboundCall, Hop>();
 
 /** Outbound stack, trace slot (per attempt): the hop's client span, an attempt child span, and traceparent. */
 export const attemptTrace: OutboundLayer = (request, call, next) => {
-  const state = isolateTelemetry(call.env as TelemetryEnv, call.source);
+  const state = isolateTelemetry(call.isolate, call.env as TelemetryEnv, call.source);
   const hop = state.tracing ? hopOf(state, request, call) : null;
   const claim = state.recorder !== null;
   if (!hop?.span && !hop?.traceparent && !claim) return next(request, call);
@@ -243,7 +243,7 @@ function hopFacts(call: OutboundCall, request: Request) {
 
 /** Outbound stack, telemetry slot: this workload as the source reporter. */
 export const outboundTelemetry: OutboundLayer = async (request, call, next) => {
-  const state = isolateTelemetry(call.env as TelemetryEnv, call.source);
+  const state = isolateTelemetry(call.isolate, call.env as TelemetryEnv, call.source);
   const start = Date.now();
   let response: Response;
   try {

@@ -56,7 +56,7 @@ export type MetricsRecorderOptions = {
 /** What a tap summary says beyond the series: the request itself. */
 export type TapFacts = { responseCode: number; responseFlags: string; durationMs: number; method?: string; path?: string; traceId?: string };
 
-/** Per-isolate metrics aggregation; keep one in module scope. */
+/** Per-isolate metrics aggregation; one per isolate, held in its IsolateState (telemetry/isolate.ts). */
 export class MetricsRecorder {
   readonly isolate = crypto.randomUUID();
   readonly policy: FlushPolicy;

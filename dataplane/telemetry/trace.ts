@@ -1,4 +1,4 @@
-// Tracing for the data plane: one Tracing per isolate (module scope). Each hop records a
+// Tracing for the data plane: one Tracing per isolate (in its IsolateState). Each hop records a
 // span (server span on inbound, client span on outbound) with the route decision's facts;
 // retries are child spans of the hop; spans go out over OTLP/HTTP in waitUntil, batched
 // across the isolate's requests.

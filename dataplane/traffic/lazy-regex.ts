@@ -12,13 +12,12 @@ type Compile = (pattern: string) => Re2;
 /** Compiled programs (or `null`: refused) by pattern, one map per compile function. */
 const compiledBy = new WeakMap<Compile, Map<string, Re2 | null>>();
 const MAX_CACHED = 10_000;
-let refused = 0;
 
 /**
  * A regex compiled on first call, then the same program on every call. A pattern that does
  * not compile (the control plane validates at apply, so only a snapshot it did not check can
- * carry one) yields `null`: the caller treats it as matching nothing. It is logged and
- * counted once, never thrown on a request.
+ * carry one) yields `null`: the caller treats it as matching nothing. It is logged once,
+ * never thrown on a request.
  */
 export function lazyRegex(pattern: string, compile: Compile = compileRegex): () => Re2 | null {
   let program: Re2 | null | undefined;
@@ -45,15 +44,9 @@ export function lazyFullMatcher(pattern: string, whenRefused = false): (value: s
   };
 }
 
-/** Logs and counts a pattern refused on first use; called once per pattern and use. */
+/** Logs a pattern refused on first use; called once per pattern and use. */
 export function recordRefusedRegex(pattern: string, error: unknown): void {
-  refused++;
   console.warn(JSON.stringify({ msg: "regex refused on first use; what uses it does not apply", pattern, error: String(error) }));
-}
-
-/** Patterns this isolate refused to compile on first use. */
-export function refusedRegexCount(): number {
-  return refused;
 }
 
 function compiled(pattern: string, compile: Compile): Re2 | null {

@@ -88,6 +88,19 @@ describe("SplitterCache", () => {
     cache.retain([]);
     expect(cache.pick("vs/reviews#0", [100, 0])).toBe(0);
   });
+
+  it("keeps at most `capacity` routes, the oldest starting its split over", () => {
+    const run = (capacity: number) => {
+      const cache = new SplitterCache(() => 0, capacity);
+      const thirds = [1, 1, 1];
+      const picks = [cache.pick("a", thirds), cache.pick("a", thirds)];
+      cache.pick("b", thirds);
+      cache.pick("c", thirds);
+      return [...picks, cache.pick("a", thirds)];
+    };
+    expect(run(3)).toEqual([0, 1, 2]);
+    expect(run(2)).toEqual([0, 1, 0]);
+  });
 });
 
 describe("pickSticky (sticky canary)", () => {

@@ -1,5 +1,6 @@
 import { hashToUnit } from "./hash.ts";
 import { defaultRandom, type RandomSource } from "./random.ts";
+import { BoundedMap } from "../bounded-map.ts";
 
 /** One route destination as the splitter sees it: a stable id and its weight. */
 export interface WeightedChoice {
@@ -69,13 +70,19 @@ export class SmoothWeightedSplitter {
 }
 
 /**
- * Module-scope splitters, one per route, rebuilt when the route's weights change (a new
- * snapshot). Keyed by a route identity the caller chooses (e.g. `vs-namespace/name#index`).
+ * Splitters, one per route, rebuilt when the route's weights change (a new snapshot). Keyed
+ * by a route identity the caller chooses (e.g. `vs-namespace/name#index`); at most `capacity`
+ * routes, the oldest forgotten (its split starts over).
  */
 export class SplitterCache {
-  private readonly splitters = new Map<string, { signature: string; splitter: SmoothWeightedSplitter }>();
+  private readonly splitters: BoundedMap<string, { signature: string; splitter: SmoothWeightedSplitter }>;
 
-  constructor(private readonly random: RandomSource = defaultRandom) {}
+  constructor(
+    private readonly random: RandomSource = defaultRandom,
+    capacity = Infinity,
+  ) {
+    this.splitters = new BoundedMap(capacity);
+  }
 
   /** The index of the next destination for this route, or -1 when every weight is 0. */
   pick(routeKey: string, weights: readonly number[]): number {

@@ -1,5 +1,6 @@
 import { stampSnapshot } from "../../dataplane/config/stamp.ts";
 import type { ConfigEnv } from "../../dataplane/config/runtime.ts";
+import { IsolateState } from "../../dataplane/isolate.ts";
 import { requestConfig } from "../../dataplane/mesh-runtime.ts";
 import { edgeRequestForm } from "../../dataplane/edge/front.ts";
 import { selectGatewayServers } from "../../dataplane/edge/servers.ts";
@@ -27,9 +28,10 @@ export interface GatewaySlots extends Omit<OutboundSlots, "front" | "beforeRoute
  * The gateway's fetch handler: the outbound stack with the edge in front (normalize the host
  * and strip forged identity in one pass, normalize the path, select Gateway servers, edge
  * security) and CORS after route match, in one stack with one mesh error layer. Every
- * response says which snapshot routed it.
+ * response says which snapshot routed it. `isolate` is what the handler keeps across requests:
+ * one per isolate (the Worker builds the handler once).
  */
-export function gatewayHandler(slots: GatewaySlots = {}) {
+export function gatewayHandler(slots: GatewaySlots = {}, isolate = new IsolateState()) {
   const { edge: edgeLayers, ...outbound } = slots;
   const edge = outboundStack({
     ...outbound,
@@ -42,6 +44,7 @@ export function gatewayHandler(slots: GatewaySlots = {}) {
     if (config instanceof Response) return Promise.resolve(config);
     const call: OutboundCall = {
       mesh: config.compiled,
+      isolate,
       env,
       waitUntil: (promise) => ctx.waitUntil(promise),
       source: GATEWAY_WORKLOAD,
@@ -53,7 +56,7 @@ export function gatewayHandler(slots: GatewaySlots = {}) {
   };
   // The config is at hand once the isolate has one: nothing to wait on before the stack.
   return (request: Request, env: ConfigEnv & Record<string, unknown>, ctx: ExecutionContext): Promise<Response> => {
-    const config = requestConfig(env, ctx);
+    const config = requestConfig(isolate, env, ctx);
     return config instanceof Promise ? config.then((ready) => serve(request, env, ctx, ready)) : serve(request, env, ctx, config);
   };
 }

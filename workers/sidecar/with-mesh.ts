@@ -2,6 +2,7 @@ import { stampSnapshot } from "../../dataplane/config/stamp.ts";
 import type { ConfigEnv } from "../../dataplane/config/runtime.ts";
 import type { InboundCall } from "../../dataplane/inbound/call.ts";
 import { inboundStack, type InboundSlots } from "../../dataplane/inbound/stack.ts";
+import { IsolateState } from "../../dataplane/isolate.ts";
 import { requestConfig } from "../../dataplane/mesh-runtime.ts";
 import { meshClient, type MeshClient } from "../../dataplane/outbound/client.ts";
 import { outboundStack, type OutboundSlots } from "../../dataplane/outbound/stack.ts";
@@ -57,6 +58,11 @@ export type MeshedEnv<E> = E & { MESH: MeshClient };
  * Workers configured by vars.
  */
 export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | ((env: E) => MeshOptions)): ExportedHandler<E> {
+  return meshedHandler(handler, options, new IsolateState());
+}
+
+/** withMesh with the isolate's state given: for an entrypoint module that serves more than this handler (the sidecar). */
+export function meshedHandler<E>(handler: ExportedHandler<E>, options: MeshOptions | ((env: E) => MeshOptions), isolate: IsolateState): ExportedHandler<E> {
   let built:
     | { workload: Workload; options: MeshOptions; intercept: boolean; inbound: (request: Request, call: InboundCall) => Promise<Response>; outbound: ReturnType<typeof outboundStack> }
     | undefined;
@@ -85,9 +91,10 @@ export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | 
     const { inbound, intercept, workload: self } = built!;
     const bindings = env as Record<string, unknown>;
     const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
-    const client = meshClient(built!.outbound, { mesh: config.compiled, env: bindings, waitUntil, source: self });
+    const client = meshClient(built!.outbound, { mesh: config.compiled, isolate, env: bindings, waitUntil, source: self });
     const call: InboundCall = {
       mesh: config.compiled,
+      isolate,
       env: bindings,
       waitUntil,
       workload: self,
@@ -105,7 +112,7 @@ export function withMesh<E>(handler: ExportedHandler<E>, options: MeshOptions | 
     ...handler,
     fetch(request, env, ctx) {
       built ??= build(env);
-      const config = requestConfig(env as ConfigEnv, ctx, built.options.refreshMs);
+      const config = requestConfig(isolate, env as ConfigEnv, ctx, built.options.refreshMs);
       if (request.url.endsWith(MESH_READY_PATH) && request.method === "GET") return Promise.resolve(config).then(readiness);
       // The config is at hand once the isolate has one: nothing to wait on before the stack.
       return config instanceof Promise ? config.then((ready) => serve(request, env, ctx, ready)) : serve(request, env, ctx, config);

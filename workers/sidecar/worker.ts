@@ -11,7 +11,8 @@ import { outboundStack } from "../../dataplane/outbound/stack.ts";
 import { outboundTelemetrySlots, type TelemetryEnv } from "../../dataplane/telemetry/layers.ts";
 import { workload } from "../../dataplane/workload.ts";
 import { getPeer, outboundSecurity, PEER_HEADER } from "../../dataplane/security/index.ts";
-import { withMesh, type MeshOptions } from "./with-mesh.ts";
+import { IsolateState } from "../../dataplane/isolate.ts";
+import { meshedHandler, type MeshOptions } from "./with-mesh.ts";
 
 /** The sidecar's vars: who the service behind it is. */
 interface SidecarEnv extends ConfigEnv {
@@ -41,7 +42,10 @@ function withPeerHeader(request: Request): Request {
 }
 
 // The service's answer comes over a binding (immutable headers): the mesh copies it once without probing.
-export default withMesh<SidecarEnv>({ fetch: (request, env) => env.UPSTREAM.fetch(withPeerHeader(request)).then(fetchedResponse) }, optionsOf);
+// One state for both entrypoints: they share the isolate's snapshot cache, telemetry and identity (credentials, sessions).
+const isolate = new IsolateState();
+
+export default meshedHandler<SidecarEnv>({ fetch: (request, env) => env.UPSTREAM.fetch(withPeerHeader(request)).then(fetchedResponse) }, optionsOf, isolate);
 
 // Built on the first call: the telemetry layers it holds depend on the env's vars.
 let outbound: ReturnType<typeof outboundStack> | undefined;
@@ -49,11 +53,12 @@ let outbound: ReturnType<typeof outboundStack> | undefined;
 /** Outbound for the service behind this sidecar: `env.MESH.fetch("http://ratings/...")` there. */
 export class MeshOutbound extends WorkerEntrypoint<SidecarEnv> {
   async fetch(request: Request): Promise<Response> {
-    const config = await requestConfig(this.env, this.ctx);
+    const config = await requestConfig(isolate, this.env, this.ctx);
     if (config instanceof Response) return config;
     outbound ??= outboundStack({ ...outboundTelemetrySlots(this.env as unknown as TelemetryEnv), ...outboundSecurity });
     const client = meshClient(outbound, {
       mesh: config.compiled,
+      isolate,
       env: this.env as unknown as Record<string, unknown>,
       waitUntil: (promise) => this.ctx.waitUntil(promise),
       source: workload(optionsOf(this.env)),
