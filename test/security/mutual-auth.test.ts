@@ -12,7 +12,10 @@ import { sessionTags } from "../../dataplane/security/session.ts";
 import { generateWorkloadKey, signProof } from "../../dataplane/security/workload-key.ts";
 import { BASE_CONFIG } from "./config.ts";
 import { spiffe, startSecurityMesh, type SecurityMesh } from "./mesh.ts";
+import { PeerKeys } from "../../dataplane/security/peer-keys.ts";
 
+// One isolate's caches of peer keys (imported keys, attestations, pair keys).
+const keys = new PeerKeys();
 const REFRESH_MS = 300;
 let mesh: SecurityMesh;
 const TARGET = spiffe("target");
@@ -80,8 +83,8 @@ async function exchange(client: Awaited<ReturnType<typeof pairClient>>, path: st
   expect(proof.startsWith("mac.")).toBe(true);
   const answerSvid = payloadOf(response.headers.get("x-isthmus-peer-svid")!);
   expect(answerSvid.sub).toBe(TARGET);
-  const calleeKey = await verifyAttestation(response.headers.get("x-isthmus-peer-key")!, answerSvid.cnf.jkt);
-  const key = await pairKey(client.agreement, calleeKey, { caller: client.spiffeId, callee: TARGET }, "caller");
+  const calleeKey = await verifyAttestation(response.headers.get("x-isthmus-peer-key")!, answerSvid.cnf.jkt, keys);
+  const key = await pairKey(client.agreement, calleeKey, { caller: client.spiffeId, callee: TARGET }, "caller", keys);
   await checkMacResponseProof(proof, { jti: client.jti, method: "GET", path, nonce }, key);
   await expect(checkMacResponseProof(proof, { jti: client.jti, method: "GET", path, nonce: "another" }, key)).rejects.toThrow(/MAC/);
   return { key, calleeKid: calleeKey.kid, body: await json(response) };
