@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 
 it("builds the control-plane Worker for deploy with wrangler (dry run, offline)", async () => {
   const outdir = await mkdtemp(join(tmpdir(), "isthmus-deploy-"));
