@@ -6,6 +6,7 @@ import { gatewayBindingGaps, writeGatewayBindings } from "./gateway-bindings.mjs
 import { writeDeploySecrets } from "./secrets.mjs";
 import { snapshotsNamespaces, unsharedSnapshots, writeSnapshotsNamespace } from "./snapshots-namespace.mjs";
 import { CONTROL_CONFIG, OPTIONAL_SECRETS } from "./topology.mjs";
+import { parseArgs } from "node:util";
 
 const HELP = `Usage: npm run deploy -- [--dry-run] [--env NAME] [--outdir DIR] [--write-bindings]
                          [--snapshots-kv ID] [--generate-secrets FILE]
@@ -36,36 +37,48 @@ Examples:
   npm run deploy -- --snapshots-kv 0f2ac74b498b48028cb68387c421e279 --dry-run
   npm run deploy -- --env staging --write-bindings`;
 
-const args = process.argv.slice(2);
-if (args.includes("--help") || args.includes("-h")) {
+// Strict parsing: a mistyped flag must stop the deploy, not be skipped as another flag's value.
+/** @type {{ values: { "dry-run"?: boolean, env?: string, outdir?: string, "write-bindings"?: boolean, "snapshots-kv"?: string, "generate-secrets"?: string, help?: boolean } }} */
+let parsed;
+try {
+  parsed = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    allowPositionals: false,
+    options: {
+      "dry-run": { type: "boolean" },
+      env: { type: "string" },
+      outdir: { type: "string" },
+      "write-bindings": { type: "boolean" },
+      "snapshots-kv": { type: "string" },
+      "generate-secrets": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : error}\n\n${HELP}`);
+  process.exit(2);
+}
+const options = parsed.values;
+if (options.help) {
   console.log(HELP);
   process.exit(0);
 }
-const valueOf = (/** @type {string} */ flag) => {
-  const i = args.indexOf(flag);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const known = new Set(["--dry-run", "--env", "--outdir", "--write-bindings", "--snapshots-kv", "--generate-secrets"]);
-const unknown = args.filter((arg, i) => arg.startsWith("-") && !known.has(arg) && !known.has(args[i - 1]));
-if (unknown.length) {
-  console.error(`unknown option ${unknown[0]}\n\n${HELP}`);
-  process.exit(2);
-}
-const dryRun = args.includes("--dry-run");
-const env = valueOf("--env");
-const outDir = valueOf("--outdir") ?? "dist";
+const dryRun = options["dry-run"] ?? false;
+const env = options.env;
+const outDir = options.outdir ?? "dist";
 
 const kib = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 const envFlag = env ? ` --env ${env}` : "";
 try {
-  const secretsFile = valueOf("--generate-secrets");
+  const secretsFile = options["generate-secrets"];
   if (secretsFile) {
     await writeDeploySecrets(secretsFile);
     console.log(`Wrote ISTHMUS_ADMIN_TOKEN and ISTHMUS_CA_WRAPPING_KEY to ${secretsFile} (mode 0600). Upload them, then keep the file somewhere safe:`);
     console.log(`  npx wrangler secret bulk ${secretsFile} --config ${CONTROL_CONFIG}${envFlag}`);
     process.exit(0);
   }
-  const namespaceId = valueOf("--snapshots-kv");
+  const namespaceId = options["snapshots-kv"];
   if (namespaceId) {
     const changed = await writeSnapshotsNamespace(namespaceId, { env });
     console.log(changed.length ? `ISTHMUS_SNAPSHOTS set to ${namespaceId} in: ${changed.join(", ")}` : `ISTHMUS_SNAPSHOTS already ${namespaceId} everywhere`);
@@ -73,7 +86,7 @@ try {
   const unshared = unsharedSnapshots(await snapshotsNamespaces({ env }), env);
   if (unshared && dryRun) console.warn(`Before a real deploy: ${unshared}`);
   const gaps = await gatewayBindingGaps({ env });
-  if (gaps.length && args.includes("--write-bindings")) {
+  if (gaps.length && options["write-bindings"]) {
     const added = await writeGatewayBindings(gaps, { env });
     console.log(`added to the gateway's config: ${added.map((entry) => `${entry.binding} (${entry.service})`).join(", ")}`);
   } else if (gaps.length) {

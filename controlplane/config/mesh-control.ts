@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import { rolloutController } from "../rollout/controller-stub.ts";
 import type { Role } from "../roles.ts";
 import { analyze, CONTROL_PLANE_KINDS, type AnalysisMemo, type Finding, type Resource, type Rollout } from "../../resources/index.ts";
 import { rolloutConflicts, virtualServiceConflicts } from "../../resources/rollout-routes.ts";
@@ -409,10 +410,10 @@ export class MeshControl extends DurableObject<Env> {
 
   /** Tells the controller of each changed Rollout to re-read it (start, restart on a new spec, stop when deleted). */
   private wakeRollouts(keys: ResourceKey[]): void {
-    const namespace = this.env.ROLLOUTS;
-    if (!namespace) return;
     for (const key of keys.filter((k) => k.kind === "Rollout")) {
-      const wake = namespace.get(namespace.idFromName(`${key.namespace}/${key.name}`)).wake(key.namespace, key.name);
+      const controller = rolloutController(this.env, key.namespace, key.name);
+      if (!controller) return;
+      const wake = controller.wake(key.namespace, key.name);
       this.ctx.waitUntil(Promise.resolve(wake).catch((error: unknown) => console.error(JSON.stringify({ msg: "rollout controller wake failed", rollout: keyString(key), error: String(error) }))));
     }
   }

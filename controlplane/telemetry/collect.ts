@@ -23,7 +23,7 @@ export async function collectMeshMetrics(env: SeriesStoreEnv, dropped: string[],
         return [];
       },
     ),
-    Promise.allSettled(shards.map(async (s) => ({ counters: await s.counters(), isolates: await s.isolates() }))),
+    Promise.allSettled(shards.map(async (s) => { const [counters, isolates] = await Promise.all([s.counters(), s.isolates()]); return { counters, isolates }; })),
   ]);
   perShard.forEach((result, i) => up.push({ labels: { source: "telemetry_shard", shard: `shard-${i}` }, value: result.status === "fulfilled" ? 1 : 0 }));
   const read = perShard.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));

@@ -236,7 +236,7 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const session: TapSession = { service, until, writer: writable.getWriter() };
     this.taps.add(session);
-    void session.writer.write(sse("start", { service, seconds }));
+    session.writer.write(sse("start", { service, seconds })).catch(() => this.taps.delete(session));
     setTimeout(() => this.endTap(session), seconds * 1000);
     return new Response(readable, {
       headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store" },

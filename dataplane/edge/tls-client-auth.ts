@@ -43,6 +43,11 @@ export class ClientCertificateError extends MeshError {
   }
 }
 
+/** Whether the TLS terminator says a certificate was presented, verified and is not revoked. */
+export function certificateAccepted(auth: TlsClientAuth | undefined): auth is TlsClientAuth {
+  return auth?.certPresented === "1" && auth.certVerified === "SUCCESS" && auth.certRevoked !== "1";
+}
+
 /**
  * Throws {@link ClientCertificateError} unless the client's certificate meets `mode`:
  * `required` (MUTUAL) needs one presented and verified, `optional` (OPTIONAL_MUTUAL) refuses

@@ -1,7 +1,7 @@
 import { InvalidSpiffeIdError, parseSpiffeId } from "../../identity/spiffe-id.ts";
 import type { OutboundLayer } from "../outbound/call.ts";
 import { requestUrl } from "../request-url.ts";
-import { tlsClientAuthOf, type TlsClientAuth } from "../edge/tls-client-auth.ts";
+import { certificateAccepted, tlsClientAuthOf, type TlsClientAuth } from "../edge/tls-client-auth.ts";
 import { edgePeer } from "./edge-peer.ts";
 
 /** Env that enables client-certificate identities at the gateway. */
@@ -20,7 +20,7 @@ export interface ClientCertificateEnv {
  * SPIFFE ID in `trustDomain`, and only when the issuer is the configured mesh CA.
  */
 export function clientCertificateIdentity(auth: TlsClientAuth | undefined, issuerDn: string | undefined, trustDomain: string): string | undefined {
-  if (!issuerDn || !auth || auth.certPresented !== "1" || auth.certVerified !== "SUCCESS" || auth.certRevoked === "1" || auth.certIssuerDN !== issuerDn) return undefined;
+  if (!issuerDn || !certificateAccepted(auth) || auth.certIssuerDN !== issuerDn) return undefined;
   const cn = /(?:^|,)\s*CN=([^,]+)/.exec(auth.certSubjectDN ?? "")?.[1]?.trim();
   if (!cn) return undefined;
   try {
