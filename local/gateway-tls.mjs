@@ -79,16 +79,18 @@ export async function startGatewayTls(options) {
   // client certificate against exactly the CA of the host it asked for. (An SNICallback
   // context would lend its certificate but not its CA store, and keep the default's
   // certificate of another key type beside it.)
-  /** @type {Map<string, import("node:https").Server>} */
+  // Kept per host name, replaced when its certificate or CA changes (the mesh certificate is
+  // re-issued hourly): the map holds one server per host, not one per certificate ever served.
+  /** @type {Map<string, { id: string, server: import("node:https").Server }>} */
   const tlsServers = new Map();
   const tlsServerFor = async (/** @type {string | undefined} */ servername) => {
     const settings = await tlsFor(servername);
-    let server = tlsServers.get(settings.id);
-    if (!server) {
-      // Every certificate is asked for and verified; whether one is required is the Gateway server's tls.mode, decided by the gateway Worker.
-      server = createServer({ key: settings.key, cert: settings.cert, ca: settings.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => forward(options.mf, options.gatewayWorker, /** @type {TlsRequest} */ (req), res));
-      tlsServers.set(settings.id, server);
-    }
+    const host = servername ?? "";
+    const held = tlsServers.get(host);
+    if (held?.id === settings.id) return held.server;
+    // Every certificate is asked for and verified; whether one is required is the Gateway server's tls.mode, decided by the gateway Worker.
+    const server = createServer({ key: settings.key, cert: settings.cert, ca: settings.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => forward(options.mf, options.gatewayWorker, /** @type {TlsRequest} */ (req), res));
+    tlsServers.set(host, { id: settings.id, server });
     return server;
   };
 
@@ -216,20 +218,27 @@ async function forward(mf, gatewayWorker, req, res) {
 async function handOver(socket, tlsServerFor) {
   let bytes = Buffer.alloc(0);
   /** @type {string | undefined} */
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  /** @type {((chunk: Buffer) => void) | undefined} */
+  let onData;
+  /** @type {string | undefined} */
   const servername = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("no ClientHello within 10 s")), 10_000);
-    const onData = (/** @type {Buffer} */ chunk) => {
+    timer = setTimeout(() => reject(new Error("no ClientHello within 10 s")), 10_000);
+    onData = (/** @type {Buffer} */ chunk) => {
       bytes = Buffer.concat([bytes, chunk]);
       const hello = serverNameOf(bytes);
       if (hello.state === "incomplete") return;
       socket.pause();
-      socket.off("data", onData);
-      clearTimeout(timer);
       resolve(hello.servername);
     };
     socket.on("data", onData);
     socket.once("error", reject);
     socket.once("end", () => reject(new Error("connection closed before the ClientHello")));
+  }).finally(() => {
+    // Also when the connection failed first: no timer or listener outlives the handshake.
+    clearTimeout(timer);
+    if (onData) socket.off("data", onData);
   });
   const server = await tlsServerFor(servername);
   socket.removeAllListeners("error");
