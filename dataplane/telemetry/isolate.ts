@@ -55,6 +55,8 @@ export type IsolateTelemetry = {
   /** Epoch ms when this isolate began routing by each snapshot version. */
   readonly appliedAt: Map<number, number>;
   lastVersion: number | null;
+  /** Epoch ms a trailing flush is set for (0: none), so one timer serves the whole isolate. */
+  trailingFlushAt: number;
 };
 
 /** The isolate's telemetry, made from the first request's env and workload and kept in its state. */
@@ -72,6 +74,7 @@ export function isolateTelemetry(isolate: IsolateState, env: TelemetryEnv, self:
     errors: plan.errors,
     appliedAt: new Map(),
     lastVersion: null,
+    trailingFlushAt: 0,
   };
   // Authentication failures, denials and dry-run verdicts count in the same recorder.
   if (recorder) isolate.security.counters = recorder;
@@ -87,8 +90,33 @@ export function finishRequest(state: IsolateTelemetry, call: { mesh: CompiledMes
     state.lastVersion = call.mesh.version;
   }
   const peer = state.env.ISTHMUS_CONTROL as unknown as TelemetryPeer | undefined;
-  if (state.recorder && peer && state.recorder.isDue()) flushTelemetry(state.recorder, peer, call, snapshotFacts(state, call.isolate, call.mesh));
+  if (state.recorder && peer) {
+    if (state.recorder.isDue()) flushTelemetry(state.recorder, peer, call, snapshotFacts(state, call.isolate, call.mesh));
+    else scheduleTrailingFlush(state, state.recorder, peer, call);
+  }
   state.tracing?.flush(call);
+}
+
+/**
+ * Flushes are due on a request, so the last requests before a quiet spell would wait for the
+ * next one (for ever, if none comes). One timer per isolate, held in this request's waitUntil,
+ * ships them when their interval is up. A timer the runtime dropped with its request context
+ * is replaced once it is an interval overdue.
+ */
+function scheduleTrailingFlush(state: IsolateTelemetry, recorder: MetricsRecorder, peer: TelemetryPeer, call: { mesh: CompiledMesh; isolate: IsolateState; waitUntil(p: Promise<unknown>): void }): void {
+  const now = Date.now();
+  if (state.trailingFlushAt !== 0 && now < state.trailingFlushAt + recorder.policy.intervalMs) return;
+  const wait = recorder.dueInMs(now);
+  if (wait === null) return;
+  const at = now + wait;
+  state.trailingFlushAt = at;
+  call.waitUntil(
+    new Promise<void>((resolve) => setTimeout(resolve, wait)).then(() => {
+      if (state.trailingFlushAt === at) state.trailingFlushAt = 0;
+      // The shipment is returned, so this waitUntil holds it too.
+      return flushTelemetry(recorder, peer, { waitUntil() {} }, snapshotFacts(state, call.isolate, call.mesh), true) ?? undefined;
+    }),
+  );
 }
 
 function snapshotFacts(state: IsolateTelemetry, isolate: IsolateState, mesh: CompiledMesh): SnapshotFacts {

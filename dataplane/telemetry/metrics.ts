@@ -7,6 +7,7 @@ import { dropLabels, seriesKey, type RequestSample, type SeriesFacts } from "../
 import { redactPath } from "../../reporting/redact.ts";
 import { MAX_SERIES } from "../../contracts/telemetry/limits.ts";
 import { SeriesTable, type SeriesSide } from "./series.ts";
+import type { SnapshotSides } from "./sides.ts";
 import type { MeshCounter, SeriesAggregate, TapEvent, TelemetryBatch } from "../../contracts/telemetry/batch.ts";
 
 export type FlushPolicy = {
@@ -60,6 +61,8 @@ export type TapFacts = { responseCode: number; responseFlags: string; durationMs
 export class MetricsRecorder {
   readonly isolate = crypto.randomUUID();
   readonly policy: FlushPolicy;
+  /** Series sides the layers cache per snapshot (sides.ts), so no request builds labels. */
+  readonly snapshotSides = new WeakMap<object, SnapshotSides>();
   private readonly workload: string;
   private readonly dropped: string[];
   private readonly now: () => number;
@@ -146,6 +149,13 @@ export class MetricsRecorder {
     if (this.requests >= this.policy.maxRequests || this.table.activeCount >= this.policy.maxSeries) return true;
     const interval = this.tapEvents.length > 0 ? this.policy.tapIntervalMs : this.policy.intervalMs;
     return now - this.oldest >= interval;
+  }
+
+  /** Milliseconds until a flush is due by time alone; null when nothing is held. */
+  dueInMs(now = this.now()): number | null {
+    if (this.oldest === null) return null;
+    const interval = this.tapEvents.length > 0 ? this.policy.tapIntervalMs : this.policy.intervalMs;
+    return Math.max(0, this.oldest + interval - now);
   }
 
   /** Everything recorded since the last flush, and a fresh start; null when nothing was. */

@@ -13,18 +13,17 @@ import { parseSourceClaim, selfFacts } from "./workload-facts.ts";
 /** Distinct claim headers cached per snapshot; past it a side is looked up by its labels. */
 const MAX_CACHED_CLAIMS = 1024;
 
-type SnapshotSides = {
+export type SnapshotSides = {
   /** By endpoint, else service, else the snapshot itself (no destination); then subset. */
   outbound: WeakMap<object, Map<string, SeriesSide>>;
   /** By claim header value, then principal ("" for none). */
   inbound: Map<string, Map<string, SeriesSide>>;
 };
 
-const bySnapshot = new WeakMap<CompiledMesh, SnapshotSides>();
-
-function sidesOf(mesh: CompiledMesh): SnapshotSides {
-  let sides = bySnapshot.get(mesh);
-  if (!sides) bySnapshot.set(mesh, (sides = { outbound: new WeakMap(), inbound: new Map() }));
+// Held by the recorder whose table interned the sides: a side's ids mean nothing to another.
+function sidesOf(recorder: MetricsRecorder, mesh: CompiledMesh): SnapshotSides {
+  let sides = recorder.snapshotSides.get(mesh);
+  if (!sides) recorder.snapshotSides.set(mesh, (sides = { outbound: new WeakMap(), inbound: new Map() }));
   return sides;
 }
 
@@ -35,7 +34,7 @@ export function targetService(call: OutboundCall): MeshService | undefined {
 
 /** This workload as the source reporter of an outbound request. */
 export function outboundSide(recorder: MetricsRecorder, call: OutboundCall): SeriesSide {
-  const sides = sidesOf(call.mesh).outbound;
+  const sides = sidesOf(recorder, call.mesh).outbound;
   const owner: object = call.endpoint ?? targetService(call) ?? call.mesh;
   const subset = call.destination?.subset ?? "";
   let bySubset = sides.get(owner);
@@ -64,7 +63,7 @@ export function outboundSide(recorder: MetricsRecorder, call: OutboundCall): Ser
 
 /** This workload as the destination reporter of an inbound request. */
 export function inboundSide(recorder: MetricsRecorder, call: InboundCall, claim: string | null): SeriesSide {
-  const sides = sidesOf(call.mesh).inbound;
+  const sides = sidesOf(recorder, call.mesh).inbound;
   const principal = call.peer.principal ?? "";
   let byPrincipal = sides.get(claim ?? "");
   let side = byPrincipal?.get(principal);
