@@ -1,8 +1,9 @@
 // Where the mesh's per-request time goes: V8 CPU profiles of the gateway, the withMesh service
 // and the control plane, taken through workerd's inspector while wrk drives the full mesh.
 // A separate workerd from the measured one (the inspector is on only here).
+import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import WebSocket from "ws";
 import { HIT } from "../configs/resources.mjs";
 import { bundleModules, countSamples, perRequest } from "../cpu-profile.mjs";
@@ -70,6 +71,9 @@ export async function measureProfile(mesh, inspectorPort, { bundles, seconds = 8
     raw.get(name).push(profile);
     s.close();
   }
+  // ISTHMUS_BENCH_PROFILE_DIR keeps the raw profiles (open them in Chrome DevTools).
+  const keep = process.env.ISTHMUS_BENCH_PROFILE_DIR;
+  if (keep) for (const [name, list] of raw) list.forEach((profile, i) => writeFileSync(join(keep, `${name}-${i}.cpuprofile`), JSON.stringify(profile)));
   const profiles = PROFILED.map(({ name, label }) => ({ name, label, ...perRequest(countSamples(raw.get(name), modulesOf), { intervalUs, requests: load.requests }) }));
   // Frames that name no module mean the bundles lost their module comments (minified?).
   const mapped = profiles.reduce((n, p) => n + p.layers.length, 0);
