@@ -44,6 +44,13 @@ export const tapEventSchema = z.object({
 export const telemetryBatchSchema = z.object({
   /** Random id of the reporting isolate, for "isolates seen". */
   isolate: z.string().max(64),
+  /**
+   * The batch's number among its isolate's batches, from 1: with `isolate`, its identity. A
+   * batch sent again (its shipment given up or refused) keeps it, so the shard applies it at
+   * most once. Absent from data planes of releases before it: such batches are applied as
+   * they come.
+   */
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   /** The reporter's workload name and version as it is configured (not attested). */
   workload: z.string().max(253),
   snapshotVersion: z.number().int().nullable(),

@@ -1,7 +1,8 @@
 // The control-plane side of MeshPeer.reportTelemetry: validate the batch, attest the
 // reporter from the service binding's props (never from the batch), and hand it to the
-// reporting isolate's shard in one call (series to Analytics Engine instead, when bound).
-// Tap events go to the meta object only while a tap session asked for them.
+// reporting isolate's shard in one call (series to Analytics Engine instead, when bound,
+// once the shard says the batch is not one it applied already). Tap events go to the meta
+// object only while a tap session asked for them.
 import type { FieldIssue } from "../../contracts/refusal.ts";
 import { telemetryBatchSchema, type MeshCounter, type TelemetryReply } from "../../contracts/telemetry/batch.ts";
 import { dropLabels, parseDropLabels } from "../../contracts/telemetry/labels.ts";
@@ -20,8 +21,9 @@ export class UnattestedReporterError extends Error {
 
 export class InvalidTelemetryBatchError extends Error {
   readonly code = "invalid_telemetry_batch";
+  // Workers RPC keeps only the message: it names the fields.
   constructor(readonly details: FieldIssue[]) {
-    super("telemetry batch does not match the schema");
+    super(`telemetry batch does not match the schema: ${details.slice(0, 3).map((d) => `${d.path || "(batch)"}: ${d.message}`).join("; ")}`);
   }
 }
 
@@ -42,21 +44,16 @@ export async function receiveTelemetry(env: ReceiveEnv, props: PeerProps | undef
 
   const shard = shardOfIsolate(batch.isolate, shardCount(env));
   const counters = [...batch.counters];
-  let series = batch.series;
-  if (env.ISTHMUS_ANALYTICS) {
-    // The shards drop the operator's labels on ingest; here they go before the write.
-    const dropped = parseDropLabels(env.ISTHMUS_DROP_LABELS);
-    for (const s of series.slice(0, MAX_POINTS_PER_FLUSH)) {
-      env.ISTHMUS_ANALYTICS.writeDataPoint(dataPointOf({ ...s, labels: dropLabels(s.labels, dropped) as Record<string, string> }));
-    }
-    const over = series.slice(MAX_POINTS_PER_FLUSH).reduce((n, s) => n + s.requests, 0);
+  const sink = env.ISTHMUS_ANALYTICS;
+  if (sink) {
+    const over = batch.series.slice(MAX_POINTS_PER_FLUSH).reduce((n, s) => n + s.requests, 0);
     if (over > 0) counters.push(sinkDropped(props.namespace, batch.workload, over));
-    series = [];
   }
   const [reply] = await Promise.all([
     shardStub(ns, shard).report(
       {
         isolate: batch.isolate,
+        seq: batch.seq,
         workload: batch.workload,
         namespace: props.namespace,
         serviceAccount: props.serviceAccount,
@@ -66,7 +63,7 @@ export async function receiveTelemetry(env: ReceiveEnv, props: PeerProps | undef
         snapshotAgeMs: batch.snapshotAgeMs,
         stale: batch.stale,
         counters,
-        series,
+        series: sink ? [] : batch.series,
       },
       shard,
     ),
@@ -74,6 +71,15 @@ export async function receiveTelemetry(env: ReceiveEnv, props: PeerProps | undef
     // isolate would send again, counting its series twice).
     batch.tap.length > 0 ? shardStub(ns, META).publish(batch.tap).catch(() => undefined) : undefined,
   ]);
+  // Written after the shard's word, so a batch sent again is not written twice. `applied` is
+  // missing only from a shard of an older release, which applied every batch.
+  if (sink && reply.applied !== false) {
+    // The shards drop the operator's labels on ingest; here they go before the write.
+    const dropped = parseDropLabels(env.ISTHMUS_DROP_LABELS);
+    for (const s of batch.series.slice(0, MAX_POINTS_PER_FLUSH)) {
+      sink.writeDataPoint(dataPointOf({ ...s, labels: dropLabels(s.labels, dropped) as Record<string, string> }));
+    }
+  }
   return { tapped: reply.tapped };
 }
 

@@ -2,8 +2,9 @@
 // - "shard-N" instances each serve the data-plane isolates hashed to them (see
 //   controlplane/telemetry/shards.ts): Istio metrics (cumulative series for /metrics, 10 s
 //   buckets kept 1 h for /v1/stats windows; unless Analytics Engine holds the series), the
-//   isolates seen (snapshot version, push age), authn/authz counters, and a copy of the
-//   services tapped now (the isolates' flush replies name them).
+//   isolates seen (snapshot version, push age), authn/authz counters, the batches applied
+//   per isolate (a batch sent again is applied once), and a copy of the services tapped now
+//   (the isolates' flush replies name them).
 // - the "meta" instance holds live tap sessions (SSE): it tells every shard when one starts,
 //   and receives tap events from the isolates of a tapped service.
 // Writes happen once per received batch, never per request.
@@ -12,6 +13,7 @@ import type { MeshCounter, SeriesAggregate, TapEvent } from "../../contracts/tel
 import { emptyHistogram, mergeHistogram, type Histogram } from "../../contracts/telemetry/histogram.ts";
 import { dropLabels, parseDropLabels, seriesKey } from "../../contracts/telemetry/labels.ts";
 import { MAX_SERIES } from "../../contracts/telemetry/limits.ts";
+import { admitBatch, type Admission, type AppliedBatches } from "./applied-batches.ts";
 import { allShards, shardCount, type TelemetryNamespace } from "./shards.ts";
 
 export type TelemetryEnv = {
@@ -52,8 +54,15 @@ export type IsolateSeen = {
   lastSeen: number;
 };
 
-/** One batch, already attested by the MeshPeer entrypoint; `series` empty when Analytics Engine holds them. */
-export type IsolateReport = Omit<IsolateSeen, "lastSeen"> & { counters: MeshCounter[]; series: SeriesAggregate[] };
+/**
+ * One batch, already attested by the MeshPeer entrypoint; `series` empty when Analytics
+ * Engine holds them. `seq` numbers it among its isolate's batches (absent from data planes
+ * of releases before it).
+ */
+export type IsolateReport = Omit<IsolateSeen, "lastSeen"> & { seq?: number; counters: MeshCounter[]; series: SeriesAggregate[] };
+
+/** A shard's answer to a batch: the services tapped now, and false `applied` for a batch it had applied already. */
+export type ReportReply = { tapped: string[]; applied: boolean };
 
 type TapSession = { service: string; until: number; writer: WritableStreamDefaultWriter<Uint8Array> };
 
@@ -80,6 +89,7 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
       CREATE TABLE IF NOT EXISTS isolates (isolate TEXT PRIMARY KEY, seen TEXT NOT NULL, last_seen INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, name TEXT NOT NULL, labels TEXT NOT NULL, value INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS taps (service TEXT PRIMARY KEY, until INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS applied_batches (isolate TEXT PRIMARY KEY, floor INTEGER NOT NULL, above TEXT NOT NULL, last_seen INTEGER NOT NULL);
     `);
   }
 
@@ -87,23 +97,47 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
 
   /**
    * One isolate's flush, in one transaction: its series, what it says of itself and its
-   * mesh counters. Answers the services tapped now (the isolate then sends their summaries).
+   * mesh counters. A batch applied already (sent again after its first shipment was given
+   * up, which landed after all) changes nothing and is answered as if accepted. Answers the
+   * services tapped now (the isolate then sends their summaries).
    */
-  report(input: IsolateReport, shard = "shard"): { tapped: string[] } {
+  report(input: IsolateReport, shard = "shard"): ReportReply {
     const now = Date.now();
-    const { counters, series, ...seen } = input;
+    const { counters, series, seq, ...seen } = input;
+    let applied = true;
     this.ctx.storage.transactionSync(() => {
+      const admission = seq === undefined ? "newest" : this.admit(seen.isolate, seq, now);
+      if (admission === "duplicate") {
+        applied = false;
+        return;
+      }
       this.ingest(series, shard, now);
-      this.sql.exec(
-        "INSERT OR REPLACE INTO isolates (isolate, seen, last_seen) VALUES (?, ?, ?)",
-        seen.isolate,
-        JSON.stringify(seen),
-        now,
-      );
+      // A late batch (sent again) says older things of its isolate than one applied before it.
+      if (admission === "newest") this.sql.exec("INSERT OR REPLACE INTO isolates (isolate, seen, last_seen) VALUES (?, ?, ?)", seen.isolate, JSON.stringify(seen), now);
+      else this.sql.exec("UPDATE isolates SET last_seen = ? WHERE isolate = ?", now, seen.isolate);
       this.sql.exec("DELETE FROM isolates WHERE last_seen < ?", now - ISOLATE_TTL_MS);
+      this.sql.exec("DELETE FROM applied_batches WHERE last_seen < ?", now - ISOLATE_TTL_MS);
       for (const c of counters) this.addCounter(c);
     });
-    return { tapped: this.sql.exec<{ service: string }>("SELECT service FROM taps WHERE until > ? ORDER BY service", now).toArray().map((row) => row.service) };
+    const tapped = this.sql.exec<{ service: string }>("SELECT service FROM taps WHERE until > ? ORDER BY service", now).toArray().map((row) => row.service);
+    return { tapped, applied };
+  }
+
+  // Notes batch `seq` of `isolate` as applied unless it was (see applied-batches.ts for the bound).
+  private admit(isolate: string, seq: number, now: number): Admission {
+    const row = this.sql.exec<{ floor: number; above: string }>("SELECT floor, above FROM applied_batches WHERE isolate = ?", isolate).toArray()[0];
+    const held: AppliedBatches | undefined = row && { floor: row.floor, above: JSON.parse(row.above) };
+    const { admission, applied } = admitBatch(held, seq);
+    if (admission !== "duplicate") {
+      this.sql.exec(
+        "INSERT OR REPLACE INTO applied_batches (isolate, floor, above, last_seen) VALUES (?, ?, ?, ?)",
+        isolate,
+        applied.floor,
+        JSON.stringify(applied.above),
+        now,
+      );
+    }
+    return admission;
   }
 
   /** Set by the meta instance when a tap session starts: isolates learn of it in their next flush reply. */

@@ -211,4 +211,25 @@ describe("SnapshotCache", () => {
     await t.advance(1100);
     expect((await t.request()).snapshot).toEqual({ version: 2, epoch: "new" });
   });
+
+  it("takes a snapshot without an epoch only at a higher version: it proves no wipe", async () => {
+    const t = setup();
+    t.cp.state.ignoreSince = true; // a lagging source: a location cache or last-known-good written before epochs
+    t.cp.state.current = { version: 9, epoch: "e1" };
+    expect((await t.request()).snapshot).toEqual({ version: 9, epoch: "e1" });
+    t.cp.state.current = { version: 3 };
+    await t.advance(1100);
+    expect(await t.request()).toMatchObject({ snapshot: { version: 9, epoch: "e1" }, stale: false });
+    // A control plane rolled back to a release before epochs counts on from the same storage.
+    t.cp.state.current = { version: 10 };
+    await t.advance(1100);
+    expect((await t.request()).snapshot).toEqual({ version: 10 });
+    // Rolled forward again, it serves its stored epoch: not one this isolate left by a wipe.
+    t.cp.state.current = { version: 11, epoch: "e1" };
+    await t.advance(1100);
+    expect((await t.request()).snapshot).toEqual({ version: 11, epoch: "e1" });
+    t.cp.state.current = { version: 10 };
+    await t.advance(1100);
+    expect((await t.request()).snapshot).toEqual({ version: 11, epoch: "e1" });
+  });
 });

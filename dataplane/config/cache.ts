@@ -5,7 +5,7 @@ import { ControlPlaneUnreachableError, type SnapshotSource } from "./source.ts";
 /** The part of a snapshot the cache itself needs; the rest is the compiler's business. */
 export interface VersionedSnapshot {
   version: number;
-  /** The control plane's epoch: a snapshot of another epoch replaces ours even at a lower version. */
+  /** The control plane's epoch: a snapshot of another epoch replaces ours even at a lower version (see `supersedes`). */
   epoch?: string;
 }
 
@@ -254,7 +254,9 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
 
   private apply(snapshot: S, stale: boolean): void {
     const left = this.view?.snapshot.epoch;
-    if (left !== undefined && left !== snapshot.epoch && !this.retiredEpochs.includes(left)) {
+    // Only a move to another epoch leaves one (a wipe); a snapshot without one comes from a
+    // control plane rolled back to before epochs, which counts on from the same storage.
+    if (left !== undefined && snapshot.epoch !== undefined && left !== snapshot.epoch && !this.retiredEpochs.includes(left)) {
       this.retiredEpochs.push(left);
       if (this.retiredEpochs.length > RETIRED_EPOCHS) this.retiredEpochs.shift();
     }
@@ -263,12 +265,20 @@ export class SnapshotCache<S extends VersionedSnapshot, T> {
   }
 
   /**
-   * Whether `next` replaces `held`: a higher version of the same epoch, or any version of
-   * another epoch (the control plane's state was wiped and counts again from 1) that this
-   * isolate has not already left behind.
+   * Whether `next` replaces `held`. The rule, in order:
+   * 1. never an epoch this isolate left behind (a lagging source cannot undo a wipe);
+   * 2. any version of another epoch, when both carry one (the control plane's state was
+   *    wiped and counts again from 1);
+   * 3. otherwise a higher version only: same epoch, or either without one, since a snapshot
+   *    without an epoch proves no wipe (it predates epochs, or comes from a control plane
+   *    rolled back to before them, on the same version count), as `isNewer` compares a bare
+   *    `since` on the control plane.
+   * So a pair never replaces each other both ways, except across epochs, where rule 1 stops
+   * the return.
    */
   private supersedes(next: VersionedSnapshot, held: VersionedSnapshot): boolean {
-    if (next.epoch !== held.epoch) return next.epoch === undefined || !this.retiredEpochs.includes(next.epoch);
+    if (next.epoch !== undefined && this.retiredEpochs.includes(next.epoch)) return false;
+    if (next.epoch !== undefined && held.epoch !== undefined && next.epoch !== held.epoch) return true;
     return next.version > held.version;
   }
 }

@@ -1,7 +1,13 @@
 // In-isolate aggregation of Istio's standard metrics. The data plane records every request
 // here (no I/O, and no label building: see series.ts); a flush, due on a size or time
-// bound, hands back one batch that the caller ships in waitUntil. Nothing is written to
+// bound, hands back the batches that the caller ships in waitUntil. Nothing is written to
 // storage per request.
+//
+// Each batch is counted at most once: it carries the isolate's id and a sequence number,
+// and the telemetry shard ignores one it applied already. A shipment given up (unanswered
+// for a flush interval) may still land, so it goes again unchanged, under the same id, and
+// whichever copy lands second is ignored. A shipment refused in time was not stored, so it
+// is merged into the next batch instead.
 import { mergeHistogram } from "../../contracts/telemetry/histogram.ts";
 import { dropLabels, seriesKey, type RequestSample, type SeriesFacts } from "../../contracts/telemetry/labels.ts";
 import { redactPath } from "../../reporting/redact.ts";
@@ -33,6 +39,9 @@ export const DEFAULT_FLUSH_POLICY: FlushPolicy = {
   tapIntervalMs: 1000,
   maxTapEvents: 200,
 };
+
+/** Batches given up that are kept to go again: at most this many, and this many flushes' worth of series. */
+const KEPT_FLUSHES = 4;
 
 /** Facts about the isolate's config that ride along with each batch. */
 export type SnapshotFacts = {
@@ -67,8 +76,14 @@ export class MetricsRecorder {
   private readonly dropped: string[];
   private readonly now: () => number;
   private readonly table: SeriesTable;
-  /** Series of batches that could not be shipped, merged into the next one. */
+  /** Series of batches refused in time, merged into the next one. */
   private restored = new Map<string, SeriesAggregate>();
+  /** Batches given up, oldest first: they go again, unchanged, with the next flush. */
+  private again: TelemetryBatch[] = [];
+  /** Copies that went again: their fate once given up is unknown, so they never merge. */
+  private readonly resent = new WeakSet<TelemetryBatch>();
+  /** Number of the last batch taken; batches are numbered from 1. */
+  private seq = 0;
   private counters = new Map<string, MeshCounter>();
   private tapEvents: TapEvent[] = [];
   private tapped = new Set<string>();
@@ -144,8 +159,8 @@ export class MetricsRecorder {
   /** True when a flush is due by the size or time bound. */
   isDue(now = this.now()): boolean {
     if (this.oldest === null) return false;
-    // Restored series wait for the time bound: a control plane that keeps failing then sees one
-    // attempt per interval, not one per request.
+    // Batches kept from a refused or given-up flush wait for the time bound: a control plane
+    // that keeps failing then sees one attempt per interval, not one per request.
     if (this.requests >= this.policy.maxRequests || this.table.activeCount >= this.policy.maxSeries) return true;
     const interval = this.tapEvents.length > 0 ? this.policy.tapIntervalMs : this.policy.intervalMs;
     return now - this.oldest >= interval;
@@ -158,7 +173,18 @@ export class MetricsRecorder {
     return Math.max(0, this.oldest + interval - now);
   }
 
-  /** Everything recorded since the last flush, and a fresh start; null when nothing was. */
+  /**
+   * What a due flush ships, one call each: the batches given up (first, as they were) and a
+   * new batch of everything recorded since the last flush, if anything was.
+   */
+  takeShipments(facts: SnapshotFacts): TelemetryBatch[] {
+    const batch = this.takeBatch(facts);
+    const again = this.again;
+    this.again = [];
+    return batch ? [...again, batch] : again;
+  }
+
+  /** Everything recorded since the last flush, numbered, and a fresh start; null when nothing was. */
   takeBatch(facts: SnapshotFacts): TelemetryBatch | null {
     if (this.oldest === null) return null;
     if (this.table.dropped > 0) {
@@ -169,35 +195,17 @@ export class MetricsRecorder {
     // batch, two ids may carry one label set, and the batch holds it once.
     const series = new Map(this.restored);
     for (const s of this.table.take()) mergeSeries(series, { ...s, labels: dropLabels(s.labels, this.dropped) as Record<string, string> });
-    const batch: TelemetryBatch = {
-      isolate: this.isolate,
-      workload: this.workload,
-      ...facts,
-      series: [...series.values()],
-      counters: [...this.counters.values()],
-      tap: this.tapEvents,
-    };
+    const counters = [...this.counters.values()];
+    const tap = this.tapEvents;
     this.restored = new Map();
     this.counters = new Map();
     this.tapEvents = [];
     this.requests = 0;
     this.oldest = null;
-    return batch;
-  }
-
-  /**
-   * Merges a batch the control plane refused back in, so the next flush carries it. At most
-   * four flushes' worth of series are kept; the requests of the rest are counted as dropped.
-   */
-  restore(batch: TelemetryBatch): void {
-    let dropped = 0;
-    for (const s of batch.series) {
-      if (this.restored.size < this.policy.maxSeries * 4 || this.restored.has(seriesKey(s.labels))) mergeSeries(this.restored, s);
-      else dropped += s.requests;
-    }
-    for (const c of batch.counters) this.addCounter(c.name, c.labels, c.value);
-    if (dropped > 0) this.countFlushDropped(dropped);
-    this.oldest ??= this.now();
+    // Only batches to send again were due: no new batch, and no number spent.
+    if (series.size === 0 && counters.length === 0 && tap.length === 0) return null;
+    this.seq += 1;
+    return { isolate: this.isolate, seq: this.seq, workload: this.workload, ...facts, series: [...series.values()], counters, tap };
   }
 
   /** Notes that `batch` left for the control plane. */
@@ -205,24 +213,70 @@ export class MetricsRecorder {
     this.inFlight.set(batch, this.now());
   }
 
-  /** The control plane answered or refused `batch`; false when it had been given up already. */
-  answered(batch: TelemetryBatch): boolean {
-    return this.inFlight.delete(batch);
+  /** The control plane stored `batch` (or had already): a copy of it waiting to go again stays home. */
+  landed(batch: TelemetryBatch): void {
+    this.inFlight.delete(batch);
+    this.again = this.again.filter((kept) => kept.seq !== batch.seq);
+  }
+
+  /**
+   * The control plane refused `batch`, so the next flush carries it: merged into the new
+   * batch when this was its first trip (it was not stored), or again under its own id when
+   * it had been given up once (an earlier copy may still land). False when `batch` itself
+   * had been given up already: its copy goes again anyway.
+   */
+  refused(batch: TelemetryBatch): boolean {
+    if (!this.inFlight.delete(batch)) return false;
+    if (this.resent.has(batch)) this.sendAgain(batch);
+    else this.restore(batch);
+    return true;
   }
 
   /**
    * Gives up shipments unanswered for a flush interval (a telemetry shard lost or slow, or a
-   * request context that ended under them): they may still land, so their series are not sent
-   * again but counted in isthmus_telemetry_series_dropped_total{stage="flush"}. Their counters
-   * (a few numbers, among them earlier drop counts) go with the next flush.
+   * request context that ended under them): they may still land, so each goes again, under
+   * its own id, with the next flush, and the shard applies whichever copy lands first.
    */
   expireShipments(now = this.now()): void {
     for (const [batch, at] of this.inFlight) {
       if (now - at < this.policy.intervalMs) continue;
       this.inFlight.delete(batch);
-      for (const c of batch.counters) this.addCounter(c.name, c.labels, c.value);
-      this.countFlushDropped(batch.series.reduce((n, s) => n + s.requests, 0));
+      this.sendAgain(batch);
     }
+  }
+
+  // Merges a refused batch back in. Kept series are bounded (see `keptSeries`); the requests
+  // of the rest are counted as dropped.
+  private restore(batch: TelemetryBatch): void {
+    let dropped = 0;
+    for (const s of batch.series) {
+      if (this.keptSeries() < this.policy.maxSeries * KEPT_FLUSHES || this.restored.has(seriesKey(s.labels))) mergeSeries(this.restored, s);
+      else dropped += s.requests;
+    }
+    for (const c of batch.counters) this.addCounter(c.name, c.labels, c.value);
+    if (dropped > 0) this.countFlushDropped(dropped);
+    this.oldest ??= this.now();
+  }
+
+  // Keeps a given-up batch to go again with the next flush, without its tap summaries (a live
+  // sample, stale by then). Past KEPT_FLUSHES batches or flushes' worth of series it is counted
+  // as dropped instead, counters and all: it may still land, and then its requests are in both.
+  private sendAgain(batch: TelemetryBatch): void {
+    if (this.again.some((kept) => kept.seq === batch.seq)) return;
+    if (this.again.length >= KEPT_FLUSHES || this.keptSeries() + batch.series.length > this.policy.maxSeries * KEPT_FLUSHES) {
+      this.countFlushDropped(batch.series.reduce((n, s) => n + s.requests, 0));
+      return;
+    }
+    const copy = { ...batch, tap: [] };
+    this.resent.add(copy);
+    this.again.push(copy);
+    // Due by the time bound: a control plane that keeps failing sees one attempt per interval.
+    this.oldest ??= this.now();
+  }
+
+  // Series held for the next flush, merged or to go again: at most KEPT_FLUSHES flushes' worth.
+  private keptSeries(): number {
+    return this.again.reduce((n, b) => n + b.series.length, this.restored.size);
   }
 
   private countFlushDropped(requests: number): void {

@@ -1,9 +1,10 @@
 // Ships due metrics batches to the control plane over the MeshPeer RPC, off the request
-// path; it never fails or delays a request. A refused shipment is merged back for the next
+// path; it never fails or delays a request. A refused shipment is merged into the next
 // flush. One not answered within a flush interval (a telemetry shard lost or slow) is given
-// up at the next flush and its requests counted as dropped: it may still land, so sending it
-// again could count it twice. The recorder keeps the shipments, not the shipping task, since
-// the runtime may end a request's waitUntil work without a word.
+// up at the next flush and sent again with it under the same batch id: if the first copy
+// lands after all, the shard ignores the second (see metrics.ts). The recorder keeps the
+// shipments, not the shipping task, since the runtime may end a request's waitUntil work
+// without a word.
 import type { MeshPeerApi } from "../../contracts/mesh-peer.ts";
 import type { TelemetryBatch } from "../../contracts/telemetry/batch.ts";
 import type { MetricsRecorder, SnapshotFacts } from "./metrics.ts";
@@ -12,7 +13,7 @@ import type { MetricsRecorder, SnapshotFacts } from "./metrics.ts";
 export type TelemetryPeer = Pick<MeshPeerApi, "reportTelemetry">;
 
 /**
- * Flushes `recorder` when due (or when `force`), shipping the batch in `ctx.waitUntil`.
+ * Flushes `recorder` when due (or when `force`), shipping its batches in `ctx.waitUntil`.
  * Returns the shipment promise (already handed to waitUntil), or null when nothing was due.
  */
 export function flushTelemetry(
@@ -25,9 +26,9 @@ export function flushTelemetry(
   if (!peer) return null;
   recorder.expireShipments();
   if (!(force || recorder.isDue())) return null;
-  const batch = recorder.takeBatch(facts);
-  if (!batch) return null;
-  const shipment = ship(recorder, peer, batch);
+  const batches = recorder.takeShipments(facts);
+  if (batches.length === 0) return null;
+  const shipment = Promise.all(batches.map((batch) => ship(recorder, peer, batch))).then(() => undefined);
   ctx.waitUntil(shipment);
   return shipment;
 }
@@ -36,12 +37,10 @@ async function ship(recorder: MetricsRecorder, peer: TelemetryPeer, batch: Telem
   recorder.shipped(batch);
   try {
     const reply = await peer.reportTelemetry(batch);
-    recorder.answered(batch);
+    recorder.landed(batch);
     recorder.setTapped(Array.isArray(reply?.tapped) ? reply.tapped : []);
   } catch (error) {
-    // Refused in time: sent again with the next flush. Refused after it was given up: counted already.
-    const kept = recorder.answered(batch);
-    if (kept) recorder.restore(batch);
-    console.warn(JSON.stringify({ msg: kept ? "telemetry flush failed; kept for the next flush" : "telemetry flush failed after it was given up", error: String(error) }));
+    const kept = recorder.refused(batch);
+    console.warn(JSON.stringify({ msg: kept ? "telemetry flush failed; kept for the next flush" : "telemetry flush failed after it was given up", seq: batch.seq, error: String(error) }));
   }
 }
