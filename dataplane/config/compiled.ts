@@ -92,6 +92,9 @@ export interface CompiledMesh {
   derive<T>(key: string, build: (snapshot: Snapshot) => T): T;
 }
 
+/** Hosts remembered per namespace by `service()` and `destinationRule()`; more are looked up each time. */
+const MAX_SERVICE_LOOKUPS = 1024;
+
 /** Builds the indexes of a snapshot. Pure: the same snapshot gives the same indexes. */
 export function compileMesh(snapshot: Snapshot): CompiledMesh {
   const byKind = new Map<string, SnapshotResource[]>();
@@ -113,14 +116,24 @@ export function compileMesh(snapshot: Snapshot): CompiledMesh {
     spec: isGatewayApiGateway(gateway) ? gatewaySpecOfGatewayApi(gateway as unknown as GatewayApiGateway) : (gateway.spec as Gateway["spec"]),
   }));
   const derived = new Map<string, unknown>();
+  const serviceLookups = new Map<string, Map<string, MeshService | null>>();
+  const ruleLookups = new Map<string, Map<string, DestinationPolicy | null>>();
   const subsets = new Map<string, SubsetView | undefined>();
 
   return {
     snapshot,
     version: snapshot.version,
     service(host, namespace) {
+      // Asked several times per request with the same host: answered from a memo per namespace,
+      // bounded since hosts come from clients.
+      let seen = serviceLookups.get(namespace);
+      if (!seen) serviceLookups.set(namespace, (seen = new Map()));
+      const known = seen.get(host);
+      if (known !== undefined) return known ?? undefined;
       const service = services.get(canonicalHost(host, namespace));
-      return service && service.exportedTo.some((to) => exportedTo(to, namespace)) ? service : undefined;
+      const visible = service && service.exportedTo.some((to) => exportedTo(to, namespace)) ? service : undefined;
+      if (seen.size < MAX_SERVICE_LOOKUPS) seen.set(host, visible ?? null);
+      return visible;
     },
     routeTable(gateways) {
       const key = `routes:${[...gateways].sort().join(",")}`;
@@ -128,7 +141,18 @@ export function compileMesh(snapshot: Snapshot): CompiledMesh {
       if (!table) derived.set(key, (table = compileRouteTable(virtualServices, { gateways, admits: gatewayAdmits(gatewayList) })));
       return table;
     },
-    destinationRule: (host, from) => ruleFor(rules.get(host), host, from),
+    destinationRule(host, from) {
+      // Asked by several layers per request: answered once per host and client namespace.
+      const key = from ?? "";
+      let byHost = ruleLookups.get(key);
+      if (!byHost) ruleLookups.set(key, (byHost = new Map()));
+      let rule = byHost.get(host);
+      if (rule === undefined) {
+        rule = ruleFor(rules.get(host), host, from) ?? null;
+        if (byHost.size < MAX_SERVICE_LOOKUPS) byHost.set(host, rule);
+      }
+      return rule ?? undefined;
+    },
     subset(service, name, from) {
       const key = `${service.host}|${name ?? ""}|${from ?? ""}`;
       if (!subsets.has(key)) subsets.set(key, subsetView(service, name, ruleFor(rules.get(service.host), service.host, from)));
@@ -141,8 +165,9 @@ export function compileMesh(snapshot: Snapshot): CompiledMesh {
       }),
     ofKind,
     derive<T>(key: string, build: (s: Snapshot) => T): T {
-      if (!derived.has(key)) derived.set(key, build(snapshot));
-      return derived.get(key) as T;
+      let value = derived.get(key);
+      if (value === undefined) derived.set(key, (value = build(snapshot)));
+      return value as T;
     },
   };
 }

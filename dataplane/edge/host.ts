@@ -1,3 +1,4 @@
+import { BoundedMap } from "../bounded-map.ts";
 import { normalizeAuthority } from "../traffic/host.ts";
 
 // scheme://authority, as the runtime wrote the request URL from the request line and Host.
@@ -23,7 +24,20 @@ export function edgeAuthority(requestUrl: string, host: string | null): EdgeAuth
   const found = URL_AUTHORITY.exec(requestUrl);
   if (host?.includes(",")) normalizeAuthority(host);
   const written = found?.[2] ?? "";
-  const { authority } = normalizeAuthority(written, found?.[1]?.toLowerCase());
+  const authority = oneSpelling(written, found?.[1]?.toLowerCase() ?? "http");
   const url = authority === written ? requestUrl : `${found![1]}://${authority}${requestUrl.slice(found![0].length)}`;
   return { written, authority, url };
+}
+
+// An edge sees few distinct authorities, and normalizing one parses a URL: each is
+// normalized once (a pure function of its text and scheme). Refusals are not kept; the
+// bound keeps a client's made-up hosts from growing it.
+const spellings = new Map<string, BoundedMap<string, string>>();
+
+function oneSpelling(written: string, scheme: string): string {
+  let byWritten = spellings.get(scheme);
+  if (!byWritten) spellings.set(scheme, (byWritten = new BoundedMap(256)));
+  let authority = byWritten.get(written);
+  if (authority === undefined) byWritten.set(written, (authority = normalizeAuthority(written, scheme).authority));
+  return authority;
 }

@@ -22,16 +22,9 @@ export const chooseDestination: OutboundLayer = (request, call, next) => {
   const namespace = call.route!.virtualService.namespace;
   let index = 0;
   if (destinations.length > 1) {
-    const weights = effectiveWeights(destinations.map((d) => d.weight));
-    const source = route.stickyHash ?? consistentHashOf(call, destinations[0]!.destination.host, namespace);
-    const key = source && callHashKey(request, call, source);
-    index =
-      key === undefined
-        ? call.isolate.splitters.pick(`${namespace}/${call.route!.virtualService.name}#${call.route!.index}`, weights)
-        : pickSticky(
-            key,
-            destinations.map((d, i) => ({ id: `${d.destination.host}|${d.destination.subset ?? ""}`, weight: weights[i]! })),
-          );
+    const plan = splitPlan(call, route, destinations, namespace);
+    const key = plan.hash && callHashKey(request, call, plan.hash);
+    index = key === undefined ? call.isolate.splitters.pick(plan.splitter, plan.weights) : pickSticky(key, plan.sticky);
   }
   const chosen = destinations[index];
   if (!chosen) throw new NoHealthyUpstreamError(call.host ?? "unknown");
@@ -65,6 +58,27 @@ function mayGenerateAtEndpoint(call: OutboundCall): boolean {
   let found = cookieRules.get(rule);
   if (found === undefined) cookieRules.set(rule, (found = hasTtlCookie(rule.spec)));
   return found;
+}
+
+/** What a split route decides by, worked out once per route object (routes live as long as their snapshot) and caller namespace. */
+type SplitPlan = { weights: number[]; splitter: string; sticky: { id: string; weight: number }[]; hash: StickyHash | undefined };
+const splitPlans = new WeakMap<object, Map<string, SplitPlan>>();
+
+function splitPlan(call: OutboundCall, route: object & { stickyHash?: StickyHash }, destinations: NonNullable<NonNullable<OutboundCall["route"]>["route"]["route"]>, namespace: string): SplitPlan {
+  let byCaller = splitPlans.get(route);
+  if (!byCaller) splitPlans.set(route, (byCaller = new Map()));
+  let plan = byCaller.get(call.source.namespace);
+  if (!plan) {
+    const weights = effectiveWeights(destinations.map((d) => d.weight));
+    plan = {
+      weights,
+      splitter: `${namespace}/${call.route!.virtualService.name}#${call.route!.index}`,
+      sticky: destinations.map((d, i) => ({ id: `${d.destination.host}|${d.destination.subset ?? ""}`, weight: weights[i]! })),
+      hash: route.stickyHash ?? consistentHashOf(call, destinations[0]!.destination.host, namespace),
+    };
+    byCaller.set(call.source.namespace, plan);
+  }
+  return plan;
 }
 
 // Per DestinationRule object (rules live as long as their snapshot).

@@ -18,13 +18,14 @@ export const matchRoute: OutboundLayer = (request, call, next) => {
     const scheme = url.protocol.slice(0, -1);
     const match = routes.match({
       path: url.pathname,
-      query: url.searchParams,
+      // The string: parsed only if a route matches on query parameters.
+      query: url.search.slice(1),
       method: request.method,
       headers: request.headers,
       authority: url.host,
       scheme,
       port: url.port ? Number(url.port) : scheme === "https" ? 443 : 80,
-      source: { namespace: call.source.namespace, labels: call.source.labels },
+      source: call.source,
     });
     if (!match) throw new NoRouteError(host, url.pathname);
     call.route = match;

@@ -33,6 +33,9 @@ interface Spec {
 const setMode = (mtls: Mtls): PeerAuthenticationMode | undefined =>
   mtls?.mode && mtls.mode !== "UNSET" ? mtls.mode : undefined;
 
+// peerPolicy's memo key for no port under Istio's root namespace.
+const DEFAULT_VARIANT = `|${ROOT_NAMESPACE}`;
+
 /**
  * Istio's composition (ComposePeerAuthentication): of the policies that apply, the mesh
  * one (root namespace, no selector), the namespace one (no selector) and the workload one
@@ -43,7 +46,9 @@ const setMode = (mtls: Mtls): PeerAuthenticationMode | undefined =>
  * narrowest policy that carries it.
  */
 export function peerPolicy(mesh: CompiledMesh, target: PolicyTarget, port?: number, rootNamespace = ROOT_NAMESPACE): PeerPolicy {
-  return perTarget(mesh, "security:peer-policies", target, `${port ?? ""}|${rootNamespace}`, () => compose(mesh, target, port, rootNamespace));
+  // The usual variant (no port, Istio's root) without building its key per request.
+  const variant = port === undefined && rootNamespace === ROOT_NAMESPACE ? DEFAULT_VARIANT : `${port ?? ""}|${rootNamespace}`;
+  return perTarget(mesh, "security:peer-policies", target, variant, () => compose(mesh, target, port, rootNamespace));
 }
 
 function compose(mesh: CompiledMesh, target: PolicyTarget, port: number | undefined, rootNamespace: string): PeerPolicy {

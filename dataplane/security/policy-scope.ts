@@ -44,7 +44,7 @@ export function annotation(resource: SnapshotResource, name: string): string | u
  * made afresh (a callee's identity).
  */
 export function perTarget<T>(mesh: Pick<CompiledMesh, "derive">, name: string, target: PolicyTarget, variant: string, decide: () => T): T {
-  const memo = mesh.derive(name, () => ({ byTarget: new WeakMap<PolicyTarget, Map<string, T>>(), byKey: new Map<string, T>() }));
+  const memo = mesh.derive(name, newTargetMemo) as TargetMemo<T>;
   let variants = memo.byTarget.get(target);
   const known = variants?.get(variant);
   if (known !== undefined) return known;
@@ -54,4 +54,10 @@ export function perTarget<T>(mesh: Pick<CompiledMesh, "derive">, name: string, t
   if (!variants) memo.byTarget.set(target, (variants = new Map()));
   variants.set(variant, decided);
   return decided;
+}
+
+type TargetMemo<T> = { byTarget: WeakMap<PolicyTarget, Map<string, T>>; byKey: Map<string, T> };
+
+function newTargetMemo(): TargetMemo<unknown> {
+  return { byTarget: new WeakMap(), byKey: new Map() };
 }

@@ -162,3 +162,29 @@ describe("normalizePath: everything else keeps its meaning", () => {
     }
   });
 });
+
+describe("normalizePath on paths already in normal form (the fast path)", () => {
+  it("leaves them as they are, and still resolves what only looks plain", () => {
+    for (const path of ["/", "/api/v1/products/7", "/.well-known/isthmus/ready", "/a/.b/..c/...", "/a/b/", "/~user/x-y_z.json", "/a:b@c!$&'()*+,;="]) {
+      expect(normalizePath(path)).toEqual({ path, query: "", changed: false });
+    }
+    expect(normalizePath("/a/./b").path).toBe("/a/b");
+    expect(normalizePath("/a/b/..").path).toBe("/a/");
+    expect(normalizePath("/a/.").path).toBe("/a/");
+    expect(normalizePath("/a//b").path).toBe("/a/b");
+    expect(normalizePath("/a//b", { mergeSlashes: false })).toMatchObject({ path: "/a//b", changed: false });
+    expect(normalizePath("/a/%2e%2e/b").path).toBe("/b");
+  });
+
+  it("gives every plain path a fixed point with no dot segment and no repeated slash (seeded fuzz)", () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const parts = ["a", ".", "..", "...", "", "b.c", "~", "%2e", "%2F", "x-y"];
+    for (let i = 0; i < 2000; i++) {
+      const path = `/${Array.from({ length: 1 + Math.floor(next() * 6) }, () => parts[Math.floor(next() * parts.length)]).join("/")}`;
+      const once = normalizePath(path).path;
+      expect(normalizePath(once)).toEqual({ path: once, query: "", changed: false });
+      expect(once).not.toMatch(/\/\.\.?(\/|$)|\/\//);
+    }
+  });
+});

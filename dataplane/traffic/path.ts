@@ -25,6 +25,10 @@ export interface NormalizedPath {
 }
 
 const HEX = /^[0-9A-Fa-f]{2}$/;
+// A path of RFC 3986 pchars and "/" alone, with no "%" (nothing to decode), no backslash and no
+// control character: what the full pass would leave unchanged, but for dot segments and "//".
+const ALREADY_NORMAL = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 
 /**
  * Normalizes a request target (`/path?query#fragment`) as Istio's
@@ -53,6 +57,10 @@ export function normalizePath(target: string, options: PathNormalizationOptions 
   const rawPath = question === -1 ? withoutFragment : withoutFragment.slice(0, question);
   const query = question === -1 ? "" : withoutFragment.slice(question + 1);
 
+  // Most paths are already normal: plain characters, no escapes, no dot segment, no "//".
+  if (ALREADY_NORMAL.test(rawPath) && (!mergeSlashes || !rawPath.includes("//")) && !DOT_SEGMENT.test(rawPath)) {
+    return { path: rawPath, query, changed: false };
+  }
   const decoded = decodeOnce(rawPath, escapedSlashes).replace(/\\/g, "/");
   if (!decoded.startsWith("/")) {
     throw new PathInvalidError("not_origin_form", "the path must start with /");

@@ -75,7 +75,7 @@ export class SmoothWeightedSplitter {
  * routes, the oldest forgotten (its split starts over).
  */
 export class SplitterCache {
-  private readonly splitters: BoundedMap<string, { signature: string; splitter: SmoothWeightedSplitter }>;
+  private readonly splitters: BoundedMap<string, { weights: readonly number[]; signature: string; splitter: SmoothWeightedSplitter }>;
 
   constructor(
     private readonly random: RandomSource = defaultRandom,
@@ -86,12 +86,14 @@ export class SplitterCache {
 
   /** The index of the next destination for this route, or -1 when every weight is 0. */
   pick(routeKey: string, weights: readonly number[]): number {
-    const signature = weights.join(",");
     let entry = this.splitters.get(routeKey);
+    // The same weights array (the caller's per-route plan) needs no comparison.
+    if (entry?.weights === weights) return entry.splitter.next();
+    const signature = weights.join(",");
     if (!entry || entry.signature !== signature) {
-      entry = { signature, splitter: new SmoothWeightedSplitter(weights, this.random) };
+      entry = { weights, signature, splitter: new SmoothWeightedSplitter(weights, this.random) };
       this.splitters.set(routeKey, entry);
-    }
+    } else entry.weights = weights;
     return entry.splitter.next();
   }
 
