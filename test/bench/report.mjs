@@ -58,6 +58,8 @@ export function hopTable(summary, cores) {
     ["identity: proof-of-possession vs bearer (pop − mesh)", "pop", "mesh"],
     ["telemetry: metrics + 1 % traces (default) vs off (mesh − teloff)", "mesh", "teloff"],
     ["telemetry: metrics + 100 % traces vs off (telfull − teloff)", "telfull", "teloff"],
+    ["the mesh's decisions alone on that hop: route, split, authorization (decide − binding)", "decide", "binding"],
+    ["identity and telemetry on top of the decisions (mesh − decide)", "mesh", "decide"],
   ].filter(([, a, b]) => by[a] && by[b]);
   return table(
     ["added by", "p50 µs", "p99 µs", "req/s ratio", "CPU µs/req"],

@@ -149,7 +149,9 @@ try {
       ...VARIANTS.map((v) => ({ id: v.id, label: v.label, floor: floorOf(v), url: `${urls[gatewayOf(v)]}${path}`, headers: { host: hostOf(v), ...HIT.headers }, fdBudget: v.fdBudget })),
     ];
     const sinkBefore = await (await fetch(urls.sink)).json();
-    report.throughput = await measureThroughput(configs, { ...params, log, workerd: mesh.workerd });
+    // ISTHMUS_BENCH_ROWS=binding,mesh measures only those rows (an A/B while working; a report needs them all).
+    const rows = process.env.ISTHMUS_BENCH_ROWS?.split(",");
+    report.throughput = await measureThroughput(rows ? configs.filter((c) => rows.includes(c.id)) : configs, { ...params, log, workerd: mesh.workerd });
     for (const s of report.throughput) if (s.stoppedEarly.length) report.findings.push(`${s.label}: wrk stopped early to keep workerd alive (${s.stoppedEarly.join("; ")}); its rate is over the time it ran.`);
     const sinkAfter = await (await fetch(urls.sink)).json();
     report.sink = { exports: sinkAfter.exports - sinkBefore.exports, bytes: sinkAfter.bytes - sinkBefore.bytes };

@@ -19,6 +19,7 @@ export const VARIANTS = [
   { id: "pop", label: "full mesh, identity proof-of-possession", kind: "meshed", identity: "POP", telemetry: "default" },
   { id: "teloff", label: "full mesh, telemetry off", kind: "meshed", identity: "STRICT", telemetry: "off" },
   { id: "telfull", label: "full mesh, telemetry: metrics + 100 % traces", kind: "meshed", identity: "STRICT", telemetry: "full", fdBudget: 0.25 },
+  { id: "decide", label: "decisions only: routes, split, authorization; identity and telemetry off", kind: "meshed", identity: "DISABLE", telemetry: "off" },
 ];
 
 /**

@@ -6,14 +6,18 @@ import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import WebSocket from "ws";
 import { HIT } from "../configs/resources.mjs";
+import { VARIANTS, endpointWorker, gatewayOf, hostOf, versions } from "../configs/variants.mjs";
 import { bundleModules, countSamples, perRequest } from "../cpu-profile.mjs";
 import { wrkThroughput } from "../load.mjs";
 
 // What is profiled: the callee is both versions of the split, so its per-request figures
 // are over every request, whichever version answered.
+// ISTHMUS_BENCH_PROFILE_VARIANT=decide profiles another withMesh row of the throughput table
+// (the gateway serving its telemetry mode, its two versions) while working on it.
+const VARIANT = VARIANTS.find((v) => v.id === (process.env.ISTHMUS_BENCH_PROFILE_VARIANT ?? "mesh"));
 const PROFILED = [
-  { name: "gw", label: "gateway", workers: ["gw"] },
-  { name: "mesh", label: "callee (withMesh service, v1 + v2)", workers: ["mesh-v1", "mesh-v2"] },
+  { name: "gw", label: "gateway", workers: [gatewayOf(VARIANT)] },
+  { name: "mesh", label: "callee (withMesh service, v1 + v2)", workers: versions.map((v) => endpointWorker(VARIANT, v)) },
   { name: "isthmus-control", label: "control plane", workers: ["isthmus-control"] },
 ];
 
@@ -64,7 +68,7 @@ export async function measureProfile(mesh, inspectorPort, { bundles, seconds = 8
     }
   }
   for (const { s } of sessions) await s.send("Profiler.start");
-  const load = await wrkThroughput(`${mesh.urls.gw}${HIT.path}`, { seconds, connections, headers: { host: "mesh.bench", ...HIT.headers }, guard: mesh.workerd.guard() });
+  const load = await wrkThroughput(`${mesh.urls[gatewayOf(VARIANT)]}${HIT.path}`, { seconds, connections, headers: { host: hostOf(VARIANT), ...HIT.headers }, guard: mesh.workerd.guard() });
   const raw = new Map(PROFILED.map(({ name }) => [name, []]));
   for (const { name, s } of sessions) {
     const { profile } = await s.send("Profiler.stop");
