@@ -15,6 +15,8 @@ const VERSION = JSON.parse(readFileSync(join(REPO, "packages/mesh/package.json")
 const FIXTURE = "test/fixtures/plain-hono-service";
 // Built here from this checkout's data plane; a user's project gets @isthmus/mesh (packages/packages.test.ts).
 const SIDECAR = ["--sidecar-import", join(REPO, "workers/sidecar/with-mesh.ts")];
+// The mesh's ISTHMUS_SNAPSHOTS namespace, as npx wrangler kv namespace create prints one.
+const SNAPSHOTS_KV = ["--snapshots-kv", "0f2ac74b498b48028cb68387c421e279"];
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 const out = tmp("isthmus-injected-");
 
@@ -36,7 +38,7 @@ const SHOP = {
 describe("isthmus inject", () => {
   it("writes a meshed entry and a wrangler config with the mesh's bindings, leaving the service alone", async () => {
     const before = readFileSync(join(REPO, FIXTURE, "src/index.ts"), "utf8");
-    const run = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2", ...SIDECAR]);
+    const run = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2", ...SNAPSHOTS_KV, ...SIDECAR]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^injected default\/hello \(v2, service account hello\):\n/);
     expect(run.stderr).toMatch(/^Next: wrangler deploy -c .*wrangler\.toml\n$/);
@@ -62,8 +64,37 @@ describe("isthmus inject", () => {
       vars: { GREETING: "hello", ISTHMUS_SERVICE: "hello", ISTHMUS_NAMESPACE: "default", ISTHMUS_SERVICE_ACCOUNT: "hello", ISTHMUS_VERSION: "v2" },
       durable_objects: { bindings: [{ name: "VISITS", class_name: "Visits" }] },
       services: [{ binding: "ISTHMUS_CONTROL", service: "isthmus-control", entrypoint: "MeshPeer", props: { namespace: "default", serviceAccount: "hello" } }],
-      kv_namespaces: [{ binding: "ISTHMUS_SNAPSHOTS" }],
+      kv_namespaces: [{ binding: "ISTHMUS_SNAPSHOTS", id: "0f2ac74b498b48028cb68387c421e279" }],
     });
+  });
+
+  it("binds the mesh's snapshots namespace per environment with --snapshots-kv, says where none is given, and refuses a bad id", async () => {
+    const dir = project({ ...SHOP, "wrangler.toml": `${SHOP["wrangler.toml"]}[env.staging]\nvars = { MODE = "staging" }\n` });
+    const bare = await runCli(["inject", dir, "--dry-run"]);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stderr).toMatch(/^note: ISTHMUS_SNAPSHOTS has no KV namespace id \(top level, env\.staging\): deployed so, wrangler would give this Worker a namespace of its own/);
+
+    const partly = await runCli(["inject", dir, ...SNAPSHOTS_KV]);
+    expect(partly.code, partly.stderr).toBe(0);
+    expect(partly.stderr).toMatch(/^note: ISTHMUS_SNAPSHOTS has no KV namespace id \(env\.staging\)/m);
+    expect(partly.stderr).toMatch(/^Next: isthmus inject .* again with --snapshots-kv \[ENV=\]ID \(npx wrangler kv namespace create isthmus-snapshots prints it\), then wrangler deploy -c /m);
+
+    const staging = "5e3b7f1c9d2a4b6e8f0a1c3e5b7d9f2a";
+    const both = await runCli(["inject", dir, ...SNAPSHOTS_KV, "--snapshots-kv", `staging=${staging}`]);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stderr).not.toContain("ISTHMUS_SNAPSHOTS has no");
+    const config = parseToml(readFileSync(join(dir, ".isthmus-injected", "wrangler.toml"), "utf8")) as Record<string, any>;
+    expect(config.kv_namespaces).toEqual([{ binding: "ISTHMUS_SNAPSHOTS", id: SNAPSHOTS_KV[1] }]);
+    expect(config.env.staging.kv_namespaces).toEqual([{ binding: "ISTHMUS_SNAPSHOTS", id: staging }]);
+
+    for (const [value, message] of [
+      ["isthmus-snapshots", /--snapshots-kv "isthmus-snapshots": a KV namespace id is 32 hex digits/],
+      [`prod=${staging}`, /--snapshots-kv "prod=5e3b.*": the config has no environment "prod" \(it has staging\)/],
+    ] as const) {
+      const refused = await runCli(["inject", dir, "--snapshots-kv", value]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(message);
+    }
   });
 
   it("names in its output only what the meshed Worker reads: every ISTHMUS_ var is read by the entry, no secret", () => {
@@ -80,7 +111,7 @@ describe("isthmus inject", () => {
   it("changes nothing when run again (not even the files' times), and leaves an injected project as it is", async () => {
     const first = snapshotOf(out);
     const times = mtimesOf(out);
-    const twice = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2", ...SIDECAR]);
+    const twice = await runCli(["inject", FIXTURE, "--out", out, "--service-version", "v2", ...SNAPSHOTS_KV, ...SIDECAR]);
     expect(twice.code, twice.stderr).toBe(0);
     expect(twice.stdout).toMatch(/^default\/hello \(v2, service account hello\) is up to date: .* unchanged\n$/);
     expect(snapshotOf(out)).toEqual(first);
@@ -167,14 +198,14 @@ describe("isthmus inject", () => {
     expect(dry.stdout).toMatch(/^\+\+\+ .*package\.json\n@@ /m);
     expect(readFileSync(join(dir, "package.json"), "utf8")).toBe(manifest);
 
-    const run = await runCli(["inject", dir]);
+    const run = await runCli(["inject", dir, ...SNAPSHOTS_KV]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`  added:  @isthmus/mesh@${VERSION} to `);
     expect(run.stderr).toMatch(/^Next: npm install, then wrangler deploy -c /);
     expect(readFileSync(join(dir, ".isthmus-injected", "entry.js"), "utf8")).toMatch(/^import \{ withMesh \} from "@isthmus\/mesh";$/m);
     const written = readFileSync(join(dir, "package.json"), "utf8");
     expect(written).toBe(`{\n\t"name": "shop",\n\t"dependencies": {\n\t\t"@isthmus/mesh": "${VERSION}",\n\t\t"hono": "4.13.19"\n\t}\n}\n`);
-    expect((await runCli(["inject", dir])).stdout).toMatch(/is up to date/);
+    expect((await runCli(["inject", dir, ...SNAPSHOTS_KV])).stdout).toMatch(/is up to date/);
     expect(readFileSync(join(dir, "package.json"), "utf8")).toBe(written);
 
     // Any section, any spec (a tarball, a range): the user's choice stays.

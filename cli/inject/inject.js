@@ -22,6 +22,7 @@ export const CONTROL_SERVICE = "isthmus-control";
  *   version?: string,         // default: "v1"
  *   controlService?: string,  // the control-plane Worker's name (default isthmus-control)
  *   sidecarImport?: string,   // module specifier of withMesh (default: the mesh package, added to package.json)
+ *   snapshotsKv?: string[],   // the mesh's ISTHMUS_SNAPSHOTS KV namespace id: "ID" (top level) or "ENV=ID" (an environment)
  *   dryRun?: boolean,         // compute the changes, write nothing
  * }} InjectOptions
  *
@@ -33,6 +34,7 @@ export const CONTROL_SERVICE = "isthmus-control";
  *   service: string, namespace: string, serviceAccount: string, version: string,
  *   changes: FileChange[],   // only the files whose text differs; empty when nothing changes
  *   missingDependency: string | null, // name@version to install: the project has no package.json to add it to
+ *   missingSnapshotsKv: string[], // the config's sections ("top level", "env.NAME") whose ISTHMUS_SNAPSHOTS has no namespace id
  * }} InjectResult
  */
 
@@ -69,6 +71,7 @@ export async function injectWorker(projectDir, options = {}) {
       version: vars.ISTHMUS_VERSION ?? version,
       changes: [],
       missingDependency: null,
+      missingSnapshotsKv: [],
     };
   }
   checkNotMeshedByHand(config, wrangler.file);
@@ -77,6 +80,7 @@ export async function injectWorker(projectDir, options = {}) {
   checkDnsLabel(namespace, "namespace", "--namespace NS");
   const serviceAccount = options.serviceAccount ?? service;
   checkDnsLabel(serviceAccount, "service account", "--service-account SA");
+  const snapshotsKv = snapshotsNamespaceIds(options.snapshotsKv ?? [], Object.keys(config.env ?? {}));
   const outDir = resolve(project, options.out ?? DEFAULT_OUT);
   if (outDir === project) throw new InjectionRefusedError("--out must not be the project directory itself: injection never overwrites the service's files");
 
@@ -93,6 +97,7 @@ export async function injectWorker(projectDir, options = {}) {
     serviceAccount,
     version,
     controlService: options.controlService ?? CONTROL_SERVICE,
+    snapshotsKv,
   });
   const configFile = join(outDir, wrangler.format === "toml" ? "wrangler.toml" : "wrangler.jsonc");
   const configText = formatWranglerConfig(meshed, wrangler.format, [
@@ -107,7 +112,8 @@ export async function injectWorker(projectDir, options = {}) {
     for (const change of changes) await writeFile(change.path, change.after);
   }
   const missingDependency = dependency !== null && "missing" in dependency ? `${MESH_PACKAGE}@${MESH_VERSION}` : null;
-  return { alreadyInjected: false, outDir, entry: entryFile, config: configFile, service, namespace, serviceAccount, version, changes, missingDependency };
+  const missingSnapshotsKv = ["", ...Object.keys(config.env ?? {})].filter((env) => snapshotsKv[env] === undefined).map((env) => (env ? `env.${env}` : "top level"));
+  return { alreadyInjected: false, outDir, entry: entryFile, config: configFile, service, namespace, serviceAccount, version, changes, missingDependency, missingSnapshotsKv };
 }
 
 /** The change writing `text` to `path` makes, or null when the file already holds it. @param {string} path @param {string} text @returns {Promise<FileChange | null>} */
@@ -117,6 +123,27 @@ async function changeOf(path, text) {
     throw error;
   });
   return before === text ? null : { path, before, after: text };
+}
+
+/**
+ * `--snapshots-kv` values by section ("" the top level, else the environment's name): the
+ * mesh's one ISTHMUS_SNAPSHOTS namespace, which the control plane writes last-known-good to.
+ * @param {string[]} given  "ID" or "ENV=ID" @param {string[]} envs  the config's environments
+ * @returns {Record<string, string>}
+ */
+function snapshotsNamespaceIds(given, envs) {
+  /** @type {Record<string, string>} */
+  const ids = {};
+  for (const value of given) {
+    const at = value.lastIndexOf("=");
+    const env = at < 0 ? "" : value.slice(0, at);
+    const id = value.slice(at + 1);
+    if (!/^[0-9a-f]{32}$/.test(id)) throw new InjectionRefusedError(`--snapshots-kv ${JSON.stringify(value)}: a KV namespace id is 32 hex digits, as npx wrangler kv namespace create prints`);
+    if (env && !envs.includes(env)) throw new InjectionRefusedError(`--snapshots-kv ${JSON.stringify(value)}: the config has no environment "${env}"${envs.length ? ` (it has ${envs.join(", ")})` : ""}`);
+    if (ids[env] !== undefined && ids[env] !== id) throw new InjectionRefusedError(`--snapshots-kv: two ids for ${env ? `environment "${env}"` : "the top level"}`);
+    ids[env] = id;
+  }
+  return ids;
 }
 
 /** Names in the mesh (service, namespace, service account) are Kubernetes DNS labels. @param {unknown} value @param {string} what @param {string} flag */
@@ -207,13 +234,13 @@ export default withMesh(handler, (env) => ({
  * directory, and the mesh's bindings in every environment (wrangler does not inherit
  * bindings and vars into environments).
  * @param {Record<string, any>} config
- * @param {{ rebase: (p: string) => string, main: string, service: string, namespace: string, serviceAccount: string, version: string, controlService: string }} p
+ * @param {{ rebase: (p: string) => string, main: string, service: string, namespace: string, serviceAccount: string, version: string, controlService: string, snapshotsKv: Record<string, string> }} p
  */
 function meshedConfig(config, p) {
-  const top = withMeshBindings(rebasePaths({ ...config, main: p.main, compatibility_flags: config.compatibility_flags ?? [] }, p.rebase), p, p.controlService);
+  const top = withMeshBindings(rebasePaths({ ...config, main: p.main, compatibility_flags: config.compatibility_flags ?? [] }, p.rebase), p, p.controlService, p.snapshotsKv[""]);
   if (config.env) {
     top.env = Object.fromEntries(
-      Object.entries(config.env).map(([name, env]) => [name, withMeshBindings(rebasePaths({ ...env, ...(env.main !== undefined && { main: p.main }) }, p.rebase), p, `${p.controlService}-${name}`)]),
+      Object.entries(config.env).map(([name, env]) => [name, withMeshBindings(rebasePaths({ ...env, ...(env.main !== undefined && { main: p.main }) }, p.rebase), p, `${p.controlService}-${name}`, p.snapshotsKv[name])]),
     );
   }
   return top;
@@ -223,9 +250,10 @@ function meshedConfig(config, p) {
  * @param {Record<string, any>} section
  * @param {{ service: string, namespace: string, serviceAccount: string, version: string }} p
  * @param {string} controlService
+ * @param {string | undefined} snapshotsKv  the mesh's ISTHMUS_SNAPSHOTS namespace id for this section
  * @returns {Record<string, any>}
  */
-function withMeshBindings(section, p, controlService) {
+function withMeshBindings(section, p, controlService, snapshotsKv) {
   return {
     ...section,
     // Only the gateway and the control plane are public: no workers.dev or preview URL.
@@ -238,8 +266,9 @@ function withMeshBindings(section, p, controlService) {
       // The control plane learns who calls from the binding's props (attestation by binding).
       { binding: "ISTHMUS_CONTROL", service: controlService, entrypoint: "MeshPeer", props: { namespace: p.namespace, serviceAccount: p.serviceAccount } },
     ],
-    // No id: wrangler creates the namespace on first deploy; locally it is simulated.
-    kv_namespaces: [...(section.kv_namespaces ?? []), { binding: "ISTHMUS_SNAPSHOTS" }],
+    // The mesh's one namespace, where the control plane writes last-known-good. Without an id
+    // wrangler would create one for this Worker alone on deploy (locally it is simulated).
+    kv_namespaces: [...(section.kv_namespaces ?? []), { binding: "ISTHMUS_SNAPSHOTS", ...(snapshotsKv && { id: snapshotsKv }) }],
   };
 }
 

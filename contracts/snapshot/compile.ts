@@ -73,7 +73,10 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** `resourceContent` without copying the spec: compile replaces, never edits, what it changes. */
+/**
+ * A resource's content, the part users write (server metadata dropped, empty label and
+ * annotation maps left out), sharing its spec: compile replaces, never edits, what it changes.
+ */
 function contentOf(resource: SnapshotResource): SnapshotResource {
   const { name, namespace, labels, annotations } = resource.metadata;
   const metadata: SnapshotResource["metadata"] = { name, namespace };

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Resource } from "../../resources/index.ts";
 import { canonicalJson } from "../../contracts/snapshot/canonical-json.ts";
-import { resourceContent } from "../../contracts/snapshot/resource-content.ts";
 import type { SnapshotResource } from "../../contracts/snapshot/schema.ts";
 import { contentJson, rowContent } from "./resource-store.ts";
 
@@ -19,8 +18,15 @@ function rowOf(resource: Resource) {
   };
 }
 
-// What content means: the canonical JSON of resourceContent (the part users write).
-const reference = (resource: Resource) => canonicalJson(resourceContent(resource as unknown as SnapshotResource));
+// What content means: the canonical JSON of the part users write (apiVersion, kind, name,
+// namespace, labels, annotations, spec), server metadata dropped and empty maps left out.
+function reference(resource: Resource) {
+  const { name, namespace, labels, annotations } = resource.metadata as SnapshotResource["metadata"];
+  const metadata: SnapshotResource["metadata"] = { name, namespace };
+  if (labels && Object.keys(labels).length > 0) metadata.labels = labels;
+  if (annotations && Object.keys(annotations).length > 0) metadata.annotations = annotations;
+  return canonicalJson({ apiVersion: resource.apiVersion, kind: resource.kind, metadata, spec: resource.spec });
+}
 
 describe("contentJson and rowContent", () => {
   const base = {

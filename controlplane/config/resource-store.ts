@@ -59,7 +59,7 @@ function contentColumns(resource: Resource | SnapshotResource): ContentColumns {
   };
 }
 
-/** Canonical JSON of what a user wrote (`resourceContent`): equal text means nothing to change. */
+/** Canonical JSON of what a user wrote (apiVersion, kind, name, namespace, labels, annotations, spec): equal text means nothing to change. */
 export function contentJson(resource: Resource | SnapshotResource): string {
   return rowContent(contentColumns(resource));
 }

@@ -13,7 +13,7 @@ import { difference, hasSamples, sideOf, type ReporterTallies } from "./counts.t
 import { customFigures } from "./custom-checks.ts";
 import { act, decide, pendingState, start, windowSlid, type Decision, type Phase, type RolloutAction, type RolloutEvent, type RolloutState } from "./decide.ts";
 import { judge, type Verdict } from "./judge.ts";
-import { readTallies, versionOf, type Tallies } from "./read-tallies.ts";
+import { readTallies, subsetVersions, type Tallies } from "./read-tallies.ts";
 import { planStepGates } from "./steps.ts";
 import { sendWebhooks, webhookEvent } from "./webhooks.ts";
 import { intervalsToDrop } from "./window.ts";
@@ -45,7 +45,13 @@ export interface RolloutStatus {
   failures: number;
   message: string;
   updatedAt: string;
+  /**
+   * The latest STATUS_HISTORY entries and each step's latest verdict, oldest first: what the
+   * steps table needs without every entry (`/history` has them all).
+   */
   history: HistoryEntry[];
+  /** Entries kept in all (at most HISTORY_KEEP), as `/history` lists them. */
+  historyCount: number;
 }
 
 /** Canary and stable figures of one tick, for the dashboard's chart. */
@@ -81,6 +87,8 @@ interface ControllerRecord {
   synced: boolean;
   updatedAt: number;
   historySeq: number;
+  /** History key (sequence number) of each step's latest verdict; absent in records saved before it was kept. */
+  stepVerdicts?: Record<number, number>;
   transitions: Record<string, number>;
   analyses: Record<string, number>;
 }
@@ -93,12 +101,16 @@ interface WindowStart {
 
 const RECORD = "record";
 const HISTORY_KEEP = 500;
+/** History entries a status embeds besides each step's latest verdict. */
+const STATUS_HISTORY = 20;
 const SERIES_KEEP_MS = 3_600_000;
 const LIVE: readonly Phase[] = ["Pending", "PreStage", "Mirroring", "Progressing", "WaitingApproval", "Paused"];
 
 export class RolloutController extends DurableObject<Env> {
   /** Ticks, wakes and actions run one at a time: each reads, awaits RPCs, then writes the record. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Whether the running tick already wrote the state's traffic (then it need not put it right). */
+  private wroteTraffic = false;
 
   /** The Rollout was created, changed or deleted: start, start over, or stop. */
   wake(namespace: string, name: string): Promise<void> {
@@ -112,7 +124,7 @@ export class RolloutController extends DurableObject<Env> {
       if (!record || record.specKey !== key) {
         const fresh: ControllerRecord = {
           namespace, name, specKey: key, state: pendingState(plan, now), window: [], last: null, synced: true, updatedAt: now,
-          historySeq: record?.historySeq ?? 0, transitions: record?.transitions ?? {}, analyses: record?.analyses ?? {},
+          historySeq: record?.historySeq ?? 0, stepVerdicts: record ? await this.stepVerdicts(record) : {}, transitions: record?.transitions ?? {}, analyses: record?.analyses ?? {},
         };
         await this.save(fresh);
       } else {
@@ -142,7 +154,7 @@ export class RolloutController extends DurableObject<Env> {
       // A retry is a new run: counts still arriving from the last one must not be judged, so
       // its first interval only starts the window. A new stage or weight starts one at once.
       if (action === "retry") record.window = [];
-      else if (record.state.stage !== stage || ["resume", "approve"].includes(action)) record.window = [{ at: now, tallies: await readTallies(this.env, rollout) }];
+      else if (record.state.stage !== stage || ["resume", "approve"].includes(action)) record.window = [{ at: now, tallies: await readTallies(this.env, rollout, await subsetVersions(this.env, rollout)) }];
       await this.save(record);
       await this.schedule(record, rollout, now);
       return { ok: true, value: await this.statusOf(record) } as const;
@@ -180,6 +192,7 @@ export class RolloutController extends DurableObject<Env> {
     if (!rollout) return this.stop();
     const now = Date.now();
     const state = record.state;
+    this.wroteTraffic = false;
     if (state.phase === "Pending") {
       const started = start(state, now);
       // Counts from before the rollout may still arrive (telemetry is stamped when it reaches
@@ -190,13 +203,16 @@ export class RolloutController extends DurableObject<Env> {
       await this.analyse(record, rollout, now);
     }
     // The rollout owns its routes' weights: a write that failed, or a user's edit, is put right each tick.
-    if (!record.synced || LIVE.includes(record.state.phase)) await this.sync(record, rollout, `restores its weights (${record.state.message})`);
+    if (!this.wroteTraffic && (!record.synced || LIVE.includes(record.state.phase))) await this.sync(record, rollout, `restores its weights (${record.state.message})`);
     await this.save(record);
     await this.schedule(record, rollout, now);
   }
 
+  // One tick reads the DestinationRules once and the counters once (custom checks: once per
+  // service and window they ask for); the next window starts from the same read.
   private async analyse(record: ControllerRecord, rollout: Rollout, now: number): Promise<void> {
-    const current = await readTallies(this.env, rollout);
+    const versions = await subsetVersions(this.env, rollout);
+    const current = await readTallies(this.env, rollout, versions);
     if (record.window.length === 0) {
       record.window = [{ at: now, tallies: current }];
       record.last = current;
@@ -209,7 +225,7 @@ export class RolloutController extends DurableObject<Env> {
     // The dropped intervals' canary requests were counted in the step already.
     if (drop > 0) record.state = windowSlid(record.state, requests(record.window[0]!.tallies, from.tallies).canary);
     const window = { canary: sideOf(difference(current.canary, from.tallies.canary)), stable: sideOf(difference(current.stable, from.tallies.stable)) };
-    const custom = rollout.spec.analysis.custom?.length ? await customFigures(this.env, rollout, await versionOf(this.env, rollout, "canary"), now) : undefined;
+    const custom = rollout.spec.analysis.custom?.length ? await customFigures(this.env, rollout, versions.canary, now) : undefined;
     const judged = judge(
       { canary: window.canary, stable: window.stable, custom, triggers: { ejections: window.canary.ejections, exceptions: window.canary.exceptions } },
       rollout.spec.analysis,
@@ -221,9 +237,9 @@ export class RolloutController extends DurableObject<Env> {
     const decision = decide(record.state, verdict, now);
     await this.transition(record, rollout, decision, now, { verdict });
     // A conclusive verdict or a move starts the next window; too little data lets it grow by an interval.
-    // A stage's or step's window starts when its traffic was written, not when this tick read the counters.
-    if (decision.event !== "hold") record.window = [{ at: Date.now(), tallies: await readTallies(this.env, rollout) }];
-    else if (verdict.result === "insufficient_data") record.window = [...record.window.slice(drop), { at: now, tallies: current }];
+    // A move's window starts at this tick's read, just before its traffic was written: the
+    // requests between the two are far fewer than telemetry's own flush lag moves anyway.
+    if (decision.event === "hold" && verdict.result === "insufficient_data") record.window = [...record.window.slice(drop), { at: now, tallies: current }];
     else record.window = [{ at: now, tallies: current }];
   }
 
@@ -248,6 +264,7 @@ export class RolloutController extends DurableObject<Env> {
         record.synced = false;
       } else {
         record.synced = true;
+        this.wroteTraffic = true;
         revision = written.revision;
       }
       record.transitions[decision.event] = (record.transitions[decision.event] ?? 0) + 1;
@@ -290,12 +307,15 @@ export class RolloutController extends DurableObject<Env> {
   private async appendHistory(record: ControllerRecord, entry: HistoryEntry): Promise<void> {
     const waiting = (e: HistoryEntry | undefined) => e?.event === "hold" && e.verdict?.result === "insufficient_data";
     const previous = record.historySeq > 0 ? await this.ctx.storage.get<HistoryEntry>(`history:${pad(record.historySeq)}`) : undefined;
+    const verdicts = await this.stepVerdicts(record);
     if (waiting(entry) && waiting(previous)) {
       await this.ctx.storage.put(`history:${pad(record.historySeq)}`, { ...entry, repeated: (previous!.repeated ?? 1) + 1 });
+      verdicts[entry.stepIndex] = record.historySeq;
       return;
     }
     record.historySeq += 1;
     await this.ctx.storage.put(`history:${pad(record.historySeq)}`, entry);
+    if (entry.verdict) verdicts[entry.stepIndex] = record.historySeq;
     if (record.historySeq > HISTORY_KEEP) await this.ctx.storage.delete(`history:${pad(record.historySeq - HISTORY_KEEP)}`);
   }
 
@@ -304,8 +324,31 @@ export class RolloutController extends DurableObject<Env> {
     return {
       phase: s.phase, stepIndex: s.stepIndex, weight: s.weight, failures: s.failures,
       steps: s.steps.map((step) => ({ weight: step.weight, approval: step.approval, minRequests: step.minRequests, ...(step.minDurationMs > 0 ? { minDuration: `${step.minDurationMs / 1000}s` } : {}) })),
-      message: s.message, updatedAt: new Date(record.updatedAt).toISOString(), history: await this.history(),
+      message: s.message, updatedAt: new Date(record.updatedAt).toISOString(),
+      history: await this.statusHistory(record), historyCount: Math.min(record.historySeq, HISTORY_KEEP),
     };
+  }
+
+  /** The latest STATUS_HISTORY entries and each step's latest verdict still kept, oldest first. */
+  private async statusHistory(record: ControllerRecord): Promise<HistoryEntry[]> {
+    const first = record.historySeq - STATUS_HISTORY + 1;
+    const latest = await this.ctx.storage.list<HistoryEntry>({ prefix: "history:", start: `history:${pad(Math.max(1, first))}` });
+    const kept = record.historySeq - HISTORY_KEEP;
+    const older = Object.values(await this.stepVerdicts(record)).filter((seq) => seq < first && seq > kept).map((seq) => `history:${pad(seq)}`);
+    const entries = new Map(latest);
+    // Storage reads at most 128 keys at once.
+    for (let i = 0; i < older.length; i += 128) for (const [key, entry] of await this.ctx.storage.get<HistoryEntry>(older.slice(i, i + 128))) entries.set(key, entry);
+    return [...entries.keys()].sort().map((key) => entries.get(key)!);
+  }
+
+  /** Each step's latest verdict by history key; found from the whole history once for a record saved before it was kept. */
+  private async stepVerdicts(record: ControllerRecord): Promise<Record<number, number>> {
+    if (!record.stepVerdicts) {
+      const found: Record<number, number> = {};
+      for (const [key, entry] of await this.ctx.storage.list<HistoryEntry>({ prefix: "history:" })) if (entry.verdict) found[entry.stepIndex] = Number(key.slice("history:".length));
+      record.stepVerdicts = found;
+    }
+    return record.stepVerdicts;
   }
 
   private async rollout(record: ControllerRecord): Promise<Rollout | null> {

@@ -3,6 +3,7 @@
 // shard's 10 s buckets would round it) and both sides are read at the same instant.
 import { emptyHistogram, histogramCount, mergeHistogram, type Histogram } from "../../contracts/telemetry/histogram.ts";
 import type { SeriesAggregate } from "../../contracts/telemetry/batch.ts";
+import { isError, reporterOf } from "../telemetry/outcome.ts";
 import type { SideCounts } from "./judge.ts";
 
 /** One reporter's cumulative counts for one destination version. */
@@ -32,7 +33,7 @@ export function tallyVersion(series: readonly Pick<SeriesAggregate, "labels" | "
     const tally = (out[l.reporter ?? "unknown"] ??= emptyTally());
     const flags = (l.response_flags ?? "-").split(",");
     tally.requests += s.requests;
-    if ((l.response_code ?? "").startsWith("5") || l.response_code === "0") tally.errors += s.requests;
+    if (isError(l.response_code)) tally.errors += s.requests;
     if (flags.includes("UH")) tally.ejections += s.requests;
     if (flags.includes("UF")) tally.exceptions += s.requests;
     mergeHistogram(tally.histogram, s.duration);
@@ -56,12 +57,10 @@ export function difference(now: ReporterTallies, before: ReporterTallies | undef
   return out;
 }
 
-/**
- * One view of a window: the callers' (source reporter) when any caller reported, since only
- * they see a Worker that threw or an ejected subset; else the version's own reports.
- */
+/** One view of a window: the reporter `/v1/stats` counts too (see outcome.ts). */
 export function sideOf(window: ReporterTallies): SideCounts & { ejections: number; exceptions: number } {
-  const chosen = (window.source?.requests ?? 0) > 0 ? window.source! : (window.destination ?? window.source ?? emptyTally());
+  const reporter = reporterOf(Object.fromEntries(Object.entries(window).map(([name, tally]) => [name, tally.requests])));
+  const chosen = (reporter ? window[reporter] : undefined) ?? emptyTally();
   return { requests: chosen.requests, errors: chosen.errors, ejections: chosen.ejections, exceptions: chosen.exceptions, histogram: chosen.histogram };
 }
 

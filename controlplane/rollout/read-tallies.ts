@@ -13,21 +13,27 @@ export interface Tallies {
   stable: ReporterTallies;
 }
 
-export async function readTallies(env: Env, rollout: Rollout): Promise<Tallies> {
-  const target = serviceOf(rollout);
-  const series = await seriesStore(env as SeriesStoreEnv).totals(target);
-  const [canary, stable] = await Promise.all([versionOf(env, rollout, "canary"), versionOf(env, rollout, "stable")]);
-  return { canary: tallyVersion(series, { ...target, version: canary }), stable: tallyVersion(series, { ...target, version: stable }) };
+/** The `version` label each side's subset selects (as telemetry reports it). */
+export interface SubsetVersions {
+  canary: string;
+  stable: string;
 }
 
-/** The `version` label of a subset (as telemetry reports it), or the subset's name. */
-export async function versionOf(env: Env, rollout: Rollout, side: "canary" | "stable"): Promise<string> {
+/** Both sides' tallies from one read of the store. */
+export async function readTallies(env: Env, rollout: Rollout, versions: SubsetVersions): Promise<Tallies> {
+  const target = serviceOf(rollout);
+  const series = await seriesStore(env as SeriesStoreEnv).totals(target);
+  return { canary: tallyVersion(series, { ...target, version: versions.canary }), stable: tallyVersion(series, { ...target, version: versions.stable }) };
+}
+
+/** Each side's `version` label from one read of the DestinationRules (a subset without one: its name). */
+export async function subsetVersions(env: Env, rollout: Rollout): Promise<SubsetVersions> {
   const ns = rollout.metadata.namespace;
-  const subset = side === "canary" ? rollout.spec.canarySubset : rollout.spec.stableSubset;
   const host = canonicalHost(rollout.spec.service, ns);
   const rules = (await meshControl(env).resources({ kind: "DestinationRule", namespace: ns })) as DestinationRule[];
-  const found = rules.filter((r) => canonicalHost(r.spec.host, ns) === host).flatMap((r) => r.spec.subsets ?? []).find((s) => s.name === subset);
-  return found?.labels?.version ?? subset;
+  const subsets = rules.filter((r) => canonicalHost(r.spec.host, ns) === host).flatMap((r) => r.spec.subsets ?? []);
+  const versionOf = (subset: string) => subsets.find((s) => s.name === subset)?.labels?.version ?? subset;
+  return { canary: versionOf(rollout.spec.canarySubset), stable: versionOf(rollout.spec.stableSubset) };
 }
 
 function serviceOf(rollout: Rollout): { service: string; namespace: string } {

@@ -38,7 +38,8 @@ const rolloutStatus = z
     phase: z.enum(["Pending", "PreStage", "Mirroring", "Progressing", "WaitingApproval", "Paused", "Promoted", "RolledBack", "Aborted", "Failed"]),
     stepIndex: z.number(), weight: z.number(),
     steps: z.array(z.object({ weight: z.number(), approval: z.boolean(), minRequests: z.number(), minDuration: z.string().optional() })), failures: z.number(), message: z.string(), updatedAt: z.string(),
-    history: z.array(historyEntry),
+    history: z.array(historyEntry).describe("The latest 20 entries and each step's latest verdict, oldest first; `/history` lists every entry kept."),
+    historyCount: z.number().describe("Entries kept in all (the latest 500), as `/history` lists them."),
   })
   .meta({ id: "RolloutStatus" });
 const figures = z.object({ requests: z.number(), errors: z.number(), p50Ms: z.number().nullable(), p99Ms: z.number().nullable() });
@@ -64,7 +65,7 @@ function controllerOf(c: Context<ControlEnv>, resource: Resource) {
 /** The resource with its controller's status; `Pending` until the controller first ran. */
 async function withStatus(c: Context<ControlEnv>, resource: Resource) {
   const status = (await rolloutController(c.env, resource.metadata.namespace, resource.metadata.name)?.status()) as RolloutStatus | null | undefined;
-  return { ...resource, status: status ?? { phase: "Pending", stepIndex: -1, weight: 0, steps: [], failures: 0, message: "waiting for the controller", updatedAt: new Date().toISOString(), history: [] } };
+  return { ...resource, status: status ?? { phase: "Pending", stepIndex: -1, weight: 0, steps: [], failures: 0, message: "waiting for the controller", updatedAt: new Date().toISOString(), history: [], historyCount: 0 } };
 }
 
 const actionRoutes: Route[] = ACTIONS.map((action) => ({
@@ -114,7 +115,7 @@ export const rolloutRoutes: Route[] = [
   {
     method: "get",
     path: one,
-    summary: "Read a Rollout with its status: phase, step, weight, failures and every verdict.",
+    summary: "Read a Rollout with its status: phase, step, weight, failures, each step's latest verdict and the latest history.",
     tag: "rollouts",
     role: "viewer",
     responses: { 200: { description: "The rollout and `status`", schema: resourceBody }, 404: { description: "No such rollout", schema: errorBody }, ...errors },
@@ -125,7 +126,7 @@ export const rolloutRoutes: Route[] = [
   {
     method: "get",
     path: `${one}/history`,
-    summary: "A rollout's transitions and analyses, oldest first, each verdict with its numbers.",
+    summary: "A rollout's transitions and analyses (the latest 500), oldest first, each verdict with its numbers.",
     tag: "rollouts",
     role: "viewer",
     responses: { 200: { description: "History", schema: z.object({ items: z.array(historyEntry) }) }, 404: { description: "No such rollout", schema: errorBody }, ...errors },

@@ -3,7 +3,7 @@
 import { Hono, type Handler } from "hono";
 import { z } from "zod";
 import { parseDropLabels } from "../../contracts/telemetry/labels.ts";
-import { BUCKET_MS, MAX_TAP_SECONDS } from "./telemetry-object.ts";
+import { MAX_TAP_SECONDS } from "./telemetry-object.ts";
 import type { ControlEnv, Env } from "../env.ts";
 import { MalformedRequestError } from "../http/errors.ts";
 import type { Operation } from "../http/openapi/operation.ts";
@@ -14,16 +14,12 @@ import { collectControlPlaneMetrics } from "./control-plane-metrics.ts";
 import { collectRolloutMetrics } from "../rollout/metrics.ts";
 import { Exposition, EXPOSITION_CONTENT_TYPE } from "./exposition.ts";
 import { META, shardStub, type TelemetryNamespace } from "./shards.ts";
-import { edgeStats, InvalidWindowError, parseWindow, serviceStats } from "./stats.ts";
+import { edgeStats, InvalidWindowError, parseWindow } from "./stats.ts";
+import { readServiceStats, windowStart } from "./stats-window.ts";
 import { seriesStore } from "./store.ts";
 
 function telemetry(env: Env): TelemetryNamespace {
   return env.TELEMETRY as unknown as TelemetryNamespace;
-}
-
-// Buckets are 10 s wide: a window covers the whole buckets that start inside it.
-function windowStart(windowMs: number, now: number): number {
-  return Math.ceil((now - windowMs) / BUCKET_MS) * BUCKET_MS;
 }
 
 function windowOf(text: string | undefined): number {
@@ -51,11 +47,7 @@ const metrics: Handler<ControlEnv> = async (c) => {
 const stats: Handler<ControlEnv> = async (c) => {
   const service = required(c.req.query("service"), "service");
   const namespace = c.req.query("namespace") ?? "default";
-  const windowMs = windowOf(c.req.query("window"));
-  const now = Date.now();
-  const since = windowStart(windowMs, now);
-  const series = await seriesStore(c.env).window(since, { service, namespace }, now);
-  const versions = serviceStats(series, service, namespace, (now - since) / 1000);
+  const versions = await readServiceStats(seriesStore(c.env), { service, namespace }, windowOf(c.req.query("window")), Date.now());
   return c.json({ service, namespace, window: c.req.query("window") ?? "1m", versions });
 };
 

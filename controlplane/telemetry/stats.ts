@@ -1,12 +1,13 @@
 // Golden metrics (like `linkerd viz stat`): requests per second, success rate and latency
 // percentiles per destination version, and per edge (source workload -> destination).
 import { emptyHistogram, histogramQuantile, mergeHistogram, type Histogram } from "../../contracts/telemetry/histogram.ts";
+import { isError, reporterOf } from "./outcome.ts";
 import type { WindowSeries } from "./telemetry-object.ts";
 
 export type GoldenFigures = {
   requests: number;
   rps: number;
-  /** Share of responses that are not 5xx, as Istio's dashboards count success; null without requests. */
+  /** Share of responses that are not 5xx (see outcome.ts); null without requests. */
   successRate: number | null;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   /** Which reporter's counts the figures come from. */
@@ -32,18 +33,18 @@ export function parseWindow(text: string | undefined, fallback = "1m"): number {
   return ms;
 }
 
-/** Per destination version of one service; server-side (destination) counts preferred. */
+/** Per destination version of one service, from the reporter a rollout's analysis counts too (outcome.ts). */
 export function serviceStats(series: WindowSeries[], service: string, namespace: string, seconds: number): VersionStats[] {
   const mine = series.filter(
     (s) => s.labels.destination_service_name === service && s.labels.destination_service_namespace === namespace,
   );
   const groups = groupBy(mine, (l) => l.destination_version ?? "unknown");
   return [...groups]
-    .map(([version, members]) => ({ service, namespace, version, ...figures(prefer(members, ["destination", "source"]), seconds) }))
+    .map(([version, members]) => ({ service, namespace, version, ...figures(oneReporter(members), seconds) }))
     .sort((a, b) => a.version.localeCompare(b.version));
 }
 
-/** Who calls whom; client-side (source) counts preferred, as only the caller knows the edge. */
+/** Who calls whom; the callers' (source) counts preferred, as only the caller knows the edge. */
 export function edgeStats(series: WindowSeries[], seconds: number): EdgeStats[] {
   const key = (l: Record<string, string>) =>
     JSON.stringify([
@@ -59,7 +60,7 @@ export function edgeStats(series: WindowSeries[], seconds: number): EdgeStats[] 
       return {
         source: { workload, namespace: ns },
         destination: { service: svc, namespace: svcNs, version },
-        ...figures(prefer(members, ["source", "destination"]), seconds),
+        ...figures(oneReporter(members), seconds),
       };
     })
     .sort((a, b) => JSON.stringify([a.source, a.destination]).localeCompare(JSON.stringify([b.source, b.destination])));
@@ -75,12 +76,11 @@ function groupBy(series: WindowSeries[], key: (labels: Record<string, string>) =
 }
 
 // Counting a request once: both sides of a hop report it, so take one reporter's view.
-function prefer(members: WindowSeries[], order: string[]): { reporter: string; series: WindowSeries[] } {
-  for (const reporter of order) {
-    const chosen = members.filter((s) => s.labels.reporter === reporter);
-    if (chosen.length > 0) return { reporter, series: chosen };
-  }
-  return { reporter: members[0]?.labels.reporter ?? "unknown", series: members };
+function oneReporter(members: WindowSeries[]): { reporter: string; series: WindowSeries[] } {
+  const requests: Record<string, number> = {};
+  for (const s of members) requests[s.labels.reporter ?? "unknown"] = (requests[s.labels.reporter ?? "unknown"] ?? 0) + s.requests;
+  const reporter = reporterOf(requests) ?? members[0]?.labels.reporter ?? "unknown";
+  return { reporter, series: members.filter((s) => (s.labels.reporter ?? "unknown") === reporter) };
 }
 
 function figures({ reporter, series }: { reporter: string; series: WindowSeries[] }, seconds: number): GoldenFigures {
@@ -89,7 +89,7 @@ function figures({ reporter, series }: { reporter: string; series: WindowSeries[
   const latency: Histogram = emptyHistogram();
   for (const s of series) {
     requests += s.requests;
-    if ((s.labels.response_code ?? "").startsWith("5")) failures += s.requests;
+    if (isError(s.labels.response_code)) failures += s.requests;
     mergeHistogram(latency, s.duration);
   }
   return {

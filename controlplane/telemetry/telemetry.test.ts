@@ -137,7 +137,9 @@ describe("Telemetry in the control-plane Worker", () => {
     // productpage's client side: calls to reviews v1 and v2, and to ratings
     const client = new MetricsRecorder({ workload: "productpage-v1" });
     for (let i = 0; i < 6; i++) client.recordRequest(sample({ version: "v1", reporter: "source", durationMs: 3 }));
-    for (let i = 0; i < 20; i++) client.recordRequest(sample({ version: "v2", reporter: "source", durationMs: 31 }));
+    // v2: 18 OK, and 2 that found every endpoint ejected (only callers see those)
+    for (let i = 0; i < 18; i++) client.recordRequest(sample({ version: "v2", reporter: "source", durationMs: 31 }));
+    for (let i = 0; i < 2; i++) client.recordRequest(sample({ version: "v2", reporter: "source", responseCode: 503, responseFlags: "UH", durationMs: 400 }));
     client.recordRequest(
       sample({ version: "v1", reporter: "source", destination: { serviceName: "ratings", serviceNamespace: "default", version: "v1", service: "ratings.default.svc.cluster.local" } }),
     );
@@ -230,11 +232,12 @@ describe("Telemetry in the control-plane Worker", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
     const v2 = body.versions.find((v: any) => v.version === "v2");
-    expect(v2.reporter).toBe("destination");
-    expect(v2.requests).toBe(21);
-    expect(v2.successRate).toBeCloseTo(19 / 21);
-    expect(v2.rps).toBeGreaterThan(21 / 60);
-    expect(v2.latencyMs.p50).toBeCloseTo(25 + (25 * 10.5) / 19); // rank 10.5 of the 19 in (25,50]
+    // The callers' counts, as a rollout's analysis reads them (outcome.ts).
+    expect(v2.reporter).toBe("source");
+    expect(v2.requests).toBe(20);
+    expect(v2.successRate).toBeCloseTo(18 / 20);
+    expect(v2.rps).toBeGreaterThan(20 / 60);
+    expect(v2.latencyMs.p50).toBeCloseTo(25 + (25 * 10) / 18); // rank 10 of the 18 in (25,50]
     expect(v2.latencyMs.p99).toBeGreaterThan(250);
     const v1 = body.versions.find((v: any) => v.version === "v1");
     expect(v1).toMatchObject({ reporter: "source", requests: 6, successRate: 1 });
@@ -273,6 +276,40 @@ describe("Telemetry in the control-plane Worker", () => {
     await readUntil(/event: end/);
     expect(stream).toContain("event: end");
     expect((await api("/v1/tap?service=reviews&seconds=0")).status).toBe(400);
+  });
+
+  it("applies a batch sent again once, takes batches without a number (older data planes), and refuses a malformed number by name", async () => {
+    const r = new MetricsRecorder({ workload: "reviews-v2" });
+    for (let i = 0; i < 3; i++) r.recordRequest(sample({ version: "v5" }));
+    r.recordAuthnFailure("sent_twice");
+    const first = r.takeBatch(facts)!;
+    r.recordRequest(sample({ version: "v5" }));
+    const second = r.takeBatch({ ...facts, snapshotVersion: 8 })!;
+    expect([first.seq, second.seq]).toEqual([1, 2]);
+    // The second lands first; the first lands late, twice (its given-up shipment and its copy).
+    for (const batch of [second, first, first]) expect((await report("reviews", batch)).status).toBe(200);
+    const old = new MetricsRecorder({ workload: "reviews-v2" });
+    old.recordRequest(sample({ version: "v6" }));
+    const { seq: _, ...unnumbered } = old.takeBatch(facts)!;
+    for (let i = 0; i < 2; i++) expect((await report("reviews", unnumbered as TelemetryBatch)).status).toBe(200);
+
+    const families = parsePrometheusTextFormat(await (await api("/metrics")).text()) as any[];
+    const value = (name: string, labels: Record<string, string>) =>
+      (families.find((f) => f.name === name)?.metrics ?? [])
+        .filter((m: any) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
+        .reduce((n: number, m: any) => n + Number(m.value), 0);
+    expect(value("istio_requests_total", { reporter: "destination", destination_version: "v5" })).toBe(4);
+    expect(value("isthmus_authn_failures_total", { reason: "sent_twice" })).toBe(1);
+    // What the late batch says of its isolate is older than what the second said.
+    expect(value("isthmus_dataplane_snapshot_version", { isolate: r.isolate })).toBe(8);
+    // Without a number, each copy counts, as before numbers.
+    expect(value("istio_requests_total", { reporter: "destination", destination_version: "v6" })).toBe(2);
+
+    for (const seq of [0, 1.5, "3", -1]) {
+      const refused = await report("reviews", { ...first, seq } as never);
+      expect(refused.status).toBe(500);
+      expect(refused.body.error).toMatch(/^telemetry batch does not match the schema: seq: /);
+    }
   });
 
   it("bounds series per isolate and per shard, counting what was dropped", async () => {
