@@ -36,8 +36,18 @@ export function extractTraceContext(headers: Headers): IncomingTrace | null {
   return parseB3Multi(headers);
 }
 
+const TRACEPARENT_00 = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
 /** `00-<trace-id>-<parent-id>-<flags>`; later versions are read by their first four fields. */
 export function parseTraceparent(value: string): IncomingTrace | null {
+  // Version 00 as every mesh hop writes it: one match, no split.
+  const common = TRACEPARENT_00.exec(value);
+  if (common) {
+    const [, traceId, spanId, flags] = common as unknown as [string, string, string, string];
+    if (traceId === ZERO32 || spanId === ZERO16) return null;
+    const traceFlags = parseInt(flags, 16) & TraceFlags.SAMPLED;
+    return { spanContext: { traceId, spanId, traceFlags, isRemote: true }, sampled: traceFlags === TraceFlags.SAMPLED };
+  }
   const parts = value.trim().split("-");
   if (parts.length < 4) return null;
   const [version, traceId, spanId, flags] = parts;
