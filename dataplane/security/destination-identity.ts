@@ -26,6 +26,18 @@ interface EndpointFacts {
  * are Workers of the mesh) and origin URLs are outside, as Istio defaults to MESH_EXTERNAL.
  */
 export function destinationIdentity(mesh: CompiledMesh, service: MeshService, endpoint: MeshEndpoint): DestinationIdentity {
+  // Once per endpoint of the snapshot: one object, so policy memos find it by identity too.
+  const known = mesh.derive("security:destination-identities", newIdentityMemo);
+  let identity = known.get(endpoint);
+  if (!identity) known.set(endpoint, (identity = identityOf(mesh, service, endpoint)));
+  return identity;
+}
+
+function newIdentityMemo(): WeakMap<MeshEndpoint, DestinationIdentity> {
+  return new WeakMap();
+}
+
+function identityOf(mesh: CompiledMesh, service: MeshService, endpoint: MeshEndpoint): DestinationIdentity {
   const facts = mesh.derive("security:endpoint-facts", indexEndpoints).get(endpoint.key) ?? {};
   const serviceAccount = facts.serviceAccount ?? service.name;
   const internal =
