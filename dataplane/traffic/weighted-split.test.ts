@@ -85,8 +85,17 @@ describe("SplitterCache", () => {
     const after = [0, 0];
     for (let i = 0; i < 1000; i++) after[cache.pick("vs/reviews#0", [0, 100])]!++;
     expect(after).toEqual([0, 1000]);
-    cache.retain([]);
     expect(cache.pick("vs/reviews#0", [100, 0])).toBe(0);
+  });
+
+  it("keeps a route's split position across snapshots whose weights are equal (a new array, same numbers)", () => {
+    const weights = [50, 50];
+    const cache = new SplitterCache(seededRandom(9));
+    const first = [cache.pick("vs/r#0", weights), cache.pick("vs/r#0", weights), cache.pick("vs/r#0", weights)];
+    // Smooth round robin alternates; the equal copy goes on where the first array left off.
+    expect(first[1]).not.toBe(first[0]);
+    expect(cache.pick("vs/r#0", [50, 50])).toBe(first[1]);
+    expect(cache.pick("vs/r#0", weights)).toBe(first[0]);
   });
 
   it("keeps at most `capacity` routes, the oldest starting its split over", () => {

@@ -96,12 +96,6 @@ export class SplitterCache {
     } else entry.weights = weights;
     return entry.splitter.next();
   }
-
-  /** Drops splitters of routes that no longer exist. */
-  retain(routeKeys: Iterable<string>): void {
-    const keep = new Set(routeKeys);
-    for (const key of this.splitters.keys()) if (!keep.has(key)) this.splitters.delete(key);
-  }
 }
 
 /**
