@@ -197,12 +197,13 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
 
   /** Every series' cumulative totals (of one service with `filter`), for /metrics. */
   totals(filter?: ServiceFilter): SeriesAggregate[] {
+    const [where, ...bindings] = ofService(filter);
     return this.sql
       .exec<{ labels: string; requests: number; duration: string; request_bytes: string; response_bytes: string }>(
-        "SELECT s.labels, t.requests, t.duration, t.request_bytes, t.response_bytes FROM totals t JOIN series s ON s.id = t.series_id",
+        `SELECT s.labels, t.requests, t.duration, t.request_bytes, t.response_bytes FROM totals t JOIN series s ON s.id = t.series_id${where ? ` WHERE ${where}` : ""}`,
+        ...bindings,
       )
       .toArray()
-      .filter((row) => !filter || ofService(row.labels, filter))
       .map((row) => ({
         labels: JSON.parse(row.labels),
         requests: row.requests,
@@ -215,12 +216,13 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
   /** Series (of one service with `filter`) summed over the buckets that start at or after `sinceMs`. */
   window(sinceMs: number, filter?: ServiceFilter): WindowSeries[] {
     const bySeries = new Map<number, WindowSeries>();
+    const [where, ...bindings] = ofService(filter);
     const rows = this.sql.exec<{ series_id: number; labels: string; requests: number; duration: string }>(
-      "SELECT r.series_id, s.labels, r.requests, r.duration FROM recent r JOIN series s ON s.id = r.series_id WHERE r.bucket >= ?",
+      `SELECT r.series_id, s.labels, r.requests, r.duration FROM recent r JOIN series s ON s.id = r.series_id WHERE r.bucket >= ?${where ? ` AND ${where}` : ""}`,
       sinceMs,
+      ...bindings,
     );
     for (const row of rows) {
-      if (filter && !ofService(row.labels, filter)) continue;
       let w = bySeries.get(row.series_id);
       if (!w) {
         w = { labels: JSON.parse(row.labels), requests: 0, duration: emptyHistogram() };
@@ -324,9 +326,10 @@ export class Telemetry extends DurableObject<TelemetryEnv> {
   }
 }
 
-function ofService(labelsJson: string, filter: ServiceFilter): boolean {
-  const labels = JSON.parse(labelsJson) as Record<string, string>;
-  return labels.destination_service_name === filter.service && labels.destination_service_namespace === filter.namespace;
+// One service's series, chosen in SQL: rows of other services are neither returned nor parsed.
+function ofService(filter: ServiceFilter | undefined): [string, ...string[]] | [] {
+  if (!filter) return [];
+  return ["json_extract(s.labels, '$.destination_service_name') = ? AND json_extract(s.labels, '$.destination_service_namespace') = ?", filter.service, filter.namespace];
 }
 
 function merged(stored: string | undefined, add: Histogram): string {
