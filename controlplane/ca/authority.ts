@@ -111,9 +111,14 @@ export function signingAlgorithmOf(keyAlgorithm: CaKeyAlgorithm): SignatureAlgor
 
 /** 16 random bytes as a positive DER integer (hex), as RFC 5280 and CA/B practice want. */
 export function randomSerial(): string {
+  return [...randomSerialBytes()].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The same serial as bytes: the first in 0x01..0x7f, so positive and with no padding byte. */
+export function randomSerialBytes(): Uint8Array {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0] & 0x7f) | 0x01;
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return bytes;
 }
 
 function randomHex(n: number): string {

@@ -47,8 +47,8 @@ const ca = () => json("/v1/ca");
 const bundle = async () => parseTrustBundle(await json("/v1/trust-bundle"), TD);
 const jwt = (ttlSeconds = 300) => json("/v1/svids/jwt", { audience: AUD, ttlSeconds }, "POST", joinToken);
 
-async function leaf(name: string): Promise<string> {
-  const res = await mesh.api("/v1/svids/x509", {
+async function leaf(name: string, ttlSeconds?: number): Promise<string> {
+  const res = await mesh.api(`/v1/svids/x509${ttlSeconds ? `?ttlSeconds=${ttlSeconds}` : ""}`, {
     method: "POST",
     auth: joinToken,
     body: opensslCsr(dir, name, { san: `URI:${ID}` }).csrPem,
@@ -113,7 +113,12 @@ describe("JWT signing key rotation", () => {
 
 describe("root rotation", () => {
   it("keeps old and new roots in the bundle so leaves from both verify during the overlap", async () => {
+    await leaf("first-before-rotation");
+    // The CA writes a root's last leaf expiry only when it moves later (once a second at
+    // most): a later leaf must still move it, a shorter one must not pull it back.
+    await new Promise((r) => setTimeout(r, 1100));
     const before = await leaf("before-rotation");
+    await leaf("short-before-rotation", 600);
     const rotated = await json("/v1/ca/rotate", { what: "root" });
     const roots = rotated.authorities.filter((a: { role: string }) => a.role === "root");
     expect(roots.map((r: { state: string }) => r.state)).toEqual(["retiring", "active"]);
@@ -187,9 +192,14 @@ describe("operator-supplied CA material", () => {
 describe("keys at rest", () => {
   it("survive a restart under the same wrapping secret and cannot be opened under another", async () => {
     const rootsBefore = (await bundle()).x509Authorities;
+    // Issuance counts are written a second after the first issuance, with no read to prompt it.
+    const issuedBefore = (await ca()).issued["jwt-svid"];
+    expect((await jwt())._status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
     await mesh.dispose();
     mesh = await startCaMesh("ca-rotation", VARS, persist);
     expect((await bundle()).x509Authorities).toEqual(rootsBefore);
+    expect((await ca()).issued["jwt-svid"]).toBe(issuedBefore + 1);
     expect((await jwt())._status).toBe(200);
     await mesh.dispose();
     mesh = await startCaMesh("ca-rotation", { ...VARS, ISTHMUS_CA_WRAPPING_KEY: "another-secret-entirely-0123456789" }, persist);

@@ -38,6 +38,7 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
   private readonly bundle: TrustBundle;
   /** Latest exp recorded per JWT key, so issuing in the same second skips the write. */
   private readonly recordedExp = new Map<string, number>();
+  private knownTrustDomain: string | undefined;
 
   constructor(ctx: DurableObjectState, env: CaEnv) {
     super(ctx, env);
@@ -172,7 +173,8 @@ export class CertificateAuthority extends DurableObject<CaEnv> {
     return describeCa(this.store, this.settings, this.trustDomain());
   }
 
+  /** Stored at bootstrap from this same value and never changed after: read once per object. */
   private trustDomain(): string {
-    return trustDomainOf(this.store, this.env);
+    return (this.knownTrustDomain ??= trustDomainOf(this.store, this.env));
   }
 }

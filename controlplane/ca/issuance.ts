@@ -8,6 +8,7 @@ import type { JwtSvidRequest, JwtSvidResult } from "./api";
 import { CaError } from "./errors";
 import { workloadIdOf } from "./identities";
 import { hashJoinToken } from "./join-token";
+import type { IssuedLeaf } from "./leaf-template";
 import type { CaSigner, JwtSigner } from "./lifecycle";
 import { issueServingLeaf, type ServingCertificateRequest } from "./serving-certificate";
 import type { CaStore, IdentityRow } from "./store";
@@ -42,11 +43,11 @@ export async function attest(store: CaStore, trustDomain: string, attestation: A
   const invalid = () => new CaError(401, "invalid_join_token", "join token is not valid (unknown, revoked, expired or already used)");
   if (!attestation.token) throw new CaError(401, "unauthenticated", "a join token is required: Authorization: Bearer <join token>");
   const hash = await hashJoinToken(attestation.token);
-  const token = store.joinToken(hash);
-  if (!token) throw invalid();
+  const holder = store.joinTokenHolder(hash);
+  if (!holder) throw invalid();
+  const { token, identity } = holder;
   if (token.expires_at !== null && token.expires_at <= Date.now()) throw invalid();
   if (token.single_use && token.used_at !== null) throw invalid();
-  const identity = store.identity(token.spiffe_id);
   if (!identity) throw invalid();
   if (identity.revoked_at) throw new CaError(403, "identity_revoked", `identity ${identity.spiffe_id} is revoked`);
   return {
@@ -119,7 +120,7 @@ export async function issueX509Svid(
   }
   const bytes = typeof csr === "string" ? new TextEncoder().encode(csr) : csr;
   const issuer = await signer();
-  let leaf: x509.X509Certificate;
+  let leaf: IssuedLeaf;
   try {
     const request = await parseCsr(bytes);
     checkRequestedIdentity(request, identity.spiffe_id);
@@ -131,7 +132,7 @@ export async function issueX509Svid(
   }
   store.recordLeaf(issuer.id, leaf.notAfter.getTime());
   store.recordIssuance(identity.spiffe_id, "x509-svid", Date.now());
-  return { chain: pemChain(leaf, issuer), spiffeId: identity.spiffe_id, expiresAt: leaf.notAfter.toISOString() };
+  return { chain: pemChain(leaf.pem, issuer), spiffeId: identity.spiffe_id, expiresAt: leaf.notAfter.toISOString() };
 }
 
 /** Signs a serving certificate for the CSR's key and the requested host names and addresses. */
@@ -151,10 +152,10 @@ export async function issueServingCertificate(
     throw err;
   }
   store.recordLeaf(issuer.id, leaf.notAfter.getTime());
-  return { chain: pemChain(leaf, issuer), expiresAt: leaf.notAfter.toISOString() };
+  return { chain: pemChain(leaf.toString("pem"), issuer), expiresAt: leaf.notAfter.toISOString() };
 }
 
 /** The PEM chain a leaf is served with, leaf first, one newline after each certificate. */
-function pemChain(leaf: x509.X509Certificate, issuer: CaSigner): string {
-  return [leaf.toString("pem"), ...issuer.chain].map((p) => p.trim() + "\n").join("");
+function pemChain(leafPem: string, issuer: CaSigner): string {
+  return [leafPem, ...issuer.chain].map((p) => p.trim() + "\n").join("");
 }

@@ -1,5 +1,6 @@
 // The CA's SQLite tables (Durable Object storage). Synchronous, so each method is atomic
 // with respect to other requests to the CA.
+import { IssuanceTally, type IssuanceCount } from "./issuance-tally";
 
 /** An X.509 authority row: a root (in the bundle) or an intermediate (in chains). */
 export interface AuthorityRow {
@@ -76,6 +77,10 @@ type Row = Record<string, SqlStorageValue>;
 
 /** Typed access to the CA tables. Times are milliseconds since the epoch. */
 export class CaStore {
+  /** The latest leaf expiry this object wrote per authority (see recordLeaf). */
+  private readonly recordedLeafExp = new Map<string, number>();
+  private readonly tally = new IssuanceTally((counts) => this.writeIssuance(counts));
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
   }
@@ -132,7 +137,14 @@ export class CaStore {
     this.sql.exec("UPDATE authorities SET state = 'retiring', retire_at = ? WHERE state = 'active'", lastLeaf + skewMs);
   }
 
+  /**
+   * Raises the authority's (and its parent's) latest leaf expiry to `exp`. Leaves expire on
+   * whole seconds and most are later than the last, so the rows are written once a second,
+   * not once a leaf: a leaf no later than one already recorded writes nothing.
+   */
   recordLeaf(id: string, exp: number): void {
+    if ((this.recordedLeafExp.get(id) ?? 0) >= exp) return;
+    this.recordedLeafExp.set(id, exp);
     this.sql.exec("UPDATE authorities SET last_leaf_exp = MAX(last_leaf_exp, ?) WHERE id = ?", exp, id);
     const parent = this.one<{ parent_id: string | null }>("SELECT parent_id FROM authorities WHERE id = ?", id)?.parent_id;
     if (parent) this.sql.exec("UPDATE authorities SET last_leaf_exp = MAX(last_leaf_exp, ?) WHERE id = ?", exp, parent);
@@ -179,22 +191,31 @@ export class CaStore {
   }
 
   identities(): IdentityListRow[] {
+    this.tally.flush();
     return this.all(
       "SELECT i.*, (SELECT COUNT(*) FROM join_tokens t WHERE t.spiffe_id = i.spiffe_id AND t.used_at IS NULL) AS active_tokens, " +
         "(SELECT MAX(last_at) FROM issuance s WHERE s.spiffe_id = i.spiffe_id) AS last_issued_at FROM identities i ORDER BY namespace, service_account",
     );
   }
 
-  /** Counts one credential issued to `spiffeId`: one small upsert, no per-credential row. */
+  /** Counts one credential issued to `spiffeId`; written with others within a second (issuance-tally.ts). */
   recordIssuance(spiffeId: string, kind: IssuedKind, now: number): void {
-    this.sql.exec(
-      "INSERT INTO issuance (spiffe_id, kind, count, last_at) VALUES (?, ?, 1, ?) ON CONFLICT (spiffe_id, kind) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
-      spiffeId, kind, now,
-    );
+    this.tally.add(spiffeId, kind, now);
+  }
+
+  /** One small upsert per identity and kind, no per-credential row. */
+  private writeIssuance(counts: IssuanceCount[]): void {
+    for (const { spiffeId, kind, count, lastAt } of counts) {
+      this.sql.exec(
+        "INSERT INTO issuance (spiffe_id, kind, count, last_at) VALUES (?, ?, ?, ?) ON CONFLICT (spiffe_id, kind) DO UPDATE SET count = count + excluded.count, last_at = MAX(last_at, excluded.last_at)",
+        spiffeId, kind, count, lastAt,
+      );
+    }
   }
 
   /** Credentials issued since the CA was created, by kind. */
   issuedByKind(): Record<IssuedKind, number> {
+    this.tally.flush();
     const counts: Record<IssuedKind, number> = { "jwt-svid": 0, "x509-svid": 0 };
     for (const row of this.all<{ kind: IssuedKind; n: number }>("SELECT kind, SUM(count) AS n FROM issuance GROUP BY kind")) counts[row.kind] = row.n;
     return counts;
@@ -223,8 +244,17 @@ export class CaStore {
     );
   }
 
-  joinToken(hash: string): JoinTokenRow | null {
-    return this.one<JoinTokenRow>("SELECT * FROM join_tokens WHERE hash = ?", hash);
+  /** A join token and the identity it is for (null if that row is gone), in one query: every SVID request reads both. */
+  joinTokenHolder(hash: string): { token: JoinTokenRow; identity: IdentityRow | null } | null {
+    const row = this.one<JoinTokenRow & { i_spiffe_id: string | null; i_namespace: string; i_service_account: string; i_created_at: number; i_revoked_at: number | null; i_attestation: IdentityRow["attestation"] }>(
+      "SELECT t.*, i.spiffe_id AS i_spiffe_id, i.namespace AS i_namespace, i.service_account AS i_service_account, i.created_at AS i_created_at, " +
+        "i.revoked_at AS i_revoked_at, i.attestation AS i_attestation FROM join_tokens t LEFT JOIN identities i ON i.spiffe_id = t.spiffe_id WHERE t.hash = ?",
+      hash,
+    );
+    if (!row) return null;
+    const { i_spiffe_id, i_namespace, i_service_account, i_created_at, i_revoked_at, i_attestation, ...token } = row;
+    const identity = i_spiffe_id === null ? null : { spiffe_id: i_spiffe_id, namespace: i_namespace, service_account: i_service_account, created_at: i_created_at, revoked_at: i_revoked_at, attestation: i_attestation };
+    return { token, identity };
   }
 
   /** Marks a single-use token used; false if another request used it first. */

@@ -21,7 +21,8 @@ beforeAll(async () => {
 async function issue(csrPem: string | Uint8Array, spiffeId = ID, issuer = root) {
   const csr = await parseCsr(typeof csrPem === "string" ? new TextEncoder().encode(csrPem) : csrPem);
   checkRequestedIdentity(csr, spiffeId);
-  return issueLeaf({ csr, spiffeId, issuer, ttlSeconds: 86_400, now: new Date() });
+  const leaf = await issueLeaf({ csr, spiffeId, issuer, ttlSeconds: 86_400, now: new Date() });
+  return new x509.X509Certificate(leaf.der);
 }
 
 async function csrProblem(body: string | Uint8Array, spiffeId = ID): Promise<string> {

@@ -2,7 +2,9 @@
 // key; the CA checks the request and signs a leaf for the attested SPIFFE ID only.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { randomSerial, signingAlgorithmOf, type SigningAuthority } from "./authority";
+import { randomSerialBytes, type SigningAuthority } from "./authority";
+import { readCsr, type CsrFields } from "./csr-reader";
+import { leafTemplateOf, signLeaf, type IssuedLeaf } from "./leaf-template";
 
 x509.cryptoProvider.set(crypto);
 
@@ -22,16 +24,87 @@ export class CsrError extends Error {
 
 const MAX_CSR_BYTES = 16 * 1024;
 const SAN_OID = "2.5.29.17";
+const PEM_CSR = /-----BEGIN (NEW )?CERTIFICATE REQUEST-----([\s\S]+?)-----END (NEW )?CERTIFICATE REQUEST-----/;
 
-/** Parses a CSR given as PEM text or DER bytes and checks its self-signature. */
-export async function parseCsr(body: Uint8Array): Promise<x509.Pkcs10CertificateRequest> {
+/** A checked CSR: the key to certify and the names it asks for. */
+export interface CertificateRequest {
+  /** SubjectPublicKeyInfo DER, copied into the leaf as is. */
+  spki: Uint8Array;
+  isRsa: boolean;
+  /** The SANs asked for, typed as @peculiar/x509 names them ("url", "dns", ...). */
+  names: { type: string; value: string }[];
+  /** The key as @peculiar/x509 reads it (serving certificates are built with it). */
+  readonly publicKey: x509.PublicKey;
+}
+
+/**
+ * Parses a CSR given as PEM text or DER bytes and checks its self-signature. Common CSRs
+ * are read directly (csr-reader.ts); any other, and any the direct read does not accept,
+ * go through @peculiar/x509, which refuses with the cause named.
+ */
+export async function parseCsr(body: Uint8Array): Promise<CertificateRequest> {
   if (body.length === 0) throw new CsrError("csr_malformed", "request body is empty; send a PEM PKCS#10 CSR");
   if (body.length > MAX_CSR_BYTES) throw new CsrError("csr_malformed", `CSR is larger than ${MAX_CSR_BYTES} bytes`);
   const text = new TextDecoder().decode(body);
+  const der = text.includes("-----BEGIN") ? pemBody(text) : body;
+  const fields = der && readCsr(der);
+  if (fields && (await verifies(fields))) return requestOf(fields);
+  return requestFromLibrary(await parseWithLibrary(body, text));
+}
+
+/** The DER inside a PEM CERTIFICATE REQUEST block; null if there is none or it is not base64. */
+function pemBody(text: string): Uint8Array | null {
+  const m = PEM_CSR.exec(text);
+  if (!m) return null;
+  let binary: string;
+  try {
+    binary = atob(m[2].replace(/\s+/g, ""));
+  } catch {
+    return null;
+  }
+  const der = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) der[i] = binary.charCodeAt(i);
+  return der;
+}
+
+async function verifies(fields: CsrFields): Promise<boolean> {
+  const { key, hash } = fields;
+  const algorithm = key.name === "ECDSA" ? { name: "ECDSA", namedCurve: key.namedCurve } : { name: key.name, hash };
+  try {
+    const publicKey = await crypto.subtle.importKey("spki", fields.spki, algorithm, false, ["verify"]);
+    return await crypto.subtle.verify({ name: key.name, hash }, publicKey, fields.signature, fields.signed);
+  } catch {
+    return false;
+  }
+}
+
+function requestOf(fields: CsrFields): CertificateRequest {
+  let publicKey: x509.PublicKey | null = null;
+  return {
+    spki: fields.spki,
+    isRsa: fields.key.name !== "ECDSA",
+    names: fields.uris.map((value) => ({ type: "url", value })),
+    get publicKey() {
+      return (publicKey ??= new x509.PublicKey(fields.spki));
+    },
+  };
+}
+
+function requestFromLibrary(csr: x509.Pkcs10CertificateRequest): CertificateRequest {
+  const ext = csr.getExtension(SAN_OID) as x509.SubjectAlternativeNameExtension | null;
+  return {
+    spki: new Uint8Array(csr.publicKey.rawData),
+    isRsa: csr.publicKey.algorithm.name !== "ECDSA",
+    names: (ext?.names.items ?? []).map((n) => ({ type: n.type, value: n.value })),
+    publicKey: csr.publicKey,
+  };
+}
+
+async function parseWithLibrary(body: Uint8Array, text: string): Promise<x509.Pkcs10CertificateRequest> {
   let csr: x509.Pkcs10CertificateRequest;
   try {
     if (text.includes("-----BEGIN")) {
-      const m = /-----BEGIN (NEW )?CERTIFICATE REQUEST-----([\s\S]+?)-----END (NEW )?CERTIFICATE REQUEST-----/.exec(text);
+      const m = PEM_CSR.exec(text);
       if (!m) throw new Error("no CERTIFICATE REQUEST block");
       csr = new x509.Pkcs10CertificateRequest(Uint8Array.from(atob(m[2].replace(/\s+/g, "")), (c) => c.charCodeAt(0)));
     } else {
@@ -71,9 +144,8 @@ function checkKey(algorithm: { name: string }): void {
  * The CSR must ask for exactly the attested SPIFFE ID as its only SAN, or for no SAN at all
  * (then the attested ID is used). Other SAN types are refused: the CA cannot vouch for them.
  */
-export function checkRequestedIdentity(csr: x509.Pkcs10CertificateRequest, spiffeId: string): void {
-  const ext = csr.getExtension(SAN_OID) as x509.SubjectAlternativeNameExtension | null;
-  const names = ext?.names.items ?? [];
+export function checkRequestedIdentity(csr: CertificateRequest, spiffeId: string): void {
+  const names = csr.names;
   if (names.length === 0) return;
   const others = names.filter((n) => n.type !== "url");
   if (others.length > 0) {
@@ -86,7 +158,7 @@ export function checkRequestedIdentity(csr: x509.Pkcs10CertificateRequest, spiff
 }
 
 export interface LeafRequest {
-  csr: x509.Pkcs10CertificateRequest;
+  csr: CertificateRequest;
   spiffeId: string;
   issuer: SigningAuthority;
   ttlSeconds: number;
@@ -98,32 +170,16 @@ export interface LeafRequest {
  * keyEncipherment for RSA keys), EKU serverAuth + clientAuth, critical basicConstraints
  * cA=false, SKI/AKI, random serial. It never outlives its issuer.
  */
-export async function issueLeaf({ csr, spiffeId, issuer, ttlSeconds, now }: LeafRequest): Promise<x509.X509Certificate> {
-  const isRsa = csr.publicKey.algorithm.name !== "ECDSA";
-  const usages = x509.KeyUsageFlags.digitalSignature | (isRsa ? x509.KeyUsageFlags.keyEncipherment : 0);
-  const notAfter = new Date(Math.min(now.getTime() + ttlSeconds * 1000, issuer.certificate.notAfter.getTime()));
-  const ski = issuer.certificate.getExtension(x509.SubjectKeyIdentifierExtension);
-  return x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    // The requested subject is not attested, so it is not copied. The SPIFFE ID is also the
-    // subject's CN: TLS terminators that show the subject but not the URI SAN (Cloudflare's
-    // cf.tlsClientAuth) can then name the workload.
-    subject: `CN=${spiffeId}, O=Isthmus`,
-    issuer: issuer.certificate.subjectName,
+export async function issueLeaf({ csr, spiffeId, issuer, ttlSeconds, now }: LeafRequest): Promise<IssuedLeaf> {
+  // The requested subject is not attested, so it is not copied. The SPIFFE ID is also the
+  // subject's CN: TLS terminators that show the subject but not the URI SAN (Cloudflare's
+  // cf.tlsClientAuth) can then name the workload.
+  return signLeaf(await leafTemplateOf(issuer), {
+    serial: randomSerialBytes(),
+    spiffeId,
+    spki: csr.spki,
+    isRsa: csr.isRsa,
     notBefore: new Date(now.getTime() - 60_000),
-    notAfter,
-    publicKey: csr.publicKey,
-    signingKey: issuer.privateKey,
-    signingAlgorithm: signingAlgorithmOf(issuer.keyAlgorithm),
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(usages, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: "url", value: spiffeId }]),
-      await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
-      ski
-        ? new x509.AuthorityKeyIdentifierExtension(ski.keyId)
-        : await x509.AuthorityKeyIdentifierExtension.create(issuer.certificate.publicKey),
-    ],
+    notAfter: new Date(Math.min(now.getTime() + ttlSeconds * 1000, issuer.certificate.notAfter.getTime())),
   });
 }
