@@ -2,6 +2,7 @@
 // versions and how each figure was taken. Sections that did not run say so.
 import { cpuMicrosOver } from "./stats.mjs";
 import { rolloutSection } from "./sections/rollout.mjs";
+import { scaleSection } from "./sections/scale-report.mjs";
 
 const f0 = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
 const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : "–");
@@ -209,6 +210,7 @@ every one is evaluated on every request (the worst case).
 
 ${table(["dimension", "count", "p50 µs", "p99 µs", "req/s", "Node µs/op", "routes examined", "compile ms"], r.scaling.map((p) => [p.dimension, f0(p.count), f0(p.p50), f0(p.p99), f0(p.rps), f1(p.nodeNs / 1000), p.examined ?? "–", f1(p.compileMs)]))}`);
   }
+  if (r.scale) parts.push(scaleSection(r.scale, { command: r.scale.command, omitted: r.scale.omitted }));
   if (r.isolate) {
     const i = r.isolate;
     parts.push(`## A data-plane isolate: start-up and memory

@@ -20,15 +20,16 @@ import { measurePropagation } from "./sections/propagation.mjs";
 import { measureProfile } from "./sections/profile.mjs";
 import { measureRollout } from "./sections/rollout.mjs";
 import { measureRolloutEndToEnd } from "./sections/rollout-e2e.mjs";
+import { SLOW_AT, buildScaleScripts, measureScale } from "./sections/scale.mjs";
 import { measureScaling } from "./sections/scaling.mjs";
 import { measureSplit } from "./sections/split.mjs";
 import { measureThroughput } from "./sections/throughput.mjs";
 import { measureWritePath } from "./sections/writepath.mjs";
 import { virtualService } from "./configs/resources.mjs";
 
-const SECTIONS = ["throughput", "split", "propagation", "identity", "control", "scaling", "isolate", "bundles", "profile", "writepath", "rollout"];
+const SECTIONS = ["throughput", "split", "propagation", "identity", "control", "scaling", "scale", "isolate", "bundles", "profile", "writepath", "rollout"];
 /** Sections that need not the bench mesh (a simulation, or a mesh of their own): a run of only these starts none. */
-const MESH_FREE = ["rollout"];
+const MESH_FREE = ["scale", "rollout"];
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean" },
@@ -56,6 +57,10 @@ Sections (default all): ${SECTIONS.join(", ")}
                compile (Node), JWT-SVIDs/s and CSRs/s through the REST API (Node client and wrk),
                CPU per telemetry flush of 1/20/100 series (workerd profiler)
   scaling      routes, regex routes, services, policies at 10/100/1,000: through the gateway and in Node
+  scale        config distribution at scale (as npm run sim): N = 10, 100, 1,000 simulated data-plane
+               isolates (1,000 on a 4x slower clock; not with --quick) against the real control plane,
+               isolate vs location mode: control-plane requests/s, CPU per request, propagation
+               p50/p99; a fresh workerd of its own per N, about 25 s per mode and N (95 s at 1,000)
   isolate      fresh workerd: ready and first-response time, RSS with a 50- vs 1,000-route snapshot
   bundles      raw and gzip size of each Worker
   profile      CPU profiles (workerd inspector) of gateway, service and control plane under load:
@@ -64,7 +69,7 @@ Sections (default all): ${SECTIONS.join(", ")}
                rollouts) and requests that reached the failing canary, Isthmus's decision code
                (rollout/) against a Flagger-style fixed schedule on the same traffic; then 5
                real rollouts (2 with --quick) through the local mesh: latency breach -> weight 0
---quick shortens every section (about 3 minutes); 127.0.0.1 only; bounded in time.`);
+--quick shortens every section (about 5 minutes); 127.0.0.1 only; bounded in time.`);
   process.exit(0);
 }
 const quick = args.quick === true;
@@ -232,6 +237,14 @@ try {
   if (nginx) await nginx.stop();
   await mesh?.dispose();
 }
+
+// Its own workerd per N, after the bench mesh is gone: N isolates' loops need the cores.
+await section("scale", async () => {
+  const sizes = quick ? [10, 100] : [10, 100, 1000];
+  report.scale = await measureScale({ scripts: await buildScaleScripts(buildDir), buildDir, sizes, slowAt: SLOW_AT, log });
+  report.scale.command = `npm run bench -- --sections scale${quick ? " --quick" : ""}`;
+  report.scale.omitted = quick ? ["N = 1,000 was not run (`--quick`); a full run plays it on a 4× slower clock, about 3 more minutes."] : [];
+});
 
 // Profiling needs workerd's inspector, which the measured process runs without.
 await section("profile", async () => {

@@ -4,9 +4,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildWorker, repoRoot } from "../../local/build.mjs";
-import { workerFromConfig } from "../../local/worker-options.mjs";
-import { measureScale } from "./sections/scale.mjs";
+import { repoRoot } from "../../local/build.mjs";
+import { SLOW_AT, buildScaleScripts, measureScale } from "./sections/scale.mjs";
+import { scaleSection } from "./sections/scale-report.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -17,7 +17,7 @@ const { values: args } = parseArgs({
     "stamp-ms": { type: "string", default: "250" },
     changes: { type: "string", default: "4" },
     transport: { type: "string", default: "http" },
-    slow: { type: "string", default: "1000:4" },
+    slow: { type: "string", default: Object.entries(SLOW_AT).map(([n, k]) => `${n}:${k}`).join(",") },
     json: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
@@ -38,18 +38,16 @@ MeshPeer over Workers RPC (its results are held until a request ends: fine up to
 --slow 1000:4 (default) plays N=1000 on a clock 4x slower: 2 shared cores cannot run a
 thousand isolates' loops in real time; rates and times are reported in simulated time.
 Prints per mode and N: control-plane requests/s and CPU µs per request (steady state),
-propagation p50/p99 per isolate and the time until all N hold a change.`);
+propagation p50/p99 per isolate and the time until all N hold a change; at the end the same
+tables as docs/BENCHMARKS.md's "Config distribution at scale" (npm run bench -- --sections scale).`);
   process.exit(0);
 }
 const list = (value) => value.split(",").map((s) => s.trim()).filter(Boolean);
 const buildDir = join(repoRoot, ".isthmus", "sim");
-const [control, sim] = await Promise.all([
-  workerFromConfig("wrangler.toml", { buildDir }),
-  buildWorker("test/bench/workers/scale-sim.ts", join(buildDir, "scale-sim.mjs")),
-]);
+const scripts = await buildScaleScripts(buildDir);
 console.log("scale simulation (config distribution)");
 const result = await measureScale({
-  scripts: { control, sim },
+  scripts,
   buildDir,
   sizes: list(args.sizes).map(Number),
   modes: list(args.modes),
@@ -61,5 +59,5 @@ const result = await measureScale({
   slowAt: Object.fromEntries(list(args.slow).map((pair) => pair.split(":").map(Number))),
   log: (line) => console.log(line),
 });
-console.log(`snapshot ${(result.snapshotBytes / 1024).toFixed(1)} KiB`);
+console.log(`\n${scaleSection(result, { command: `npm run sim${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}` })}`);
 if (args.json) await writeFile(args.json, JSON.stringify(result, null, 2));

@@ -14,7 +14,10 @@
 //               to each isolate holding the version (per isolate p50/p99) and to all N.
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import { join } from "node:path";
 import { Miniflare } from "miniflare";
+import { buildWorker } from "../../../local/build.mjs";
+import { workerFromConfig } from "../../../local/worker-options.mjs";
 import { childPids } from "../mesh.mjs";
 import { destinationRule, edgeResources, serviceEntry, virtualService } from "../configs/resources.mjs";
 import { percentile } from "../stats.mjs";
@@ -25,6 +28,13 @@ const RAMP_MS = 2500;
 const STEADY = [3500, 6500];
 const CHANGES_AT = 7000;
 const TICKS_PER_SECOND = 100;
+/** How long a control-plane or simulator call may take beyond its planned length before the run gives up on it. */
+const CALL_GRACE_MS = 30_000;
+/**
+ * N played on a slower clock, by default (`npm run sim` and the bench's scale section): two
+ * shared cores cannot run a thousand isolates' loops in real time.
+ */
+export const SLOW_AT = { 1000: 4 };
 const pct = (share) => `${(share * 100).toFixed(0)} %`;
 
 /** utime + stime of a process, in ms. */
@@ -69,9 +79,17 @@ async function startRuntime(scripts, buildDir) {
   return { mf, pid, control, sim };
 }
 
-function call(url, { method = "GET", body } = {}) {
+/** The control plane's Worker (from wrangler.toml) and the simulator, built into `buildDir`. */
+export async function buildScaleScripts(buildDir) {
+  const [control, sim] = await Promise.all([workerFromConfig("wrangler.toml", { buildDir }), buildWorker("test/bench/workers/scale-sim.ts", join(buildDir, "scale-sim.mjs"))]);
+  return { control, sim };
+}
+
+/** One JSON call; a call unanswered `plannedMs` + CALL_GRACE_MS after it was sent fails (a hung workerd must not hold the run). */
+function call(url, { method = "GET", body, plannedMs = 0 } = {}) {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" } }, (response) => {
+    const timeoutMs = plannedMs + CALL_GRACE_MS;
+    const request = http.request(url, { method, timeout: timeoutMs, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" } }, (response) => {
       const chunks = [];
       response.on("data", (chunk) => chunks.push(chunk));
       response.on("end", () => {
@@ -80,6 +98,7 @@ function call(url, { method = "GET", body } = {}) {
         resolve(text ? JSON.parse(text) : null);
       });
     });
+    request.on("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     request.on("error", (error) => reject(new Error(`${method} ${url}: ${error.message}`, { cause: error })));
     request.end(body === undefined ? undefined : JSON.stringify(body));
   });
@@ -131,7 +150,7 @@ function simulate(runtime, spec) {
   const perLocation = Math.ceil(spec.isolates / spec.locations);
   for (let location = 0; location < spec.locations; location++) {
     const count = Math.min(perLocation, spec.isolates - location * perLocation);
-    groups.push(call(`${runtime.sim}/`, { method: "POST", body: { ...spec, location, count } }));
+    groups.push(call(`${runtime.sim}/`, { method: "POST", body: { ...spec, location, count }, plannedMs: spec.startAt - Date.now() + spec.seconds * 1000 }));
   }
   return Promise.all(groups).then(merge);
 }
@@ -229,7 +248,7 @@ async function requestCosts(runtime, transport, ms = 1500) {
   const costs = {};
   for (const kind of ["stamp", "unchanged", "snapshot"]) {
     const cpu0 = cpuMs(runtime.pid);
-    const { requests } = await call(`${runtime.sim}/burst`, { method: "POST", body: { kind, transport, concurrency: 4, ms } });
+    const { requests } = await call(`${runtime.sim}/burst`, { method: "POST", body: { kind, transport, concurrency: 4, ms }, plannedMs: ms });
     costs[kind] = { requests, perSecond: (requests * 1000) / ms, cpuUsPerRequest: ((cpuMs(runtime.pid) - cpu0) * 1000) / requests };
   }
   return costs;
@@ -240,8 +259,7 @@ async function requestCosts(runtime, transport, ms = 1500) {
  * then each mode. `slowAt[N]` runs N's simulation on a clock that many times slower (every
  * interval and window stretched; rates and durations reported back
  * in simulated time), so that a machine too small for N isolates in real time can still
- * play them: what it cannot slow down is the runtime's own latencies, which then count for less. `scripts.control` is workerFromConfig("wrangler.toml"), `scripts.sim` the
- * built scale-sim Worker.
+ * play them: what it cannot slow down is the runtime's own latencies, which then count for less. `scripts` comes from buildScaleScripts.
  */
 export async function measureScale({ scripts, buildDir, sizes = [10, 100, 1000], modes = ["isolate", "location"], perLocation = 25, refreshMs = 1000, stampMs = 250, changes = 4, gapMs = 2000, routeCount = 350, transport = "http", slowAt = {}, log = () => {} }) {
   const rows = [];
@@ -274,5 +292,5 @@ export async function measureScale({ scripts, buildDir, sizes = [10, 100, 1000],
       await runtime.mf.dispose();
     }
   }
-  return { rows, costs, snapshotBytes, refreshMs, stampMs, perLocation, changes, gapMs };
+  return { rows, costs, snapshotBytes, transport, refreshMs, stampMs, perLocation, changes, gapMs };
 }
