@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "./build.mjs";
 
@@ -41,6 +42,25 @@ describe("bundleWorker (content-hash build cache)", () => {
     const b4 = await bundleWorker(join(src, "b.ts"), buildDir);
     expect(b4.cached).toBe(false);
     expect(await readFile(b4.path, "utf8")).toContain('"other"');
+  });
+
+  it("makes a minified bundle beside the plain one on request, keeping function names", async () => {
+    const src = await mkdtemp(join(tmpdir(), "isthmus-cache-src-"));
+    const buildDir = await mkdtemp(join(tmpdir(), "isthmus-cache-build-"));
+    dirs.push(src, buildDir);
+    await writeFile(join(src, "entry.ts"), `function describeTheGreeting() {\n  const greetingWord = "hello";\n  return greetingWord;\n}\nexport const named = () => describeTheGreeting.name;\n`);
+    const plain = await bundleWorker(join(src, "entry.ts"), buildDir);
+    const minified = await bundleWorker(join(src, "entry.ts"), buildDir, { minify: true });
+    expect(minified.path).not.toBe(plain.path);
+    expect(minified.cached).toBe(false);
+    const [plainText, minifiedText] = await Promise.all([readFile(plain.path, "utf8"), readFile(minified.path, "utf8")]);
+    expect(plainText).toContain("greetingWord");
+    expect(minifiedText).not.toContain("greetingWord");
+    const { named } = await import(pathToFileURL(minified.path).href);
+    expect(named()).toBe("describeTheGreeting");
+    // Each is cached on its own.
+    expect((await bundleWorker(join(src, "entry.ts"), buildDir, { minify: true })).cached).toBe(true);
+    expect((await bundleWorker(join(src, "entry.ts"), buildDir)).cached).toBe(true);
   });
 
   it("shares one build between Workers with the same entry, and tracks the dashboard's sources behind the control plane", async () => {

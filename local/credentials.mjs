@@ -2,7 +2,7 @@
 // Gateway API certificateRef) gives them: what a Kubernetes Secret holds for Istio's
 // ingress (`tls.crt`, `tls.key`, `ca.crt`), kept in the state directory, mode 0600.
 import { X509Certificate, createPrivateKey } from "node:crypto";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** The name rule of resources/gateway-tls.ts (a Kubernetes Secret name, also a safe file name). */
@@ -55,15 +55,15 @@ export async function setCredential(stateDir, name, credential) {
 /**
  * The credential kept under `name`, or undefined when there is none.
  * @param {string} stateDir @param {string} name
- * @returns {Promise<(Credential & { changed: number }) | undefined>}
+ * @returns {Promise<Credential | undefined>}
  */
 export async function readCredential(stateDir, name) {
   if (!CREDENTIAL_NAME.test(name)) return undefined;
   const dir = directory(stateDir, name);
   try {
     const read = (/** @type {string} */ file) => readFile(join(dir, file), "utf8");
-    const [cert, key, ca, info] = await Promise.all([read("tls.crt"), read("tls.key"), read("ca.crt"), stat(join(dir, "tls.crt"))]);
-    return { cert, key, ca: ca || undefined, changed: info.mtimeMs };
+    const [cert, key, ca] = await Promise.all([read("tls.crt"), read("tls.key"), read("ca.crt")]);
+    return { cert, key, ca: ca || undefined };
   } catch (error) {
     if (/** @type {NodeJS.ErrnoException} */ (error).code === "ENOENT") return undefined;
     throw error;

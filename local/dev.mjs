@@ -115,6 +115,13 @@ try {
   process.exit(1);
 }
 
+// The printed curl should work the moment it is printed: wait for /readyz.
+// Each probe of /readyz reaches every Worker: poll it gently.
+const readyz = () => fetch(`${mesh.controlUrl}/readyz`).then((r) => (r.body?.cancel(), r.ok), () => false);
+const waitForReady = () => waitFor(readyz, 60_000, "/readyz", 100).then(() => true, () => false);
+// Probed while the HTTPS listener starts, and once more after it if the gateway restarts.
+let ready = waitForReady();
+
 // HTTPS needs the CA (bootstrapped above): serving certificates and the roots that verify clients.
 const rootFile = join(stateDir, "mesh-root.pem");
 try {
@@ -122,6 +129,7 @@ try {
   await writeFile(rootFile, gatewayTls.roots);
   if (await mesh.setGatewayVars({ ISTHMUS_CLIENT_CA_ISSUER_DN: gatewayTls.issuerDn })) {
     console.log(`  - gateway set to take client identities from certificates issued by ${gatewayTls.issuerDn}`);
+    ready = ready.then(waitForReady);
   }
   await writeFile(issuerDnFile, `${gatewayTls.issuerDn}\n`);
 } catch (error) {
@@ -131,22 +139,16 @@ try {
   process.exit(1);
 }
 
-// The printed curl should work the moment it is printed: wait for /readyz.
-// Each probe of /readyz reaches every Worker: poll it gently.
-const readyz = () => fetch(`${mesh.controlUrl}/readyz`).then((r) => (r.body?.cancel(), r.ok), () => false);
-const ready = await waitFor(readyz, 60_000, "/readyz", 100).then(
-  () => true,
-  async () => {
-    const body = await fetch(`${mesh.controlUrl}/readyz`).then((r) => r.text(), (e) => String(e));
-    console.error(`Warning: the mesh is not ready yet: ${body}`);
-    return false;
-  },
-);
+const isReady = await ready;
+if (!isReady) {
+  const body = await fetch(`${mesh.controlUrl}/readyz`).then((r) => r.text(), (e) => String(e));
+  console.error(`Warning: the mesh is not ready yet: ${body}`);
+}
 const dashboard = await fetch(`${mesh.controlUrl}/ui`).then((r) => (r.body?.cancel(), r.ok), () => false);
 
 const tokenNote = { env: "from ISTHMUS_ADMIN_TOKEN", stored: `kept in ${token.path}`, generated: `generated, kept in ${token.path}` }[token.source];
 console.log(`
-Isthmus local mesh is ${ready ? "running and ready" : "running (not ready yet: see GET /readyz)"}.
+Isthmus local mesh is ${isReady ? "running and ready" : "running (not ready yet: see GET /readyz)"}.
   gateway      ${mesh.gatewayUrl}
   gateway TLS  ${gatewayTls.url}  (mesh root: ${rootFile})
   control API  ${mesh.controlUrl}${dashboard ? `\n  dashboard    ${mesh.controlUrl}/ui` : ""}

@@ -7,17 +7,17 @@
 // `request.cf.tlsClientAuth` filled from that verification only.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { Headers } from "miniflare";
+import { Headers } from "./miniflare.mjs";
 import { X509Certificate, webcrypto } from "node:crypto";
 import { createServer } from "node:https";
 import { createServer as createTcpServer } from "node:net";
 import { serverNameOf } from "./client-hello.mjs";
-import { readCredential } from "./credentials.mjs";
+import { gatewayCredentials } from "./gateway-credentials.mjs";
 
 // Node's global `crypto` is its webcrypto (typed here by the WebCrypto declarations x509 takes).
 x509.cryptoProvider.set(crypto);
 
-// How long a looked-up Gateway list, trust bundle or TLS context is reused.
+// How long a looked-up Gateway list, trust bundle, credential or TLS context is reused.
 const CACHE_MS = 1_000;
 const LOCAL_NAMES = ["localhost"];
 
@@ -50,6 +50,7 @@ export async function startGatewayTls(options) {
   };
   const key = await servingKey();
   const cached = cache();
+  const credentials = gatewayCredentials(options.stateDir);
   const roots = () => cached("roots", async () => meshRoots(await api("/v1/trust-bundle")));
   const servers = () => cached("servers", async () => httpsServers((await api("/v1/gateways")).items ?? []));
   const meshCertificate = (/** @type {string[]} */ names) =>
@@ -66,9 +67,10 @@ export async function startGatewayTls(options) {
     const server = name ? (await servers()).find((s) => s.hosts.some((h) => hostMatches(h, name))) : undefined;
     const clientCas = (await roots()).join("\n");
     if (server?.credentialName) {
-      const credential = await readCredential(options.stateDir, server.credentialName);
+      const name = server.credentialName;
+      const credential = await cached(`credential:${name}`, () => credentials(name));
       if (!credential) throw new Error(`Gateway ${server.gateway} names credential "${server.credentialName}", which is not set: isthmus credential set ${server.credentialName} --cert FILE --key FILE [--ca FILE]`);
-      return { id: `credential:${server.credentialName}:${credential.changed}:${credential.ca ? "" : clientCas}`, key: credential.key, cert: credential.cert, ca: credential.ca ?? clientCas };
+      return { id: `credential:${server.credentialName}:${credential.stamp}:${credential.ca ? "" : clientCas}`, key: credential.key, cert: credential.cert, ca: credential.ca ?? clientCas };
     }
     // Only hosts a Gateway's HTTPS server lists get a certificate of their own.
     const names = server && name ? [name] : [...LOCAL_NAMES, host];

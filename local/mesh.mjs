@@ -1,7 +1,7 @@
 // The whole mesh in one workerd process: the control plane, the gateway and Bookinfo, each
 // Worker built from its wrangler config, joined by real service bindings, each serving on
 // its own socket where it needs a port.
-import { Miniflare } from "miniflare";
+import { Miniflare } from "./miniflare.mjs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { endpointBindings, workerEndpoints } from "./gateway-endpoints.mjs";
@@ -30,7 +30,7 @@ import { workerFromConfig } from "./worker-options.mjs";
  * @property {Record<string, string>} serviceUrls  direct URLs of Workers given a port
  * @property {string[]} workers  names of every Worker running
  * @property {Record<string, "cached" | "built">} builds  per Worker: reused from the build cache, or built (see local/build.mjs)
- * @property {Miniflare} mf
+ * @property {import("miniflare").Miniflare} mf
  * @property {string} gatewayWorker  the gateway Worker's name
  * @property {(vars: Record<string, string>) => Promise<boolean>} setGatewayVars  changes gateway vars; restarts workerd (state kept) only when one differs
  * @property {() => Promise<void>} dispose
@@ -64,6 +64,16 @@ function addReadinessProbes(controlOptions, workers) {
   controlOptions.bindings.ISTHMUS_READY_CHECKS = probes.join(",");
 }
 
+// Given a `scriptPath` with `modules: true`, Miniflare parses the whole script (acorn, in
+// Node) to find the modules it imports: most of the time workerd took to start (2.5 s of
+// ~3.5 s) and again on each restart. A bundle imports nothing but built-ins (local/build.mjs
+// keeps only cloudflare:* and node:* external), so it is handed over as the one module it
+// is, under the same name.
+/** @param {Record<string, any>} options  Miniflare worker options with `scriptPath` */
+function asOneModule({ scriptPath, ...options }) {
+  return { ...options, modules: [{ type: "ESModule", path: scriptPath }] };
+}
+
 /**
  * Start the local mesh. Resolves once workerd listens on every socket; the control plane
  * may still be bootstrapping (see local/bootstrap.mjs).
@@ -77,7 +87,7 @@ export async function startLocalMesh(options) {
   await mkdir(buildDir, { recursive: true });
 
   const [control, gateway, ...services] = await Promise.all(
-    [CONTROL_CONFIG, GATEWAY_CONFIG, ...SERVICE_CONFIGS].map((config) => workerFromConfig(config, { buildDir })),
+    [CONTROL_CONFIG, GATEWAY_CONFIG, ...SERVICE_CONFIGS].map((config) => workerFromConfig(config, { buildDir, minify: true })),
   );
   const builds = Object.fromEntries([control, gateway, ...services].map((worker) => /** @type {[string, "cached" | "built"]} */ ([worker.name, worker.cached ? "cached" : "built"])));
   // Any Bookinfo service can be exposed through the gateway, as in Istio: its config's own bindings win.
@@ -101,6 +111,8 @@ export async function startLocalMesh(options) {
     const port = options.servicePorts?.[service.name];
     if (port !== undefined) service.options.unsafeDirectSockets = socket(port);
   }
+
+  for (const worker of [control, gateway, ...services]) worker.options = asOneModule(worker.options);
 
   const persist = options.persist ?? true;
   const mfOptions = {

@@ -83,14 +83,14 @@ async function convert(path) {
  * (reusing an unchanged bundle, see bundleWorker), and return `{ name, options }` for
  * Miniflare's `workers` array; `cached` says nothing had to be read or built again.
  * `main` bundles another entry with the config's bindings (a test fixture standing in for
- * the config's service).
+ * the config's service). `minify` bundles it minified (see bundleWorker).
  * @param {string} configPath
- * @param {{ buildDir: string, main?: string }} opts
+ * @param {{ buildDir: string, main?: string, minify?: boolean }} opts
  * @returns {Promise<{ name: string, options: Record<string, any>, cached: boolean }>}
  */
-export async function workerFromConfig(configPath, { buildDir, main }) {
+export async function workerFromConfig(configPath, { buildDir, main, minify }) {
   const { config, cached: configCached } = await readWorkerConfig(configPath, buildDir);
-  const bundle = await bundleWorker(main ?? config.main, buildDir);
+  const bundle = await bundleWorker(main ?? config.main, buildDir, { minify });
   return {
     name: config.name,
     cached: configCached && bundle.cached,
