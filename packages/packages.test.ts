@@ -20,6 +20,7 @@ const packs = join(scratch, "packs");
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" };
 const npm = (args: string[], cwd: string) => run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd, env, timeout: 120_000 });
 const isthmus = (args: string[]) => run(join(project, "node_modules/.bin/isthmus"), args, { cwd: project, env, timeout: 30_000 });
+const SNAPSHOTS_KV = "0123456789abcdef0123456789abcdef";
 const manifest = () => JSON.parse(readFileSync(join(project, "package.json"), "utf8"));
 
 const FILES: Record<string, string> = {
@@ -61,12 +62,13 @@ beforeAll(async () => {
   }
   // A user installs the CLI, injects, then installs what inject added (here: the mesh's tarball).
   await npm(["install", tarballs.cli, "@cloudflare/workers-types@4.20260426.1"], project);
-  const injected = await isthmus(["inject", "."]);
+  // The mesh's one KV namespace for last-known-good snapshots (docs/DEPLOY.md step 3).
+  const injected = await isthmus(["inject", ".", "--snapshots-kv", SNAPSHOTS_KV]);
   log.inject = injected.stdout;
   log.injectErr = injected.stderr;
   log.dependencyAfterInject = manifest().dependencies["@isthmus/mesh"];
   await npm(["install", tarballs.mesh], project);
-  log.injectAgain = (await isthmus(["inject", "."])).stdout;
+  log.injectAgain = (await isthmus(["inject", ".", "--snapshots-kv", SNAPSHOTS_KV])).stdout;
 
   bundleDir = join(scratch, "bundle");
   const wrangler = join(REPO, "node_modules/wrangler/bin/wrangler.js");
@@ -94,6 +96,7 @@ describe("the packages, installed from their tarballs", () => {
     expect(manifest().dependencies["@isthmus/mesh"]).toMatch(/^file:.*isthmus-mesh-.*\.tgz$/);
     expect(log.injectAgain).toMatch(/^default\/greeter \(v1, service account greeter\) is up to date/);
     expect(readFileSync(join(project, ".isthmus-injected/entry.ts"), "utf8")).toMatch(/^import \{ withMesh \} from "@isthmus\/mesh";$/m);
+    expect(parseToml(readFileSync(join(project, ".isthmus-injected/wrangler.toml"), "utf8")).kv_namespaces).toEqual([{ binding: "ISTHMUS_SNAPSHOTS", id: SNAPSHOTS_KV }]);
   });
 
   it("type-check a Worker that uses withMesh, getPeer and the sidecar (no skipLibCheck)", async () => {
