@@ -28,6 +28,20 @@ describe("canonicalJson", () => {
     expect(canonicalJson(value)).toBe(JSON.stringify(sorted(value)));
     expect(() => canonicalJson({ f: () => 1 })).toThrow(TypeError);
   });
+
+  it("gives the walk's text for values whose keys are already in order, and for what JSON.stringify would write otherwise", () => {
+    // In order throughout (the engine writes it), and an ordered subtree under an object out of order.
+    expect(canonicalJson({ a: [1, { b: null, c: "x" }], d: { e: true } })).toBe('{"a":[1,{"b":null,"c":"x"}],"d":{"e":true}}');
+    expect(canonicalJson({ z: { a: 1, b: [2] }, m: 3 })).toBe('{"m":3,"z":{"a":1,"b":[2]}}');
+    // Integer-like keys enumerate numerically ("9" before "10"); canonical order is by code unit.
+    expect(canonicalJson({ a: { "9": 1, "10": 2 } })).toBe('{"a":{"10":2,"9":1}}');
+    // JSON.stringify would call toJSON or write null for these; the walk does not.
+    expect(canonicalJson({ a: new Date(0), b: [undefined], c: undefined })).toBe('{"a":{},"b":[null]}');
+    expect(canonicalJson({ a: { toJSON: "kept as a member" } })).toBe('{"a":{"toJSON":"kept as a member"}}');
+    expect(() => canonicalJson({ a: 1, toJSON: () => "x" })).toThrow(TypeError);
+    expect(() => canonicalJson([1, () => 1])).toThrow(TypeError);
+    expect(() => canonicalJson({ a: [10n] })).toThrow(TypeError);
+  });
 });
 
 describe("sha256Hex", () => {

@@ -32,6 +32,21 @@ function input(overrides: Partial<CompileInput> = {}): CompileInput {
 }
 
 describe("compileSnapshot", () => {
+  it("writes metadata and registry ServiceEntries with their keys in canonical order (hashed on receipt without sorting)", async () => {
+    const snapshot = await compileSnapshot(
+      input({
+        resources: [{ ...reviewsRoute, metadata: { ...reviewsRoute.metadata, annotations: { note: "x" } } }],
+        endpoints: [{ namespace: "default", service: "ratings", address: "worker://ratings", labels: {}, healthy: true, lastHeartbeat: "t" }],
+      }),
+    );
+    const sorted = (keys: string[]) => [...keys].sort();
+    for (const resource of snapshot.resources) {
+      expect(Object.keys(resource.metadata)).toEqual(sorted(Object.keys(resource.metadata)));
+      expect(Object.keys(resource.spec)).toEqual(sorted(Object.keys(resource.spec)));
+    }
+    expect(Object.keys(snapshot.resources.find((r) => r.kind === "VirtualService")!.metadata)).toEqual(["annotations", "labels", "name", "namespace"]);
+  });
+
   it("sorts resources by kind, namespace and name and validates against the schema", async () => {
     const snapshot = await compileSnapshot(input());
     expect(snapshot.resources.map((r) => r.kind)).toEqual(["ServiceEntry", "VirtualService"]);

@@ -79,9 +79,14 @@ function compare(a: string, b: string): number {
  */
 function contentOf(resource: SnapshotResource): SnapshotResource {
   const { name, namespace, labels, annotations } = resource.metadata;
-  const metadata: SnapshotResource["metadata"] = { name, namespace };
-  if (labels && Object.keys(labels).length > 0) metadata.labels = { ...labels };
-  if (annotations && Object.keys(annotations).length > 0) metadata.annotations = { ...annotations };
+  // Members in canonical (sorted) order, as stored specs are: the data plane hashes an
+  // object already in order with the engine's JSON.stringify (see canonicalJson).
+  const metadata: SnapshotResource["metadata"] = {
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
+    ...(labels && Object.keys(labels).length > 0 ? { labels: { ...labels } } : {}),
+    name,
+    namespace,
+  };
   return { apiVersion: resource.apiVersion, kind: resource.kind, metadata, spec: resource.spec };
 }
 
@@ -125,13 +130,13 @@ function registryServiceEntry(resources: SnapshotResource[], namespace: string, 
   return {
     apiVersion: "networking.istio.io/v1",
     kind: "ServiceEntry",
-    metadata: { name: taken(service) ? `${service}-registry` : service, namespace, labels: { [REGISTRY_LABEL]: "true" } },
+    metadata: { labels: { [REGISTRY_LABEL]: "true" }, name: taken(service) ? `${service}-registry` : service, namespace },
     spec: {
+      endpoints: [],
       hosts: [service],
       location: "MESH_INTERNAL",
+      ports: [{ name: "http", number: 80, protocol: "HTTP" }],
       resolution: "STATIC",
-      ports: [{ number: 80, name: "http", protocol: "HTTP" }],
-      endpoints: [],
     },
   };
 }

@@ -41,7 +41,8 @@ describe("lazyRegex", () => {
 
 describe("route regexes compile on first use", () => {
   it("building the table compiles no regex; a match compiles only the candidates it tests, once", () => {
-    const http = Array.from({ length: 50 }, (_, i) => ({ match: [{ uri: { regex: `/r${i}/lazy-table/[0-9]+` } }], route: to(`r${i}`) }));
+    // `\d`: not a plain pattern, so an RE2 program.
+    const http = Array.from({ length: 50 }, (_, i) => ({ match: [{ uri: { regex: `/r${i}/lazy-table/\\d+` } }], route: to(`r${i}`) }));
     const compile = vi.spyOn(RE2JS, "compile");
     const table = compileRouteTable([vs(http)]);
     expect(compile).not.toHaveBeenCalled();
@@ -49,6 +50,15 @@ describe("route regexes compile on first use", () => {
     expect(compile).toHaveBeenCalledTimes(1); // the literal prefix index leaves one candidate
     table.match(request("/r7/lazy-table/43"));
     expect(compile).toHaveBeenCalledTimes(1);
+  });
+
+  it("a plain regex (literals, classes, repeats) is matched without compiling an RE2 program", () => {
+    const compile = vi.spyOn(RE2JS, "compile");
+    const table = compileRouteTable([vs([{ match: [{ uri: { regex: "/plain/[0-9]+" }, headers: { "x-v": { regex: "o[n]+" } } }], route: to("plain") }, { route: to("default") }])]);
+    expect(table.match(request("/plain/42", { "x-v": "onn" }))?.route.route?.[0]?.destination.subset).toBe("plain");
+    expect(table.match(request("/plain/4a", { "x-v": "onn" }))?.route.route?.[0]?.destination.subset).toBe("default");
+    expect(table.match(request("/plain/42", { "x-v": "of" }))?.route.route?.[0]?.destination.subset).toBe("default");
+    expect(compile).not.toHaveBeenCalled();
   });
 
   it("a route whose regex does not compile does not match, and the next route answers", () => {

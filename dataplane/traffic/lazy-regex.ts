@@ -1,4 +1,5 @@
 import { compileRegex, type Re2 } from "../../resources/regex.ts";
+import { plainFullMatcher } from "./plain-regex.ts";
 import { regexLiteralPrefix, regexLiteralSuffix } from "./regex-literals.ts";
 
 // Compiling RE2 programs (re2js) costs ~0.1-1 ms per pattern, so a 1,000-regex snapshot
@@ -25,14 +26,16 @@ export function lazyRegex(pattern: string, compile: Compile = compileRegex): () 
 }
 
 /**
- * A full-match test compiled on first use (see {@link lazyRegex}); a value that lacks the
- * pattern's literal prefix or suffix fails without compiling or running it. A refused pattern answers
+ * A full-match test compiled on first use (see {@link lazyRegex}); a plain pattern is matched
+ * without an RE2 program (see plainFullMatcher), and a value that lacks the pattern's literal
+ * prefix or suffix fails without compiling or running it. A refused pattern answers
  * `whenRefused`: default false, matches nothing; a negated test passes true so that what
  * it guards does not match either, and so must compile the pattern to know.
  */
 export function lazyFullMatcher(pattern: string, whenRefused = false): (value: string) => boolean {
-  const program = lazyRegex(pattern);
-  if (whenRefused) return (value) => program()?.matches(value) ?? true;
+  let full: ((value: string) => boolean) | null | undefined;
+  const matcher = () => (full === undefined ? (full = plainFullMatcher(pattern) ?? re2FullMatcher(pattern)) : full);
+  if (whenRefused) return (value) => matcher()?.(value) ?? true;
   let prefix: string | undefined;
   let suffix = "";
   return (value) => {
@@ -40,8 +43,14 @@ export function lazyFullMatcher(pattern: string, whenRefused = false): (value: s
       prefix = regexLiteralPrefix(pattern);
       suffix = regexLiteralSuffix(pattern);
     }
-    return value.startsWith(prefix) && value.endsWith(suffix) && (program()?.matches(value) ?? false);
+    return value.startsWith(prefix) && value.endsWith(suffix) && (matcher()?.(value) ?? false);
   };
+}
+
+/** The full-match test of the pattern's RE2 program (shared, see lazyRegex), or null when refused. */
+function re2FullMatcher(pattern: string): ((value: string) => boolean) | null {
+  const program = compiled(pattern, compileRegex);
+  return program && ((value) => program.matches(value));
 }
 
 /** Logs a pattern refused on first use; called once per pattern and use. */

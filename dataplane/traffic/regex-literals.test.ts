@@ -33,6 +33,11 @@ describe("regexLiteralSuffix", () => {
     ["/x😀+", ""],
     ["/x😀", "/x😀"],
     ["/x.", ""],
+    ["^/api/[a-z]+/v1$", "/v1"],
+    ["/a(b)c$", "c"],
+    ["/x]y", "/x]y"],
+    ["/a}b", "/a}b"],
+    ["/x[ab]", ""],
   ])("%s -> %j", (pattern, suffix) => {
     expect(regexLiteralSuffix(pattern)).toBe(suffix);
   });

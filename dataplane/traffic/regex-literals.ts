@@ -11,6 +11,12 @@
  */
 export function regexLiteralPrefix(pattern: string): string {
   if (pattern.startsWith("(?") || hasTopLevelAlternation(pattern)) return "";
+  // Read by the engine's own regex up to the first special character, unless that is an
+  // escape: route tables read every regex route's prefix when a host is first requested.
+  const start = pattern.startsWith("^") ? 1 : 0;
+  const run = PLAIN_RUN.exec(pattern.slice(start))![0];
+  const stop = pattern[start + run.length];
+  if (stop !== "\\") return stop === "*" || stop === "?" || stop === "{" ? run.replace(LAST_CODE_POINT, "") : run;
   // By code point, as RE2 reads it: a quantifier after an astral character repeats all of it.
   const chars = Array.from(pattern);
   let prefix = "";
@@ -37,7 +43,13 @@ export function regexLiteralPrefix(pattern: string): string {
   return prefix;
 }
 
+/** Characters up to the first one RE2 reads as special (or an escape). */
+const PLAIN_RUN = /^[^\\.[\](){}*+?|^$]*/;
+/** The last code point of a string (an astral character is one, as for RE2). */
+const LAST_CODE_POINT = /[\s\S]$/u;
+
 function hasTopLevelAlternation(pattern: string): boolean {
+  if (!pattern.includes("|")) return false;
   let depth = 0;
   let inClass = false;
   for (let i = 0; i < pattern.length; i++) {
@@ -60,6 +72,16 @@ function hasTopLevelAlternation(pattern: string): boolean {
  */
 export function regexLiteralSuffix(pattern: string): string {
   if (hasTopLevelAlternation(pattern)) return "";
+  // Without escapes or flags, the plain run at the end (a final `$` has no character of its
+  // own) after a character that ends a literal run there, read by the engine's regex: a
+  // route's first request reads the suffix of every regex route it tests.
+  if (!pattern.includes("\\") && !pattern.includes("(?")) {
+    const body = pattern.endsWith("$") ? pattern.slice(0, -1) : pattern;
+    const tail = PLAIN_TAIL.exec(body)![0];
+    const before = body[body.length - tail.length - 1];
+    // Another character before the run (`]`, `}`, `[`, `{`) needs the full reading: a class or a repeat.
+    if (before === undefined || ".*+?|()^$".includes(before)) return tail;
+  }
   const chars = Array.from(pattern);
   let suffix = "";
   for (let i = 0; i < chars.length; i++) {
@@ -102,6 +124,9 @@ export function regexLiteralSuffix(pattern: string): string {
   }
   return suffix;
 }
+
+/** The characters after the last one RE2 may read as special. */
+const PLAIN_TAIL = /[^[\](){}.*+?|^$]*$/;
 
 // The index of the `]` closing the class opened at `open`, or -1. RE2: a `]` first in the
 // class (after an optional `^`) is literal; `[:alpha:]` names a class inside; `\` escapes.

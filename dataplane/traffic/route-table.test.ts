@@ -238,6 +238,9 @@ describe("regexLiteralPrefix", () => {
     ["/a{,2}", "/"],
     ["/x😀*", "/x"],
     ["/x😀+", "/x😀"],
+    ["/x]y", "/x"],
+    ["^/ab+", "/ab"],
+    ["/a\\/b\\.c?", "/a/b."],
   ])("%s -> %j", (pattern, prefix) => {
     expect(regexLiteralPrefix(pattern)).toBe(prefix);
   });

@@ -1,5 +1,6 @@
 import { canonicalHost } from "../../resources/hosts.ts";
 import type { HTTPMatchRequest, HTTPRoute, VirtualService } from "../../resources/virtual-service.ts";
+import { PrefixIndex } from "./prefix-index.ts";
 import { regexLiteralPrefix } from "./regex-literals.ts";
 import { compileStringMatch } from "./string-match.ts";
 
@@ -70,40 +71,38 @@ interface CompiledRoute {
   route: HTTPRoute;
   index: number;
   virtualService: { name: string; namespace: string };
-  /** `null`: no match blocks, matches every request. */
-  blocks: CompiledBlock[] | null;
-}
-
-interface TrieNode {
-  id: number;
-  children: Map<string, TrieNode>;
-  routes: number[];
-  /** Routes of this node and its ancestors in order, filled on first visit. */
-  inherited?: number[];
+  /** No match blocks: matches every request. */
+  matchesAll: boolean;
+  /** `route.match` compiled, on the first request that tests the route. */
+  blocks?: CompiledBlock[];
 }
 
 /**
  * The routes of one host, indexed: exact paths in maps, prefixes (and regex literal
- * prefixes) in character tries, so a match examines only routes that could match.
+ * prefixes) in prefix indexes, so a match examines only routes that could match.
  */
 export class HostRoutes {
-  private nodes = 0;
-  private readonly newNode = (): TrieNode => ({ id: this.nodes++, children: new Map(), routes: [] });
   private readonly exact = new Map<string, number[]>();
   private readonly exactIgnoreCase = new Map<string, number[]>();
-  private readonly prefixes = this.newNode();
-  private readonly prefixesIgnoreCase = this.newNode();
+  private readonly prefixes = new PrefixIndex();
+  private readonly prefixesIgnoreCase = new PrefixIndex();
   /** Merged candidate lists by the lists they merge: requests differ in path, rarely in candidates. */
   private readonly merged = new Map<string, number[]>();
 
   constructor(private readonly routes: readonly CompiledRoute[]) {
     routes.forEach((compiled, order) => {
-      const keys = compiled.blocks === null ? [{ kind: "prefix", value: "", ignoreCase: false } as const] : compiled.route.match!.map(indexKey);
-      for (const key of new Map(keys.map((k) => [`${k.kind}|${k.ignoreCase}|${k.value}`, k])).values()) {
-        if (key.kind === "exact") addTo(key.ignoreCase ? this.exactIgnoreCase : this.exact, key.value, order);
-        else insert(key.ignoreCase ? this.prefixesIgnoreCase : this.prefixes, key.value, order, this.newNode);
-      }
+      if (compiled.matchesAll) return this.file(MATCH_ALL, order);
+      const blocks = compiled.route.match!;
+      if (blocks.length === 1) return this.file(indexKey(blocks[0]!), order);
+      // Blocks filed under the same key file the route once.
+      const keys = new Map(blocks.map(indexKey).map((k) => [`${k.kind}|${k.ignoreCase}|${k.value}`, k]));
+      for (const key of keys.values()) this.file(key, order);
     });
+  }
+
+  private file(key: IndexKey, order: number): void {
+    if (key.kind === "exact") addTo(key.ignoreCase ? this.exactIgnoreCase : this.exact, key.value, order);
+    else (key.ignoreCase ? this.prefixesIgnoreCase : this.prefixes).add(key.value, order);
   }
 
   /** Number of routes for this host. */
@@ -124,7 +123,10 @@ export class HostRoutes {
     for (const order of candidates) {
       if (stats) stats.examined++;
       const compiled = this.routes[order]!;
-      if (compiled.blocks === null) return result(compiled, order, undefined);
+      if (compiled.matchesAll) return result(compiled, order, undefined);
+      // Compiled on the first request that reaches the route (closures for 1,000 routes
+      // would otherwise hold up an isolate's first answer).
+      compiled.blocks ??= compiled.route.match!.map(compileBlock);
       for (const block of compiled.blocks) {
         if (block.test(request, query)) return result(compiled, order, block.source);
       }
@@ -139,8 +141,8 @@ export class HostRoutes {
     const lower = path.toLowerCase();
     const exact = this.exact.get(path);
     const exactIgnoreCase = this.exactIgnoreCase.get(lower);
-    const prefixed = deepest(this.prefixes, path);
-    const prefixedIgnoreCase = deepest(this.prefixesIgnoreCase, lower);
+    const prefixed = this.prefixes.longest(path);
+    const prefixedIgnoreCase = this.prefixesIgnoreCase.longest(lower);
     const lists = [exact, exactIgnoreCase, prefixed.inherited, prefixedIgnoreCase.inherited].filter((l): l is number[] => !!l?.length);
     if (lists.length <= 1) return lists[0] ?? [];
     const key = `${exact ? path : ""}\u0000${exactIgnoreCase ? lower : ""}\u0000${prefixed.id}\u0000${prefixedIgnoreCase.id}`;
@@ -171,30 +173,10 @@ function addTo<T>(map: Map<string, T[]>, key: string, item: T): void {
   else map.set(key, [item]);
 }
 
-function insert(root: TrieNode, prefix: string, order: number, newNode: () => TrieNode): void {
-  let node = root;
-  for (const char of prefix) {
-    let next = node.children.get(char);
-    if (!next) node.children.set(char, (next = newNode()));
-    node = next;
-  }
-  node.routes.push(order);
-}
-
-/** The deepest node on `path`'s walk, its `inherited` list filled (ascending, no repeats). */
-function deepest(root: TrieNode, path: string): TrieNode & { inherited: number[] } {
-  let node = root as TrieNode & { inherited: number[] };
-  node.inherited ??= node.routes;
-  for (const char of path) {
-    const next = node.children.get(char);
-    if (!next) break;
-    next.inherited ??= next.routes.length ? [...new Set([...node.inherited, ...next.routes])].sort((a, b) => a - b) : node.inherited;
-    node = next as TrieNode & { inherited: number[] };
-  }
-  return node;
-}
-
 type IndexKey = { kind: "exact" | "prefix"; value: string; ignoreCase: boolean };
+
+/** Where a route without match blocks is filed: under the empty prefix, a candidate for every path. */
+const MATCH_ALL: IndexKey = { kind: "prefix", value: "", ignoreCase: false };
 
 function indexKey(block: HTTPMatchRequest): IndexKey {
   const uri = block.uri;
@@ -303,7 +285,7 @@ export class RouteTable {
         const routes: CompiledRoute[] = [];
         (vs.spec.http ?? []).forEach((route, index) => {
           if (!route.match || route.match.length === 0) {
-            if (vsGateways.some((g) => served.has(g))) routes.push({ route, index, virtualService, blocks: null });
+            if (vsGateways.some((g) => served.has(g))) routes.push({ route, index, virtualService, matchesAll: true });
             return;
           }
           // A block's own `gateways` replace the VirtualService's for that block.
@@ -311,7 +293,9 @@ export class RouteTable {
             (block.gateways ? block.gateways.map((g) => qualifyGateway(g, namespace)) : vsGateways).some((g) => served.has(g)),
           );
           if (applicable.length === 0) return;
-          routes.push({ route: { ...route, match: applicable }, index, virtualService, blocks: applicable.map(compileBlock) });
+          // A copy only when blocks were left out, so that a match names the blocks that apply here.
+          const bound = applicable.length === route.match.length ? route : { ...route, match: applicable };
+          routes.push({ route: bound, index, virtualService, matchesAll: false });
         });
         return routes;
       };

@@ -1,12 +1,15 @@
 // What a fresh data-plane isolate pays for a snapshot before its first answer, in Node on
 // the code the Workers run: accepting it (shape check and content hash), compiling its
 // indexes and the gateway's route table, indexing the routes of the requested host (on its
-// first request) and the first route match (which compiles the regexes it needs). Run once per process (`node snapshot-start.mjs`): the figures are cold
-// on purpose, as an isolate's are.
+// first request) and the first route match (which compiles the match blocks it tests, and
+// the regexes among them that need an RE2 program). Run once per process
+// (`node snapshot-start.mjs`): the figures are cold on purpose, as an isolate's are.
 import { acceptSnapshot } from "../../../dataplane/config/accept.ts";
 import { compileMesh } from "../../../dataplane/config/compiled.ts";
 import { snapshotContentHash } from "../../../contracts/snapshot/content-hash.ts";
-import type { SnapshotContent } from "../../../contracts/snapshot/schema.ts";
+import { canonicalJson } from "../../../contracts/snapshot/canonical-json.ts";
+import { compileSnapshot } from "../../../contracts/snapshot/compile.ts";
+import type { SnapshotResource } from "../../../contracts/snapshot/schema.ts";
 import { BENCH_GATEWAY, HIT, edgeResources } from "../configs/resources.mjs";
 import { SCALE, variantResources } from "../configs/variants.mjs";
 
@@ -15,8 +18,11 @@ export async function snapshotStart(routes: number, { regex = true } = {}) {
   let resources = [...edgeResources(), ...variantResources(SCALE, routes)];
   // Without regexes: every regex match of the bench's route mix written as a prefix.
   if (!regex) resources = JSON.parse(JSON.stringify(resources).replace(/"regex":"([^"[(]*)[^"]*"/g, '"prefix":"$1"'));
-  const content = { trustDomain: "cluster.local", resources, endpointHealth: {}, revokedIdentities: [] };
-  const raw = JSON.parse(JSON.stringify({ version: 1, hash: await snapshotContentHash(content as SnapshotContent), generatedAt: new Date(0).toISOString(), ...content }));
+  // As the control plane serves it: specs stored as canonical JSON and read back, compiled
+  // into one snapshot, sent as JSON.
+  const stored = (resources as SnapshotResource[]).map((resource) => ({ ...resource, spec: JSON.parse(canonicalJson(resource.spec)) }));
+  const compiled = await compileSnapshot({ version: 1, generatedAt: new Date(0).toISOString(), trustDomain: "cluster.local", resources: stored, endpoints: [], revokedIdentities: [] });
+  const raw = JSON.parse(JSON.stringify(compiled));
   const request = { path: HIT.path, method: "GET", headers: new Headers(HIT.headers), authority: `${SCALE.id}.bench`, port: 8080 };
   const t0 = performance.now();
   const snapshot = await acceptSnapshot(raw);
