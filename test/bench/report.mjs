@@ -89,13 +89,13 @@ export function profileTable(profiles, field, head, limit = Infinity) {
 // What the scaling rows mean for the code, true of the matchers as written.
 const MATCHER_NOTES = `Where the curves come from:
 - Route match (dataplane/traffic/route-table.ts) is indexed by path: exact paths in maps,
-  prefixes and regex literal prefixes in a trie, so only routes whose path could match are
+  prefixes and regex literal prefixes by length (prefix-index.ts), so only routes whose path could match are
   examined. The bench's table is adversarial: half its routes share the request's path prefix
   and differ only by a header or a regex tail, so the "routes examined" column grows with the
   table (500 of 1,000) and so does the per-request cost. A header-value index (e.g. on exact
   header matches) would cut that further; with tables that differ by path it stays flat.
   Fixed in this pass: the candidate list used to be flattened, de-duplicated and sorted on
-  every request; it is now merged once per trie node and cached.
+  every request; it is now merged once per prefix and cached.
 - Services: lookup is a map by canonical host; per-request cost is flat, the snapshot
   compile grows linearly (once per version).
 - AuthorizationPolicy (dataplane/security/authorization.ts): the policies selecting a

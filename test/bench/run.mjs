@@ -213,7 +213,7 @@ try {
     report.isolate = await measureIsolate(mesh, scripts, buildDir, { runs: quick ? 1 : 3 });
     log(`isolate: ${JSON.stringify(report.isolate)}`);
     const { small, large } = report.isolate;
-    report.findings.push(`A gateway isolate holds about ${Math.round((1024 * (large.rssMiB - small.rssMiB)) / (large.routes - small.routes))} KiB of process memory per route (RSS delta ${(large.rssMiB - small.rssMiB).toFixed(1)} MiB for ${large.routes - small.routes} routes, a ${Math.round((large.bytes - small.bytes) / 1024)} KiB larger snapshot): the parsed snapshot, the canonical JSON hashed on receipt, the compiled route table with its per-character prefix trie, and the regexes compiled so far (on first use).`);
+    report.findings.push(`A gateway isolate holds about ${Math.round((1024 * (large.rssMiB - small.rssMiB)) / (large.routes - small.routes))} KiB of process memory per route (RSS delta ${(large.rssMiB - small.rssMiB).toFixed(1)} MiB for ${large.routes - small.routes} routes, a ${Math.round((large.bytes - small.bytes) / 1024)} KiB larger snapshot): the parsed snapshot, the canonical JSON hashed on receipt, the compiled route table with its prefix index, and the match blocks and regexes compiled so far (on first use).`);
   });
 
   await section("scaling", async () => {

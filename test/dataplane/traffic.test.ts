@@ -311,6 +311,8 @@ spec:
     const version = await mesh.snapshotVersion();
     await mesh.settle(version, () => mesh.worker("back-v2", "/rewritten/probe"));
     expect((await mesh.worker("back-v2", "/rewritten/probe")).status).toBe(403);
+    // The gateway takes the version on its own refresh: wait for it too.
+    await mesh.settle(version, () => mesh.gateway("/rewrite/probe"));
     const response = await mesh.gateway("/rewrite/a?q=2", { headers: { "x-drop-me": "1", "x-trail": "client" } });
     const body = await json(response);
     expect(response.status).toBe(200);
