@@ -52,16 +52,13 @@ export function recordRevision(
     revision.operation,
     revision.message,
   );
-  for (const change of changes) {
+  // Several rows per statement, within Durable Object SQL's 100 bound parameters.
+  const perStatement = Math.floor(100 / 7);
+  for (let start = 0; start < changes.length; start += perStatement) {
+    const batch = changes.slice(start, start + perStatement);
     sql.exec(
-      `INSERT INTO revision_changes (revision, kind, namespace, name, action, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      revision.number,
-      change.kind,
-      change.namespace,
-      change.name,
-      change.action,
-      change.before,
-      change.after,
+      `INSERT INTO revision_changes (revision, kind, namespace, name, action, before, after) VALUES ${batch.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+      ...batch.flatMap((change) => [revision.number, change.kind, change.namespace, change.name, change.action, change.before, change.after]),
     );
   }
 }

@@ -15,7 +15,8 @@ import { matchesLabels, type LabelRequirement } from "./label-selector.ts";
 import { refused, success, type Result } from "../../contracts/refusal.ts";
 import * as registry from "./registry.ts";
 import { ownerRefusal, registrationRefusal, serviceAccountsOf, type RegistryWriter, type WorkloadIdentity } from "./registry-access.ts";
-import { contentJson, deleteResource, keyOf, keyString, listResources, readResource, writeResource, type ResourceKey, type StoredRow } from "./resource-store.ts";
+import { deleteResource, keyOf, keyString, pendingWrite, writeResources, type PendingWrite, type ResourceKey, type StoredRow } from "./resource-store.ts";
+import { ResourceIndex } from "./resource-index.ts";
 import { migrate } from "./storage-schema.ts";
 import * as tokens from "./tokens.ts";
 import { bindingPlans, GATEWAY_IDENTITY, unreachableDestinations, type BindingPlan } from "./reachability.ts";
@@ -50,11 +51,11 @@ export interface RollbackResult {
   changes: Array<ResourceKey & { action: ChangeAction }>;
 }
 
-/** One resource change inside a revision, before it is written. */
+/** One resource change inside a revision, before it is written: `after` with its content worked out, or null to delete. */
 interface PlannedChange {
   key: ResourceKey;
   before: StoredRow | null;
-  after: Resource | null;
+  after: PendingWrite | null;
 }
 
 /**
@@ -76,11 +77,13 @@ export class MeshControl extends DurableObject<Env> {
   private lapseAt: number | null;
   private alarmAt: number | null = null;
   private readonly lastKnownGood: LastKnownGoodWriter;
+  private readonly stored: ResourceIndex;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql);
+    this.stored = new ResourceIndex(this.sql);
     this.version = Number(this.readMeta("snapshot_version") ?? "1");
     this.epoch = this.readMeta("snapshot_epoch") ?? this.newEpoch();
     this.lapseAt = registry.nextLapse(this.sql);
@@ -96,13 +99,14 @@ export class MeshControl extends DurableObject<Env> {
    */
   apply(resources: Resource[], options: { dryRun?: boolean; actor: string; message?: string }): Result<ApplyResult> {
     const seen = new Map<string, number>();
-    // One read of every row: the analysis needs them all anyway, and a query per document cost more.
-    const stored = new Map(listResources(this.sql).map((row) => [keyString(keyOf(row.resource)), row]));
+    // Every row: the analysis needs them all anyway.
+    const stored = new Map(this.stored.list().map((row) => [keyString(keyOf(row.resource)), row]));
     const plan = resources.map((resource, index) => {
       const key = keyOf(resource);
       const existing = stored.get(keyString(key)) ?? null;
-      const action: AppliedResource["action"] = !existing ? "created" : existing.content === contentJson(resource) ? "unchanged" : "configured";
-      return { index, key, resource, existing, action };
+      const write = pendingWrite(resource, existing);
+      const action: AppliedResource["action"] = !existing ? "created" : existing.content === write.content ? "unchanged" : "configured";
+      return { index, key, resource, existing, write, action };
     });
     for (const { index, key } of plan) {
       const first = seen.get(keyString(key));
@@ -146,7 +150,7 @@ export class MeshControl extends DurableObject<Env> {
     let revision: number | null = null;
     if (!options.dryRun && changed.length > 0) {
       revision = this.commit("apply", options.actor, options.message ?? describe("apply", changed.map((entry) => entry.key)),
-        changed.map(({ key, existing, resource }) => ({ key, before: existing, after: resource })));
+        changed.map(({ key, existing, write }) => ({ key, before: existing, after: write })));
     }
     return success({
       dryRun: options.dryRun === true,
@@ -161,19 +165,20 @@ export class MeshControl extends DurableObject<Env> {
   }
 
   resource(key: ResourceKey): Resource | null {
-    return readResource(this.sql, key)?.resource ?? null;
+    return this.stored.get(key)?.resource ?? null;
   }
 
   /** Resources of a kind and/or namespace (all when unset) whose labels meet `selector`. */
   resources(filter: { kind?: string; namespace?: string; selector?: LabelRequirement[] }): Resource[] {
-    return listResources(this.sql, filter)
+    return this.stored
+      .list(filter)
       .map((row) => row.resource)
       .filter((resource) => matchesLabels(resource.metadata.labels, filter.selector ?? []));
   }
 
   /** Deletes a resource, optionally only at `resourceVersion`. */
   remove(key: ResourceKey, options: { resourceVersion?: string; actor: string; dryRun?: boolean }): Result<{ revision: number | null; resource: Resource }> {
-    const existing = readResource(this.sql, key);
+    const existing = this.stored.get(key);
     if (!existing) return refused(404, "not_found", `${keyString(key)} does not exist`);
     const current = existing.resource.metadata.resourceVersion;
     if (options.resourceVersion !== undefined && options.resourceVersion !== current) {
@@ -187,7 +192,7 @@ export class MeshControl extends DurableObject<Env> {
 
   /** Cross-resource findings over everything stored. */
   findings(): Finding[] {
-    const resources = listResources(this.sql).map((row) => row.resource);
+    const resources = this.stored.list().map((row) => row.resource);
     return [...analyze(resources, this.analysisMemo), ...this.unreachable(resources)];
   }
 
@@ -218,7 +223,7 @@ export class MeshControl extends DurableObject<Env> {
       ...reported.map(({ namespace, serviceAccount, services, dispatchNamespaces }) => ({ namespace, serviceAccount, bindings: { services, dispatchNamespaces } })),
       ...(reported.some((w) => w.namespace === GATEWAY_IDENTITY.namespace && w.serviceAccount === GATEWAY_IDENTITY.serviceAccount) ? [] : [{ ...GATEWAY_IDENTITY, bindings: null }]),
     ];
-    const resources = listResources(this.sql).map((row) => row.resource);
+    const resources = this.stored.list().map((row) => row.resource);
     return {
       workloads: bindingPlans(resources, registry.listEndpoints(this.sql), subjects),
       reportedAt: Object.fromEntries(reported.map((w) => [`${w.namespace}/${w.serviceAccount}`, w.reportedAt])),
@@ -252,13 +257,13 @@ export class MeshControl extends DurableObject<Env> {
       return refused(404, "not_found", `revision ${target} does not exist (latest is ${latest})`, [{ path: "revision", message: "no such revision" }]);
     }
     const wanted = stateAt(this.sql, target);
-    const current = new Map(listResources(this.sql).map((row) => [keyString(keyOf(row.resource)), row]));
+    const current = new Map(this.stored.list().map((row) => [keyString(keyOf(row.resource)), row]));
     const changes: PlannedChange[] = [];
     for (const [key, content] of wanted) {
       const row = current.get(key) ?? null;
       if (row?.content === content) continue;
       const resource = JSON.parse(content) as Resource;
-      changes.push({ key: keyOf(resource), before: row, after: resource });
+      changes.push({ key: keyOf(resource), before: row, after: pendingWrite(resource, row) });
     }
     for (const [key, row] of current) {
       if (!wanted.has(key)) changes.push({ key: keyOf(row.resource), before: row, after: null });
@@ -303,7 +308,7 @@ export class MeshControl extends DurableObject<Env> {
    * (`registry_identity_mismatch`, `registry_not_owner`), checked and written in one turn.
    */
   async registerEndpoint(input: registry.EndpointRegistration, writer: RegistryWriter): Promise<Result<registry.EndpointRecord>> {
-    const entries = writer.identity ? listResources(this.sql, { kind: "ServiceEntry", namespace: input.namespace }).map((row) => row.resource) : [];
+    const entries = writer.identity ? this.stored.list({ kind: "ServiceEntry", namespace: input.namespace }).map((row) => row.resource) : [];
     const existing = registry.endpointAt(this.sql, input);
     const refusal = registrationRefusal(writer, input, serviceAccountsOf(entries, input.namespace, input.service), existing);
     if (refusal) return refusal;
@@ -383,6 +388,7 @@ export class MeshControl extends DurableObject<Env> {
   }
 
   private commit(operation: RevisionSummary["operation"], actor: string, message: string, changes: PlannedChange[]): number {
+    let written: StoredRow[] = [];
     const revision = this.ctx.storage.transactionSync(() => {
       const number = latestRevision(this.sql) + 1;
       const now = new Date().toISOString();
@@ -393,17 +399,17 @@ export class MeshControl extends DurableObject<Env> {
           ...key,
           action: changeAction(before, after),
           before: before?.content ?? null,
-          after: after ? contentJson(after) : null,
+          after: after?.content ?? null,
         })),
       );
-      for (const { key, before, after } of changes) {
-        if (after) writeResource(this.sql, after, number, now, before);
-        else deleteResource(this.sql, key);
-      }
+      written = writeResources(this.sql, changes.flatMap(({ after }) => (after ? [after] : [])), number, now);
+      for (const { key, after } of changes) if (!after) deleteResource(this.sql, key);
       // A Rollout alone changes nothing the data plane sees.
       if (changes.some(({ key }) => !CONTROL_PLANE_KINDS.has(key.kind))) this.bumpVersion();
       return number;
     });
+    // Only now: a transaction that threw wrote nothing, so the index keeps what was there.
+    this.stored.committed(written, changes.flatMap(({ key, after }) => (after ? [] : [key])));
     this.wakeRollouts(changes.map(({ key }) => key));
     return revision;
   }
@@ -449,7 +455,7 @@ export class MeshControl extends DurableObject<Env> {
       epoch: this.epoch,
       generatedAt: new Date().toISOString(),
       trustDomain: this.env.ISTHMUS_TRUST_DOMAIN || "cluster.local",
-      resources: listResources(this.sql).filter((row) => !CONTROL_PLANE_KINDS.has(row.resource.kind)).map((row) => row.resource as never),
+      resources: this.stored.list().filter((row) => !CONTROL_PLANE_KINDS.has(row.resource.kind)).map((row) => row.resource as never),
       endpoints: registry.listEndpoints(this.sql),
       revokedIdentities: JSON.parse(this.readMeta("revoked_identities") ?? "[]") as string[],
     }).then((snapshot) => {
@@ -502,7 +508,7 @@ export class MeshControl extends DurableObject<Env> {
   }
 }
 
-function changeAction(before: StoredRow | null, after: Resource | null): ChangeAction {
+function changeAction(before: StoredRow | null, after: PendingWrite | null): ChangeAction {
   return !before ? "created" : after ? "configured" : "deleted";
 }
 

@@ -49,6 +49,8 @@ export interface BindingPlan extends WorkloadIdentity {
 type Where = { resource: NeededBinding["resource"]; path: string };
 type Endpoint = { address: string; labels: Record<string, string>; from: Where };
 type Route = Where & { host: string; subset?: string };
+/** The binding an endpoint is reached through. */
+type Via = Pick<NeededBinding, "binding" | "kind">;
 
 /** The mesh's services, subsets and routes, read once per analysis. */
 class Routes {
@@ -179,30 +181,37 @@ class Routes {
     return (this.wildcardRoutes ??= [...this.mesh].filter(([pattern]) => pattern.startsWith("*")));
   }
 
-  private needsOf(route: Route | null, host: string, endpoints: Endpoint[]): NeededBinding[] {
+  private needsOf(route: Route | null, host: string, endpoints: Endpoint[], wanted?: (via: Via) => boolean): NeededBinding[] {
     return endpoints.flatMap((endpoint) => {
       const via = this.bindingOf(endpoint.address);
+      if (!via || (wanted && !wanted(via))) return [];
       const from = route ?? endpoint.from;
-      return via ? [{ ...via, endpoint: endpoint.address, host, resource: from.resource, path: from.path }] : [];
+      return [{ ...via, endpoint: endpoint.address, host, resource: from.resource, path: from.path }];
     });
   }
 
-  /** Every binding the workload's traffic needs, with the route that sends it there. */
-  needs(workload: WorkloadIdentity, bindings: BindingReport | null): NeededBinding[] {
+  /**
+   * Every binding the workload's traffic needs, with the route that sends it there; with
+   * `lackingOnly`, only those `bindings` does not hold (a large mesh's gateway routes make
+   * thousands of needs, nearly all held: an apply's analysis builds none of those).
+   */
+  needs(workload: WorkloadIdentity, bindings: BindingReport | null, lackingOnly = false): NeededBinding[] {
+    const wanted = lackingOnly && bindings ? (via: Via) => !holds(bindings, via) : undefined;
     let all: NeededBinding[] = [];
     if (isGateway(workload)) {
-      all = this.gateway.flatMap((route) => this.needsOf(route, route.host, this.targets(route)));
+      all = this.gateway.flatMap((route) => this.needsOf(route, route.host, this.targets(route), wanted));
     } else if (bindings) {
       all = this.calledHosts([...bindings.services, ...bindings.dispatchNamespaces]).flatMap((host) => this.hostNeeds(host));
+      if (wanted) all = all.filter(wanted);
     }
     const needs = new Map<string, NeededBinding>();
     for (const need of all) needs.set(`${need.binding}|${need.endpoint}|${key(need.resource)}|${need.path}`, need);
     return [...needs.values()].sort((a, b) => (a.binding < b.binding ? -1 : a.binding > b.binding ? 1 : 0));
   }
 
-  private readonly addresses = new Map<string, { binding: string; kind: NeededBinding["kind"] } | null>();
+  private readonly addresses = new Map<string, Via | null>();
   /** The binding an endpoint address goes through (null for an origin), parsed once per address. */
-  private bindingOf(address: string): { binding: string; kind: NeededBinding["kind"] } | null {
+  private bindingOf(address: string): Via | null {
     if (this.addresses.has(address)) return this.addresses.get(address)!;
     const target = parseEndpointAddress(address);
     const via =
@@ -216,7 +225,7 @@ class Routes {
   }
 }
 
-function holds(bindings: BindingReport, need: NeededBinding): boolean {
+function holds(bindings: BindingReport, need: Via): boolean {
   return (need.kind === "service" ? bindings.services : bindings.dispatchNamespaces).includes(need.binding);
 }
 
@@ -239,8 +248,7 @@ export function unreachableDestinations(
   const findings = new Map<string, Finding>();
   for (const workload of reported) {
     const who = `${workload.namespace}/${workload.serviceAccount}`;
-    for (const need of routes.needs(workload, workload)) {
-      if (holds(workload, need)) continue;
+    for (const need of routes.needs(workload, workload, true)) {
       const what = need.kind === "service" ? "service binding" : "dispatch namespace binding";
       findings.set(`${key(need.resource)}|${need.path}|${who}|${need.binding}`, {
         code: "destination_unreachable",

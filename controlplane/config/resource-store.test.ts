@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Resource } from "../../resources/index.ts";
 import { canonicalJson } from "../../contracts/snapshot/canonical-json.ts";
 import type { SnapshotResource } from "../../contracts/snapshot/schema.ts";
-import { contentJson, rowContent } from "./resource-store.ts";
+import { pendingWrite, rowContent } from "./resource-store.ts";
 
 // A row as writeResource stores it: labels, annotations and spec as canonical JSON.
 function rowOf(resource: Resource) {
@@ -28,7 +28,7 @@ function reference(resource: Resource) {
   return canonicalJson({ apiVersion: resource.apiVersion, kind: resource.kind, metadata, spec: resource.spec });
 }
 
-describe("contentJson and rowContent", () => {
+describe("pendingWrite content and rowContent", () => {
   const base = {
     apiVersion: "networking.istio.io/v1",
     kind: "VirtualService",
@@ -43,7 +43,7 @@ describe("contentJson and rowContent", () => {
   ];
   it.each(cases)("are the canonical JSON of the resource's content, from the resource and from its stored row (%s)", (_, metadata) => {
     const resource = { ...base, metadata } as unknown as Resource;
-    expect(contentJson(resource)).toBe(reference(resource));
+    expect(pendingWrite(resource, null).content).toBe(reference(resource));
     expect(rowContent(rowOf(resource))).toBe(reference(resource));
   });
 });

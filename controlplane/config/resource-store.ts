@@ -59,60 +59,65 @@ function contentColumns(resource: Resource | SnapshotResource): ContentColumns {
   };
 }
 
-/** Canonical JSON of what a user wrote (apiVersion, kind, name, namespace, labels, annotations, spec): equal text means nothing to change. */
-export function contentJson(resource: Resource | SnapshotResource): string {
-  return rowContent(contentColumns(resource));
-}
-
-export function readResource(sql: SqlStorage, key: ResourceKey): StoredRow | null {
-  const rows = sql
-    .exec<ResourceRow>(`SELECT * FROM resources WHERE kind = ? AND namespace = ? AND name = ?`, key.kind, key.namespace, key.name)
-    .toArray();
-  return rows.length === 0 ? null : fromRow(rows[0]!);
-}
-
-/** Resources of one kind and/or namespace (all when unset), sorted by kind, namespace, name. */
-export function listResources(sql: SqlStorage, filter: { kind?: string; namespace?: string } = {}): StoredRow[] {
+/** Every stored resource, sorted by kind, namespace, name (MeshControl reads them once: see ResourceIndex). */
+export function listResources(sql: SqlStorage): StoredRow[] {
   return sql
-    .exec<ResourceRow>(
-      `SELECT * FROM resources WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR namespace = ?2) ORDER BY kind, namespace, name`,
-      filter.kind ?? null,
-      filter.namespace ?? null,
-    )
+    .exec<ResourceRow>(`SELECT * FROM resources ORDER BY kind, namespace, name`)
     .toArray()
-    .map(fromRow);
+    .map((row) => fromRow(row));
 }
 
-/** Writes `resource` at `revision`; generation moves only when the spec changes, as in Kubernetes. */
-export function writeResource(sql: SqlStorage, resource: Resource | SnapshotResource, revision: number, now: string, existing: StoredRow | null): void {
+/** A resource about to be written, its content columns worked out once (apply compares and writes them). */
+export interface PendingWrite {
+  columns: ContentColumns;
+  /** Canonical JSON of what a user wrote (apiVersion, kind, name, namespace, labels, annotations, spec): equal text means nothing to change. */
+  content: string;
+  existing: StoredRow | null;
+}
+
+/** The content columns and content JSON of `resource`, for comparing with `existing` and writing it. */
+export function pendingWrite(resource: Resource | SnapshotResource, existing: StoredRow | null): PendingWrite {
   const columns = contentColumns(resource);
-  const generation = existing ? existing.generation + (existing.specJson === columns.spec ? 0 : 1) : 1;
-  sql.exec(
-    `INSERT INTO resources (kind, namespace, name, api_version, labels, annotations, spec, resource_version, generation, uid, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (kind, namespace, name) DO UPDATE SET api_version = excluded.api_version, labels = excluded.labels,
-       annotations = excluded.annotations, spec = excluded.spec, resource_version = excluded.resource_version,
-       generation = excluded.generation, updated_at = excluded.updated_at`,
-    columns.kind,
-    columns.namespace,
-    columns.name,
-    columns.api_version,
-    columns.labels,
-    columns.annotations,
-    columns.spec,
-    revision,
-    generation,
-    existing?.uid ?? crypto.randomUUID(),
-    existing?.createdAt ?? now,
-    now,
-  );
+  return { columns, content: rowContent(columns), existing };
+}
+
+// Durable Object SQL binds at most 100 parameters per statement: rows go in batches that fit.
+const MAX_PARAMETERS = 100;
+const RESOURCE_COLUMNS = 12;
+
+/**
+ * Writes resources at `revision`, several rows per statement; generation moves only when the
+ * spec changes, as in Kubernetes. Answers the rows as `listResources` would now read them.
+ */
+export function writeResources(sql: SqlStorage, writes: readonly PendingWrite[], revision: number, now: string): StoredRow[] {
+  const rows = writes.map(({ columns, existing }): ResourceRow => ({
+    ...columns,
+    resource_version: revision,
+    generation: existing ? existing.generation + (existing.specJson === columns.spec ? 0 : 1) : 1,
+    uid: existing?.uid ?? crypto.randomUUID(),
+    created_at: existing?.createdAt ?? now,
+    updated_at: now,
+  }));
+  const perStatement = Math.floor(MAX_PARAMETERS / RESOURCE_COLUMNS);
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const batch = rows.slice(start, start + perStatement);
+    sql.exec(
+      `INSERT INTO resources (kind, namespace, name, api_version, labels, annotations, spec, resource_version, generation, uid, created_at, updated_at)
+       VALUES ${batch.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+       ON CONFLICT (kind, namespace, name) DO UPDATE SET api_version = excluded.api_version, labels = excluded.labels,
+         annotations = excluded.annotations, spec = excluded.spec, resource_version = excluded.resource_version,
+         generation = excluded.generation, updated_at = excluded.updated_at`,
+      ...batch.flatMap((row) => [row.kind, row.namespace, row.name, row.api_version, row.labels, row.annotations, row.spec, row.resource_version, row.generation, row.uid, row.created_at, row.updated_at]),
+    );
+  }
+  return rows.map((row, index) => fromRow(row, writes[index]!.content));
 }
 
 export function deleteResource(sql: SqlStorage, key: ResourceKey): void {
   sql.exec(`DELETE FROM resources WHERE kind = ? AND namespace = ? AND name = ?`, key.kind, key.namespace, key.name);
 }
 
-function fromRow(row: ResourceRow): StoredRow {
+function fromRow(row: ResourceRow, content = rowContent(row)): StoredRow {
   const labels = JSON.parse(row.labels) as Record<string, string>;
   const annotations = JSON.parse(row.annotations) as Record<string, string>;
   const metadata: Record<string, unknown> = { name: row.name, namespace: row.namespace };
@@ -125,11 +130,11 @@ function fromRow(row: ResourceRow): StoredRow {
     uid: row.uid,
   });
   const resource = { apiVersion: row.api_version, kind: row.kind, metadata, spec: JSON.parse(row.spec) } as unknown as Resource;
-  return { resource, content: rowContent(row), specJson: row.spec, generation: row.generation, uid: row.uid, createdAt: row.created_at };
+  return { resource, content, specJson: row.spec, generation: row.generation, uid: row.uid, createdAt: row.created_at };
 }
 
 /**
- * `contentJson` of a stored row without parsing it: labels, annotations and spec are stored
+ * The content of a stored row (as `pendingWrite` gives it) without parsing it: labels, annotations and spec are stored
  * as canonical JSON, and the content's keys in sorted order are apiVersion, kind, metadata
  * (annotations, labels, name, namespace), spec. Reading every row for an apply cost more
  * than the apply's own work before this.

@@ -49,6 +49,11 @@ describe("reading a request body", () => {
     expect(await readText(post(streamOf(4096), { "content-type": "text/plain" }), ["text/plain"], 4096)).toHaveLength(4096);
   });
 
+  it("reads a body framed by Content-Length whole, and still refuses one longer than the header says (413)", async () => {
+    expect(await readText(post("é".repeat(2048), { "content-type": "text/plain", "content-length": "4096" }), ["text/plain"], 4096)).toBe("é".repeat(2048));
+    expect((await refusalOf(readText(post("x".repeat(5000), { "content-type": "text/plain", "content-length": "10" }), ["text/plain"], 4096)))[0]).toBe(413);
+  });
+
   it("words the refusals as a route asks (the CSR route's own answers)", async () => {
     const csr: BodyRefusals = {
       unsupported: (_contentType, mediaType, accepted) => new UnsupportedMediaTypeError(mediaType, accepted),

@@ -29,11 +29,19 @@ export async function readBytes(request: Request, accepted: readonly string[], l
   const contentType = request.headers.get("content-type") ?? "";
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
   if (!accepted.includes(mediaType)) throw refusals.unsupported(contentType, mediaType, accepted);
-  const declared = Number(request.headers.get("content-length") ?? "0");
+  const length = request.headers.get("content-length");
+  const declared = length === null ? NaN : Number(length);
   if (declared > limit) {
     const reader = request.body?.getReader();
     if (reader) await (declared <= BODY_LIMIT ? discard(reader, 0) : reader.cancel().catch(() => undefined));
     throw refusals.tooLarge(limit);
+  }
+  if (request.body && declared >= 0) {
+    // Framed by its length (at most `limit`): read whole, natively. Checked again, in case a
+    // caller built a request whose body is longer than its header says.
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > limit) throw refusals.tooLarge(limit);
+    return bytes;
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -77,11 +85,14 @@ async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, seen: nu
   }
 }
 
+// Stateless between whole-buffer decodes: one per isolate.
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 /** The body as text: `readBytes`' refusals, and 400 unless UTF-8. */
 export async function readText(request: Request, accepted: readonly string[], limit = BODY_LIMIT): Promise<string> {
   const bytes = await readBytes(request, accepted, limit);
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw new MalformedRequestError("the body is not UTF-8 text");
   }

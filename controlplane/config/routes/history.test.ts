@@ -92,3 +92,35 @@ describe("revisions, diff and rollback", () => {
     expect((await cp.request("/v1/rollback", { body: { revision: "one" } })).status).toBe(400);
   });
 });
+
+// Rows are written several per statement (within SQL's 100 bound parameters): 30 resources
+// take four statements for the resources and three for the revision's changes.
+describe("an apply of more resources than one statement writes", () => {
+  const entries = (count: number, port: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      apiVersion: "networking.istio.io/v1",
+      kind: "ServiceEntry",
+      metadata: { name: `batch-${String(i).padStart(2, "0")}`, namespace: "batch" },
+      spec: { hosts: [`batch-${i}.example.com`], location: "MESH_EXTERNAL", resolution: "DNS", ports: [{ number: port, name: "http", protocol: "HTTP" }] },
+    }));
+
+  it("stores every resource and every change, each at the revision, generation moving with the spec", async () => {
+    const created = await json("/v1/apply", { body: entries(30, 80) });
+    const updated = await json("/v1/apply", { body: [...entries(29, 8080), ...entries(30, 80).slice(29)] });
+    expect(created.resources.map((r: any) => r.action)).toEqual(Array(30).fill("created"));
+    expect(updated.resources.map((r: any) => r.action)).toEqual([...Array(29).fill("configured"), "unchanged"]);
+
+    const { items } = await json("/v1/namespaces/batch/serviceentries");
+    expect(items.map((r: any) => r.metadata.name)).toEqual(entries(30, 80).map((r) => r.metadata.name));
+    expect(items.map((r: any) => [r.spec.ports[0].number, r.metadata.resourceVersion, r.metadata.generation])).toEqual([
+      ...Array(29).fill([8080, String(updated.revision), 2]),
+      [80, String(created.revision), 1],
+    ]);
+    expect(new Set(items.map((r: any) => r.metadata.uid)).size).toBe(30);
+
+    const revision = await json(`/v1/revisions/${updated.revision}`);
+    expect(revision.changes).toHaveLength(29);
+    expect(revision.changes.every((c: any) => c.before.spec.ports[0].number === 80 && c.after.spec.ports[0].number === 8080)).toBe(true);
+    expect((await json(`/v1/revisions/${created.revision}`)).changes.map((c: any) => c.action)).toEqual(Array(30).fill("created"));
+  });
+});
